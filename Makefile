@@ -1,0 +1,60 @@
+# bigbrotr: `make run` starts the node on its embedded store, `make test` runs every check.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/bigbrotr
+STATICCHECK_VERSION := v0.8.2
+# Packages whose goroutines we race-test: the relay and the store, and the loops as they land.
+RACE_PKGS := ./node/... ./archive/... ./policies/...
+PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+
+.PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps node-deps clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/bigbrotr (static, pure Go)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/bigbrotr
+
+run: build ## run the node on the embedded store (node.toml if present)
+	@if [ -f node.toml ]; then ./$(BIN) node --config node.toml; else ./$(BIN) node; fi
+
+test: lint postgres-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
+
+lint: fmt-check vet staticcheck ## gofmt, go vet, staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# PostgreSQL tests start their own throwaway cluster; they need the server binaries.
+postgres-deps:
+	@if [ -z "$(PG_BIN)" ]; then \
+		echo "installing Debian's postgresql (server binaries for the throwaway test clusters)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; \
+	fi
+
+node-deps:
+	@if [ -f interop/package.json ] && [ ! -d interop/node_modules ]; then \
+		cd interop && npm ci --no-audit --no-fund --loglevel=error; fi
+
+unit:
+	$(GO) test -count=1 -timeout 12m ./...
+
+race:
+	$(GO) test -count=1 -race -timeout 12m $(RACE_PKGS)
+
+interop: build
+	@if [ -f interop/package.json ]; then cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
+
+bench: ## print the benchmark figures (ingest, query, bytes per event)
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+
+clean:
+	rm -rf bin

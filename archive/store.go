@@ -1,0 +1,151 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrSchemaTooNew: the database was migrated by a newer bigbrotr.
+	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+	// ErrCorrupt: the embedded store file is not a usable database.
+	ErrCorrupt = errors.New("store file is corrupt or not a bigbrotr database")
+	// ErrUnreachable: the database server could not be reached.
+	ErrUnreachable = errors.New("database unreachable")
+	// ErrNotFound: a looked-up row does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// Mode selects how much of each event is kept.
+type Mode string
+
+const (
+	// Full keeps every field of every event.
+	Full Mode = "full"
+	// Lil keeps id, pubkey, created_at, kind and the indexed tag values only
+	// (no tags JSON, content or signature), as the seed's LilBrotr.
+	Lil Mode = "lil"
+)
+
+// Sighting is one event as observed on one relay. Relay is empty for events
+// written to the node directly (no provenance row is stored for those).
+type Sighting struct {
+	Event  *nostr.Event
+	Relay  string // normalized relay URL, or ""
+	SeenAt time.Time
+}
+
+// SaveResult counts what one SaveEvents call changed.
+type SaveResult struct {
+	Inserted   int // events new to the archive
+	Duplicates int // events already stored (their provenance may still be new)
+	Sightings  int // new event_relay rows
+	Rejected   int // events refused by storage rules (see Store.SaveEvents)
+}
+
+// Relay is a validated relay.
+type Relay struct {
+	URL          string
+	Network      schema.Network
+	DiscoveredAt time.Time
+}
+
+// Candidate is a relay URL waiting to prove it speaks Nostr.
+type Candidate struct {
+	URL         string
+	Network     schema.Network
+	Failures    int
+	AddedAt     time.Time
+	LastAttempt time.Time // zero when never attempted
+}
+
+// Snapshot is one check result for one relay at one time. Data must already
+// be in canonical form (schema.Canonical); ID is its SHA-256.
+type Snapshot struct {
+	Relay       string
+	Type        string // e.g. "nip11_info", "nip66_rtt"
+	ID          [32]byte
+	Data        json.RawMessage
+	GeneratedAt time.Time
+}
+
+// State is one entry of a loop's persisted state (cursors, checkpoints).
+type State struct {
+	Service string
+	Type    string
+	Key     string
+	Value   json.RawMessage
+}
+
+// Store is the persistence seam every backend implements. All methods honour
+// ctx cancellation. Behaviour is specified by archive/storetest, which runs
+// against every backend.
+type Store interface {
+	// SaveEvents stores a batch with provenance in one transaction. Events
+	// already stored only gain provenance (first seen_at kept). Kind 5 events
+	// hide their same-pubkey targets (by id, and by address up to the
+	// deletion's created_at); an event arriving after its deletion is stored
+	// hidden. Replaceable and addressable events keep history; only the
+	// latest per key (NIP-01 tie-break: lowest id) is served without ids.
+	// Events with a NUL byte in content or tags, or a tag value longer than
+	// MaxTagValue, are counted as Rejected and skipped, never stored.
+	SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error)
+	// QueryEvents streams the events matching f to fn, newest first, ties by
+	// lowest id, at most f.Limit (0 means the caller's default has already
+	// been applied; LimitZero yields nothing). Deleted and expired events
+	// are never yielded; superseded replaceable/addressable versions are
+	// yielded only when asked for by id. In lil mode, yielded events lack
+	// tags, content and sig. fn returning an error stops the query.
+	QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
+	// CountEvents counts what QueryEvents would yield without a limit.
+	CountEvents(ctx context.Context, f nostr.Filter) (int64, error)
+	// IsDeleted reports whether id was deleted by a NIP-09 request of its author.
+	IsDeleted(ctx context.Context, id string) (bool, error)
+
+	// AddRelays inserts validated relays; existing ones are left unchanged.
+	AddRelays(ctx context.Context, relays []Relay) (int, error)
+	// Relays lists validated relays of the given networks (all when empty), by URL.
+	Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error)
+
+	// AddCandidates inserts new candidates. Existing candidates keep their
+	// failure count; URLs that are already validated relays are skipped.
+	AddCandidates(ctx context.Context, c []Candidate) (int, error)
+	// DueCandidates returns up to limit candidates of network not attempted
+	// since notAttemptedSince, fewest failures first, then oldest attempt.
+	DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error)
+	// RecordFailures stores each candidate's new failure count and attempt time.
+	RecordFailures(ctx context.Context, c []Candidate) error
+	// Promote inserts the relays and deletes their candidates in one transaction.
+	Promote(ctx context.Context, relays []Relay) error
+	// DropCandidates deletes candidates by URL.
+	DropCandidates(ctx context.Context, urls []string) error
+
+	// SaveSnapshots stores content-addressed metadata and links it to relays.
+	SaveSnapshots(ctx context.Context, s []Snapshot) (int, error)
+	// LatestSnapshots returns the newest snapshot of each type for a relay.
+	LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error)
+
+	// PutState upserts entries, replacing their values.
+	PutState(ctx context.Context, s []State) error
+	// GetState returns one entry or ErrNotFound.
+	GetState(ctx context.Context, service, typ, key string) (State, error)
+	// ListState returns all entries of service and type ordered by key.
+	ListState(ctx context.Context, service, typ string) ([]State, error)
+	// DeleteState removes entries by (service, type, key).
+	DeleteState(ctx context.Context, s []State) error
+
+	// Mode reports full or lil.
+	Mode() Mode
+	// Close releases connections and files.
+	Close() error
+}
+
+// MaxTagValue caps tag values so a hostile event cannot overflow an index row.
+const MaxTagValue = 2048

@@ -1,0 +1,111 @@
+package archtest
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/bigbrotr/bigbrotr"
+
+// allowed maps each package to the packages of this module it may import
+// (non-test code). A package missing here may import nothing of ours.
+var allowed = map[string][]string{
+	"cmd/bigbrotr":   {"node", "testnet"},
+	"node":           {"*"},
+	"policies":       {"schema"},
+	"web":            {"schema"},
+	"discovery":      {"schema", "transport", "monitor/probe"},
+	"monitor":        {"schema", "transport", "monitor/probe"},
+	"monitor/probe":  {"schema", "transport"},
+	"archive/syncer": {"schema", "transport"},
+	"archive":        {"schema"},
+	"transport":      {"schema"},
+	"schema":         {},
+	"testnet":        {"*"},
+	// test-only helpers
+	"archive/storetest": {"archive", "schema"},
+	"internal/pgtest":   {},
+	"internal/archtest": {},
+	"bench":             {"*"},
+}
+
+// thirdParty lists modules only some packages may import directly.
+var thirdParty = map[string][]string{
+	"github.com/jackc/pgx":          {"archive"},
+	"modernc.org/sqlite":            {"archive"},
+	"github.com/fiatjaf/khatru":     {"node", "policies", "testnet"},
+	"github.com/fiatjaf/eventstore": {"bench", "testnet", "archive", "node"},
+}
+
+type listed struct {
+	ImportPath string
+	Imports    []string
+}
+
+func TestImportGraph(t *testing.T) {
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for {
+		var p listed
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rules, known := allowed[rel]
+		if !known && !strings.HasPrefix(rel, "internal/") {
+			t.Errorf("package %s is not in the architecture table (add it to ARCHITECTURE.md and this test)", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, module+"/") {
+				dep := strings.TrimPrefix(imp, module+"/")
+				if !permitted(rules, dep) {
+					t.Errorf("%s imports %s, which ARCHITECTURE.md does not allow", rel, dep)
+				}
+				continue
+			}
+			for mod, owners := range thirdParty {
+				if strings.HasPrefix(imp, mod) && !owned(owners, rel) {
+					t.Errorf("%s imports %s; only %v may", rel, imp, owners)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("go list returned no packages")
+	}
+}
+
+func permitted(rules []string, dep string) bool {
+	for _, r := range rules {
+		if r == "*" || r == dep || strings.HasPrefix(dep, "internal/") {
+			return true
+		}
+	}
+	return false
+}
+
+func owned(owners []string, pkg string) bool {
+	for _, o := range owners {
+		if pkg == o || strings.HasPrefix(pkg, o+"/") {
+			return true
+		}
+	}
+	return false
+}

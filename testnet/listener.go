@@ -1,0 +1,224 @@
+package testnet
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts what reached one relay since Start (or the last ResetStats).
+type Stats struct {
+	Connections int64 `json:"connections"` // accepted TCP connections
+	WebSockets  int64 `json:"websockets"`  // WebSocket upgrade requests
+	NIP11       int64 `json:"nip11"`       // requests with Accept: application/nostr+json
+	HTTP        int64 `json:"http"`        // every HTTP request, the above included
+}
+
+type counters struct {
+	conns, websockets, nip11, http atomic.Int64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{c.conns.Load(), c.websockets.Load(), c.nip11.Load(), c.http.Load()}
+}
+
+func (c *counters) reset() {
+	c.conns.Store(0)
+	c.websockets.Store(0)
+	c.nip11.Store(0)
+	c.http.Store(0)
+}
+
+// connSet remembers a relay's open connections, so that Close (and a
+// flapping relay going down) can cut WebSockets that net/http has handed
+// off and no longer tracks.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (s *connSet) add(c net.Conn) {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = make(map[net.Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *connSet) remove(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() { c.set.remove(c) })
+	return c.Conn.Close()
+}
+
+// relayListener counts and tracks accepted connections. For a flapping
+// relay it also closes and re-opens the socket on a schedule: while down the
+// port refuses connections, and Accept waits for the next up phase instead
+// of failing, so http.Server.Serve keeps running.
+type relayListener struct {
+	addr  string
+	count *atomic.Int64
+	conns *connSet
+
+	mu      sync.Mutex
+	cur     net.Listener // nil while down
+	upCh    chan struct{}
+	closed  bool
+	done    chan struct{}
+	netAddr net.Addr
+}
+
+func newRelayListener(ln net.Listener, count *atomic.Int64, conns *connSet) *relayListener {
+	return &relayListener{
+		addr: ln.Addr().String(), count: count, conns: conns, cur: ln,
+		upCh: make(chan struct{}), done: make(chan struct{}), netAddr: ln.Addr(),
+	}
+}
+
+func (l *relayListener) Accept() (net.Conn, error) {
+	for {
+		l.mu.Lock()
+		cur, up, closed := l.cur, l.upCh, l.closed
+		l.mu.Unlock()
+		if closed {
+			return nil, net.ErrClosed
+		}
+		if cur == nil {
+			select {
+			case <-up:
+				continue
+			case <-l.done:
+				return nil, net.ErrClosed
+			}
+		}
+		c, err := cur.Accept()
+		if err != nil {
+			l.mu.Lock()
+			flapped := l.cur != cur && !l.closed
+			l.mu.Unlock()
+			if flapped {
+				continue
+			}
+			return nil, err
+		}
+		l.count.Add(1)
+		tc := &trackedConn{Conn: c, set: l.conns}
+		l.conns.add(tc)
+		return tc, nil
+	}
+}
+
+func (l *relayListener) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	cur := l.cur
+	l.cur = nil
+	close(l.done)
+	l.mu.Unlock()
+	if cur != nil {
+		return cur.Close()
+	}
+	return nil
+}
+
+func (l *relayListener) Addr() net.Addr { return l.netAddr }
+
+// down closes the socket and every open connection.
+func (l *relayListener) down() {
+	l.mu.Lock()
+	cur := l.cur
+	l.cur = nil
+	l.upCh = make(chan struct{})
+	l.mu.Unlock()
+	if cur != nil {
+		_ = cur.Close()
+	}
+	l.conns.closeAll()
+}
+
+// up re-opens the socket on the same address.
+func (l *relayListener) up(ctx context.Context) error {
+	var lc net.ListenConfig
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = lc.Listen(ctx, "tcp", l.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.Join(net.ErrClosed, ln.Close())
+	}
+	l.cur = ln
+	close(l.upCh)
+	return nil
+}
+
+// flap alternates up and down phases until the listener is closed. offset
+// shifts the schedule so flapping relays do not all move together.
+func (l *relayListener) flap(ctx context.Context, upFor, downFor, offset time.Duration) {
+	wait := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-l.done:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !wait(upFor + offset) {
+		return
+	}
+	for {
+		l.down()
+		if !wait(downFor) {
+			return
+		}
+		if err := l.up(ctx); err != nil {
+			return
+		}
+		if !wait(upFor) {
+			return
+		}
+	}
+}
+
+type countOnly struct{ n atomic.Int64 }

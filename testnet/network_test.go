@@ -1,0 +1,176 @@
+package testnet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func TestConnectionCounting(t *testing.T) {
+	n := startNet(t, Options{Relays: 6, Seed: 2, Mix: map[Profile]float64{Healthy: 1},
+		NetworkMix: map[NetworkName]float64{Clearnet: 1}, BadTLS: -1})
+	m := n.Manifest()
+	a, b := m.Relays[0].URL, m.Relays[1].URL
+	n.ResetStats()
+	ctx := testCtx(t)
+	w := mustWire(ctx, t, n, a)
+	_, _, _ = w.req(ctx, "x", nostr.Filter{Limit: 1})
+	nip11Get(ctx, t, n, a)
+	got, err := n.Stats(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Stats{Connections: 2, WebSockets: 1, NIP11: 1, HTTP: 2}); got != want {
+		t.Errorf("stats %+v, want %+v", got, want)
+	}
+	if c := n.Connections(b); c != 0 {
+		t.Errorf("untouched relay counted %d connections", c)
+	}
+	total := int64(0)
+	for _, s := range n.AllStats() {
+		total += s.Connections
+	}
+	if total != 2 {
+		t.Errorf("all relays: %d connections", total)
+	}
+	if _, err := n.Stats("wss://nowhere.testnet"); !errors.Is(err, ErrUnknownRelay) {
+		t.Errorf("unknown relay: %v", err)
+	}
+	n.ResetStats()
+	if s, _ := n.Stats(a); s != (Stats{}) {
+		t.Errorf("after reset: %+v", s)
+	}
+}
+
+// freePort finds a port below the ephemeral range whose five service
+// ports are free on 127.0.0.1, so nothing else grabs them between runs.
+func freePort(t *testing.T) int {
+	t.Helper()
+	rng := subRNG(int64(os.Getpid()), t.Name())
+	for range 100 {
+		p := 20000 + rng.IntN(12000)
+		ok := true
+		for k := range 5 {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", itoa(p+k)))
+			if err != nil {
+				ok = false
+				break
+			}
+			ln.Close()
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+func TestDeterministic(t *testing.T) {
+	port := freePort(t)
+	run := func(seed int64) []byte {
+		dir := t.TempDir()
+		n, err := Start(context.Background(), Options{Relays: 40, Seed: seed, Port: port, Octet: 91, OutDir: dir})
+		if err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		defer n.Close()
+		b, err := os.ReadFile(n.ManifestPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first, second, other := run(8), run(8), run(9)
+	if !bytes.Equal(first, second) {
+		t.Errorf("same seed and port gave different manifests")
+	}
+	if bytes.Equal(first, other) {
+		t.Errorf("different seeds gave the same manifest")
+	}
+}
+
+func TestOutputFiles(t *testing.T) {
+	n := startNet(t, Options{Relays: 12, Seed: 6})
+	m := n.Manifest()
+	var cfg struct {
+		Node struct {
+			DataDir string `toml:"data_dir"`
+			Listen  string
+		}
+		Database struct{ URL string }
+		Network  struct {
+			AllowPrivate   bool   `toml:"allow_private"`
+			DNSResolver    string `toml:"dns_resolver"`
+			ExtraCAFile    string `toml:"extra_ca_file"`
+			Tor, I2P, Loki struct{ Proxy string }
+		}
+		Monitor struct {
+			GeoIPCity string `toml:"geoip_city"`
+			GeoIPASN  string `toml:"geoip_asn"`
+		}
+		Seeder struct{ File string }
+	}
+	md, err := toml.DecodeFile(filepath.Join(n.Dir(), FileNodeConfig), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		t.Errorf("unexpected keys %v", u)
+	}
+	nc := cfg.Network
+	if !nc.AllowPrivate || nc.DNSResolver != n.DNSAddr() || nc.Tor.Proxy != m.Proxies[Tor] ||
+		nc.I2P.Proxy != m.Proxies[I2P] || nc.Loki.Proxy != m.Proxies[Loki] || cfg.Node.Listen == "" {
+		t.Errorf("network config %+v", cfg)
+	}
+	for _, f := range []string{nc.ExtraCAFile, cfg.Monitor.GeoIPCity, cfg.Monitor.GeoIPASN, cfg.Seeder.File} {
+		if !filepath.IsAbs(f) {
+			t.Errorf("%s is not absolute", f)
+		}
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
+	}
+	ca, _ := os.ReadFile(nc.ExtraCAFile)
+	if !bytes.Equal(ca, n.CAPEM()) {
+		t.Errorf("ca.pem differs from the CA")
+	}
+	seeds, _ := os.ReadFile(cfg.Seeder.File)
+	var lines []string
+	for _, l := range strings.Split(string(seeds), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 || !sameSet(lines, m.Seeds) {
+		t.Errorf("seed file %v, manifest %v", lines, m.Seeds)
+	}
+	back, err := ReadManifest(n.ManifestPath())
+	if err != nil || len(back.Relays) != len(m.Relays) {
+		t.Errorf("ReadManifest: %v", err)
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	bad := []Options{
+		{Relays: -1},
+		{Relays: 2, Specs: make([]Spec, 3)},
+		{Relays: 2, Specs: []Spec{{Profile: "nope"}}},
+		{Relays: 2, Specs: []Spec{{Network: "mars"}}},
+		{Relays: 2, Mix: map[Profile]float64{Healthy: 0}},
+		{Relays: 2, Port: 70000},
+	}
+	for i, o := range bad {
+		if _, err := Start(context.Background(), o); !errors.Is(err, ErrOptions) {
+			t.Errorf("case %d: err %v, want ErrOptions", i, err)
+		}
+	}
+}
