@@ -50,8 +50,8 @@ unit:
 race:
 	$(GO) test -count=1 -race -timeout 12m $(RACE_PKGS)
 
-interop: build
-	@if [ -f interop/package.json ]; then cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
+interop:
+	@if [ -f interop/package.json ]; then $(MAKE) --no-print-directory build && cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
 
 bench: ## print the benchmark figures (ingest, query, bytes per event)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
