@@ -3,9 +3,100 @@ package archive
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// openPostgres is replaced by the PostgreSQL backend.
+// pgConnectTimeout bounds how long Open waits for an unreachable server
+// when the URL sets no connect_timeout of its own.
+const pgConnectTimeout = 5 * time.Second
+
+// pgStore is the PostgreSQL backend. Every write is a bulk statement over
+// array parameters or a COPY, so a batch costs a handful of round trips
+// whatever its size. Nothing relies on session state between transactions
+// (no temp tables, no session locks held across them), so it runs behind
+// PgBouncer in transaction mode; add default_query_exec_mode=exec (or
+// simple_protocol) to the URL there to turn off prepared-statement caching.
+type pgStore struct {
+	pool    *pgxpool.Pool
+	mode    Mode
+	url     string // redacted, for errors and logs
+	log     *slog.Logger
+	metrics *pgMetrics
+}
+
+var _ Store = (*pgStore)(nil)
+
 func openPostgres(ctx context.Context, o Options) (Store, error) {
-	return nil, errors.New("postgres store not built yet")
+	if o.Mode != Full && o.Mode != Lil {
+		return nil, fmt.Errorf("database.mode: want %q or %q, got %q", Full, Lil, o.Mode)
+	}
+	url := redact(o.URL)
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		// pgconn redacts the password in the URL it quotes.
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", url, err)
+	}
+	s := &pgStore{pool: pool, mode: o.Mode, url: url, log: o.Logger}
+	if err := s.ping(ctx, cfg.ConnConfig.ConnectTimeout); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if s.metrics, err = newPgMetrics(o.Registerer, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("register store metrics: %w", err)
+	}
+	o.Logger.Info("store opened", "backend", "postgres", "url", url, "mode", o.Mode)
+	return s, nil
+}
+
+// ping makes one connection so that a wrong host, port or password fails
+// Open at once with ErrUnreachable rather than the first query later.
+func (s *pgStore) ping(ctx context.Context, timeout time.Duration) error {
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := s.pool.Ping(pctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("connect to %s: %w", s.url, ctx.Err())
+	}
+	return fmt.Errorf("%w: %s: %v", ErrUnreachable, s.url, err)
+}
+
+func (s *pgStore) Mode() Mode { return s.mode }
+
+// Close releases the pool and unregisters the store's collectors.
+func (s *pgStore) Close() error {
+	s.metrics.unregister()
+	s.pool.Close()
+	return nil
+}
+
+// pgErr wraps a database error with what was being done, and turns a
+// failure caused by ctx into ctx's own error so callers can test for
+// context.Canceled.
+func pgErr(ctx context.Context, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%s: %w (%v)", what, cerr, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

@@ -95,11 +95,14 @@ type Store interface {
 	// hidden. Replaceable and addressable events keep history; only the
 	// latest per key (NIP-01 tie-break: lowest id) is served without ids.
 	// Events with a NUL byte in content or tags, or a tag value longer than
-	// MaxTagValue, are counted as Rejected and skipped, never stored.
+	// MaxTagValue, are counted as Rejected and skipped, never stored (so are
+	// nil events and malformed id/pubkey/sig hex). Every sighting counts once
+	// in Inserted, Duplicates or Rejected; a zero SeenAt means now. The
+	// store checks no signatures: the caller has.
 	SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error)
 	// QueryEvents streams the events matching f to fn, newest first, ties by
-	// lowest id, at most f.Limit (0 means the caller's default has already
-	// been applied; LimitZero yields nothing). Deleted and expired events
+	// lowest id, at most f.Limit (0 means no limit: the caller's default has
+	// already been applied; LimitZero yields nothing). Deleted and expired events
 	// are never yielded; superseded replaceable/addressable versions are
 	// yielded only when asked for by id. In lil mode, yielded events lack
 	// tags, content and sig. fn returning an error stops the query.
@@ -128,11 +131,14 @@ type Store interface {
 	DropCandidates(ctx context.Context, urls []string) error
 
 	// SaveSnapshots stores content-addressed metadata and links it to relays.
+	// It returns the number of new (relay, type, generated_at) rows, and
+	// refuses the batch when an ID is not the SHA-256 of its Data.
 	SaveSnapshots(ctx context.Context, s []Snapshot) (int, error)
 	// LatestSnapshots returns the newest snapshot of each type for a relay.
 	LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error)
 
-	// PutState upserts entries, replacing their values.
+	// PutState upserts entries, replacing their values (the last of a
+	// repeated key in one batch wins).
 	PutState(ctx context.Context, s []State) error
 	// GetState returns one entry or ErrNotFound.
 	GetState(ctx context.Context, service, typ, key string) (State, error)

@@ -54,9 +54,10 @@ func nodeConfig(dir string, m *Manifest, listen string) []byte {
 	b.WriteString("[network]\n# testnet relays live on 127.0.0.0/8\nallow_private = true\n")
 	fmt.Fprintf(&b, "dns_resolver = %s\nextra_ca_file = %s\n\n", tomlString(m.DNS), abs(FileCA))
 	for _, n := range []NetworkName{Tor, I2P, Loki} {
-		fmt.Fprintf(&b, "[network.%s]\nproxy = %s\n\n", n, tomlString(m.Proxies[n]))
+		fmt.Fprintf(&b, "[network.%s]\nenabled = true\nproxy = %s\n\n", n, tomlString(m.Proxies[n]))
 	}
-	fmt.Fprintf(&b, "[monitor]\ngeoip_city = %s\ngeoip_asn = %s\n\n", abs(FileGeoCity), abs(FileGeoASN))
+	// Only sections the node parses: its config is strict. The GeoIP files
+	// (geo.mmdb, asn.mmdb) are written beside this file for the monitor.
 	fmt.Fprintf(&b, "[seeder]\nfile = %s\n", abs(FileSeeds))
 	return b.Bytes()
 }

@@ -1,0 +1,200 @@
+package archive
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
+
+// pgBatch is one SaveEvents call after the storage rules: each event once
+// (first occurrence kept), sorted by id so concurrent batches take row
+// locks in the same order, and each (event, relay) sighting once.
+type pgBatch struct {
+	rows      []pgRow
+	sightings []pgSighting
+	valid     int // sightings whose event passed the rules
+	rejected  int
+}
+
+type pgSighting struct {
+	id     []byte
+	relay  string
+	seenAt int64
+}
+
+// pgLockBuckets is how many advisory locks authors are hashed into; they
+// order NIP-09 deletions against concurrent saves of their targets. Every
+// save transaction takes its authors' buckets shared, so saves never wait
+// on each other; the short deletion transaction takes its requesters'
+// buckets exclusive, so it waits for in-flight saves of those authors and
+// then sees their events, while saves that start after it see the
+// recorded request. 128 keeps the lock table small per transaction.
+const pgLockBuckets = 128
+
+func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
+	b := &pgBatch{rows: make([]pgRow, 0, len(batch))}
+	index := make(map[string]int, len(batch)) // id hex -> position in rows
+	type pair struct{ id, relay string }
+	seen := make(map[pair]struct{}, len(batch))
+	for _, s := range batch {
+		var id []byte
+		if s.Event != nil {
+			if i, ok := index[s.Event.ID]; ok {
+				id = b.rows[i].id
+			}
+		}
+		if id == nil {
+			r, ok := pgRowOf(s.Event, mode)
+			if !ok {
+				b.rejected++
+				continue
+			}
+			index[s.Event.ID] = len(b.rows)
+			b.rows = append(b.rows, r)
+			id = r.id
+		}
+		b.valid++
+		if s.Relay == "" {
+			continue
+		}
+		if _, dup := seen[pair{s.Event.ID, s.Relay}]; dup {
+			continue
+		}
+		seen[pair{s.Event.ID, s.Relay}] = struct{}{}
+		b.sightings = append(b.sightings, pgSighting{id, s.Relay, s.SeenAt.Unix()})
+	}
+	slices.SortFunc(b.rows, func(x, y pgRow) int { return bytes.Compare(x.id, y.id) })
+	slices.SortFunc(b.sightings, func(x, y pgSighting) int {
+		if c := bytes.Compare(x.id, y.id); c != 0 {
+			return c
+		}
+		if x.relay < y.relay {
+			return -1
+		}
+		if x.relay > y.relay {
+			return 1
+		}
+		return 0
+	})
+	return b
+}
+
+// buckets returns the lock buckets of the authors of rows that pass keep,
+// ascending: a global order, so two transactions never wait in a cycle.
+func (b *pgBatch) buckets(keep func(*pgRow) bool) []int32 {
+	var seen [pgLockBuckets]bool
+	for i := range b.rows {
+		if r := &b.rows[i]; keep(r) {
+			seen[r.pubkey[0]%pgLockBuckets] = true
+		}
+	}
+	var out []int32
+	for k, ok := range seen {
+		if ok {
+			out = append(out, int32(k))
+		}
+	}
+	return out
+}
+
+// pgKey is a replacement address.
+type pgKey struct {
+	pubkey string // raw bytes
+	kind   int32
+	d      string
+}
+
+// pgVersion identifies one version of an address.
+type pgVersion struct {
+	id        []byte
+	createdAt int64
+}
+
+// newer reports whether v replaces w under NIP-01: later created_at, or the
+// same created_at and a lower id.
+func (v pgVersion) newer(w pgVersion) bool {
+	if v.createdAt != w.createdAt {
+		return v.createdAt > w.createdAt
+	}
+	return bytes.Compare(v.id, w.id) < 0
+}
+
+// batchDeletions indexes the deletion requests inside the batch itself, so
+// a target in the same batch is written already hidden instead of being
+// inserted and then updated.
+type pgBatchDeletions struct {
+	ids   map[string][]string // target id -> deleting pubkeys (raw bytes)
+	addrs map[pgKey]int64     // address -> newest request's created_at
+}
+
+func (b *pgBatch) deletions() pgBatchDeletions {
+	d := pgBatchDeletions{}
+	for i := range b.rows {
+		r := &b.rows[i]
+		for _, t := range r.delIDs {
+			if d.ids == nil {
+				d.ids = map[string][]string{}
+			}
+			d.ids[string(t)] = append(d.ids[string(t)], string(r.pubkey))
+		}
+		for _, a := range r.delAddrs {
+			if d.addrs == nil {
+				d.addrs = map[pgKey]int64{}
+			}
+			k := pgKey{string(r.pubkey), a.kind, a.d}
+			if until, ok := d.addrs[k]; !ok || r.createdAt > until {
+				d.addrs[k] = r.createdAt
+			}
+		}
+	}
+	return d
+}
+
+// hides reports whether a request in the batch deletes r.
+func (d pgBatchDeletions) hides(r *pgRow) bool {
+	if r.kind == 5 {
+		return false
+	}
+	if slices.Contains(d.ids[string(r.id)], string(r.pubkey)) {
+		return true
+	}
+	if r.dTag != nil {
+		if until, ok := d.addrs[pgKey{string(r.pubkey), r.kind, *r.dTag}]; ok && r.createdAt <= until {
+			return true
+		}
+	}
+	return false
+}
+
+// winners returns the newest version of each address in the batch, sorted
+// by address so that head rows are locked in one global order.
+func (b *pgBatch) winners() (keys []pgKey, versions []pgVersion) {
+	best := map[pgKey]pgVersion{}
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.dTag == nil {
+			continue
+		}
+		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
+		v := pgVersion{r.id, r.createdAt}
+		if w, ok := best[k]; !ok || v.newer(w) {
+			best[k] = v
+		}
+	}
+	for k := range best {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y pgKey) int {
+		if c := strings.Compare(x.pubkey, y.pubkey); c != 0 {
+			return c
+		}
+		if x.kind != y.kind {
+			return int(x.kind) - int(y.kind)
+		}
+		return strings.Compare(x.d, y.d)
+	})
+	for _, k := range keys {
+		versions = append(versions, best[k])
+	}
+	return keys, versions
+}

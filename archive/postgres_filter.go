@@ -1,0 +1,190 @@
+package archive
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// pgQuery is a compiled filter. empty means nothing can match (a malformed
+// or empty value list, an unindexed tag name, LimitZero, search) and no
+// statement needs to run.
+type pgQuery struct {
+	sql   string
+	args  []any
+	shape string
+	empty bool
+}
+
+// pgBuilder numbers placeholders as arguments are added.
+type pgBuilder struct {
+	args  []any
+	where []string
+}
+
+func (b *pgBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+func (b *pgBuilder) and(cond string) { b.where = append(b.where, cond) }
+
+// pgTagCond is one "#x" condition: its name and packed keys (pgTagKey).
+type pgTagCond struct {
+	name string
+	keys [][]byte
+}
+
+// pgCompile turns a NIP-01 filter into one statement. Served rows are never
+// deleted or expired, and superseded versions only appear when the filter
+// names ids. A single-value tag condition drives the query from the tag
+// index (join ordered by the tag row's created_at), so "#e/#p/#d = X" reads
+// only the rows it returns; other tag conditions are EXISTS probes on the
+// same index. now is the NIP-40 clock.
+func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
+	if f.Search != "" || (f.LimitZero && !count) {
+		return pgQuery{empty: true}
+	}
+	var b pgBuilder
+	if f.IDs != nil {
+		ids := pgDecodeAll(f.IDs)
+		if len(ids) == 0 {
+			return pgQuery{empty: true}
+		}
+		b.and("e.id = ANY(" + b.arg(ids) + "::bytea[])")
+	}
+	if f.Authors != nil {
+		pks := pgDecodeAll(f.Authors)
+		if len(pks) == 0 {
+			return pgQuery{empty: true}
+		}
+		b.and("e.pubkey = ANY(" + b.arg(pks) + "::bytea[])")
+	}
+	var kinds []int32
+	if f.Kinds != nil {
+		for _, k := range f.Kinds {
+			if k >= math.MinInt32 && k <= math.MaxInt32 {
+				kinds = append(kinds, int32(k))
+			}
+		}
+		if len(kinds) == 0 {
+			return pgQuery{empty: true}
+		}
+	}
+	tags, ok := pgTagConds(f.Tags)
+	if !ok {
+		return pgQuery{empty: true}
+	}
+
+	from, order := "event e", "e.created_at DESC, e.id"
+	if len(tags) > 0 && len(tags[0].keys) == 1 {
+		// Drive from the tag index: one row per event per (name, value).
+		t := tags[0]
+		tags = tags[1:]
+		from = "event_tag t JOIN event e ON e.id = t.event_id"
+		b.and("t.key = " + b.arg(t.keys[0]))
+		if kinds != nil {
+			b.and("t.kind = ANY(" + b.arg(kinds) + "::int4[])")
+		}
+		pgTimeConds(&b, f, "t")
+		order = "t.created_at DESC, t.event_id"
+	} else if kinds != nil {
+		b.and("e.kind = ANY(" + b.arg(kinds) + "::int4[])")
+	}
+	pgTimeConds(&b, f, "e")
+	for _, t := range tags {
+		b.and("EXISTS (SELECT 1 FROM event_tag x WHERE x.key = ANY(" + b.arg(t.keys) +
+			"::bytea[]) AND x.created_at = e.created_at AND x.event_id = e.id)")
+	}
+	b.and("NOT e.deleted")
+	b.and("(e.expires_at IS NULL OR e.expires_at > " + b.arg(now) + "::int8)")
+	if f.IDs == nil {
+		b.and("NOT e.superseded")
+	}
+
+	where := strings.Join(b.where, " AND ")
+	if count {
+		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: pgShapeCount}
+	}
+	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
+	if lil {
+		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb, NULL::text, NULL::bytea"
+	}
+	sql := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY " + order
+	if f.Limit > 0 {
+		sql += " LIMIT " + b.arg(int64(f.Limit))
+	}
+	return pgQuery{sql: sql, args: b.args, shape: pgShape(f)}
+}
+
+// pgTagConds keeps the "#x" conditions that take part: nil value lists are
+// ignored (as go-nostr's matcher does); ok is false when one can match
+// nothing (unindexed name, empty or unusable values). The condition with
+// the fewest values comes first: it drives the query.
+func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
+	for name, values := range m {
+		if values == nil {
+			continue
+		}
+		if !pgIndexedTag(name) {
+			return nil, false
+		}
+		var keys [][]byte
+		for _, v := range values {
+			if pgValidText(v) {
+				keys = append(keys, pgTagKey(name, v))
+			}
+		}
+		if len(keys) == 0 {
+			return nil, false
+		}
+		conds = append(conds, pgTagCond{name, keys})
+	}
+	sort.Slice(conds, func(i, j int) bool {
+		if len(conds[i].keys) != len(conds[j].keys) {
+			return len(conds[i].keys) < len(conds[j].keys)
+		}
+		return conds[i].name < conds[j].name
+	})
+	return conds, true
+}
+
+func pgTimeConds(b *pgBuilder, f nostr.Filter, alias string) {
+	if f.Since != nil {
+		b.and(alias + ".created_at >= " + b.arg(int64(*f.Since)) + "::int8")
+	}
+	if f.Until != nil {
+		b.and(alias + ".created_at <= " + b.arg(int64(*f.Until)) + "::int8")
+	}
+}
+
+// pgDecodeAll decodes the well-formed 64-hex values and drops the rest:
+// NIP-01 removed prefix matching, so a malformed value matches nothing.
+func pgDecodeAll(list []string) [][]byte {
+	out := make([][]byte, 0, len(list))
+	for _, s := range list {
+		if b, ok := pgHex(s, 32); ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// pgShape names the index a filter mostly relies on, for the metrics label.
+func pgShape(f nostr.Filter) string {
+	switch {
+	case f.IDs != nil:
+		return pgShapeIDs
+	case len(f.Tags) > 0:
+		return pgShapeTags
+	case f.Authors != nil:
+		return pgShapeAuthors
+	case f.Kinds != nil:
+		return pgShapeKinds
+	default:
+		return pgShapeScan
+	}
+}

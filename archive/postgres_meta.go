@@ -1,0 +1,158 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pgCheckSnapshots refuses a batch in which any snapshot is not
+// content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
+func pgCheckSnapshots(s []Snapshot) error {
+	for _, sn := range s {
+		if !json.Valid(sn.Data) {
+			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
+		}
+		if sha256.Sum256(sn.Data) != sn.ID {
+			return fmt.Errorf("snapshot %s of %s: id %x is not the SHA-256 of its data", sn.Type, sn.Relay, sn.ID[:8])
+		}
+	}
+	return nil
+}
+
+// SaveSnapshots stores each distinct document once and one time-series row
+// per (relay, type, generated_at); it returns how many of those are new.
+func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
+	if err := pgCheckSnapshots(snaps); err != nil {
+		return 0, err
+	}
+	if len(snaps) == 0 {
+		return 0, ctx.Err()
+	}
+	n := len(snaps)
+	relays, types, ids, datas, ats := make([]string, n), make([]string, n), make([][]byte, n), make([]string, n), make([]int64, n)
+	for i, sn := range snaps {
+		relays[i], types[i], ids[i], datas[i], ats[i] = sn.Relay, sn.Type, sn.ID[:], string(sn.Data), sn.GeneratedAt.Unix()
+	}
+	var added int
+	err := s.pgTx(ctx, "save snapshots", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO metadata (id, type, data)
+			SELECT * FROM unnest($1::bytea[], $2::text[], $3::json[]) ON CONFLICT (id, type) DO NOTHING`,
+			ids, types, datas); err != nil {
+			return err
+		}
+		ct, err := tx.Exec(ctx, `INSERT INTO relay_metadata (relay_url, metadata_type, generated_at, metadata_id)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) ON CONFLICT DO NOTHING`,
+			relays, types, ats, ids)
+		added = int(ct.RowsAffected())
+		return err
+	})
+	return added, err
+}
+
+// LatestSnapshots returns the newest snapshot of each type, by type.
+func (s *pgStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.metadata_type) r.metadata_type, r.metadata_id, r.generated_at, m.data::text
+		FROM relay_metadata r JOIN metadata m ON m.id = r.metadata_id AND m.type = r.metadata_type
+		WHERE r.relay_url = $1
+		ORDER BY r.metadata_type, r.generated_at DESC`, relay)
+	if err != nil {
+		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+	}
+	var (
+		out  []Snapshot
+		typ  string
+		id   []byte
+		at   int64
+		data string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&typ, &id, &at, &data}, func() error {
+		sn := Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}
+		copy(sn.ID[:], id)
+		out = append(out, sn)
+		return nil
+	})
+	if err != nil {
+		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+	}
+	return out, nil
+}
+
+// PutState upserts entries; within one call the last entry of a key wins.
+func (s *pgStore) PutState(ctx context.Context, st []State) error {
+	if len(st) == 0 {
+		return ctx.Err()
+	}
+	type key struct{ service, typ, key string }
+	last := make(map[key]int, len(st))
+	for i, e := range st {
+		last[key{e.Service, e.Type, e.Key}] = i
+	}
+	var services, types, keys, values []string
+	for i, e := range st {
+		if last[key{e.Service, e.Type, e.Key}] != i {
+			continue
+		}
+		services, types, keys = append(services, e.Service), append(types, e.Type), append(keys, e.Key)
+		values = append(values, string(e.Value))
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
+		SELECT s, t, k, v::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(s, t, k, v)
+		ON CONFLICT (service, type, key) DO UPDATE SET value = excluded.value`, services, types, keys, values)
+	return pgErr(ctx, "put state", err)
+}
+
+func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (State, error) {
+	st := State{Service: service, Type: typ, Key: key}
+	var v string
+	err := s.pool.QueryRow(ctx, "SELECT value::text FROM service_state WHERE service = $1 AND type = $2 AND key = $3",
+		service, typ, key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return State{}, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, ErrNotFound)
+	}
+	if err != nil {
+		return State{}, pgErr(ctx, "get state", err)
+	}
+	st.Value = json.RawMessage(v)
+	return st, nil
+}
+
+func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]State, error) {
+	rows, err := s.pool.Query(ctx, "SELECT key, value::text FROM service_state WHERE service = $1 AND type = $2 ORDER BY key",
+		service, typ)
+	if err != nil {
+		return nil, pgErr(ctx, "list state", err)
+	}
+	var (
+		out []State
+		k   string
+		v   string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&k, &v}, func() error {
+		out = append(out, State{Service: service, Type: typ, Key: k, Value: json.RawMessage(v)})
+		return nil
+	})
+	if err != nil {
+		return nil, pgErr(ctx, "list state", err)
+	}
+	return out, nil
+}
+
+func (s *pgStore) DeleteState(ctx context.Context, st []State) error {
+	if len(st) == 0 {
+		return ctx.Err()
+	}
+	services, types, keys := make([]string, len(st)), make([]string, len(st)), make([]string, len(st))
+	for i, e := range st {
+		services[i], types[i], keys[i] = e.Service, e.Type, e.Key
+	}
+	_, err := s.pool.Exec(ctx, `DELETE FROM service_state s
+		USING unnest($1::text[], $2::text[], $3::text[]) AS u(service, type, key)
+		WHERE s.service = u.service AND s.type = u.type AND s.key = u.key`, services, types, keys)
+	return pgErr(ctx, "delete state", err)
+}

@@ -1,0 +1,100 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// pgMigrationLock is the advisory lock key every bigbrotr node takes while
+// migrating one database ("bigbrotr" in ASCII, truncated to 63 bits).
+const pgMigrationLock int64 = 0x6269676272_6f7472
+
+// migrate applies pending migrations, one transaction each. Every
+// transaction first takes a transaction-scoped advisory lock and re-reads
+// the version, so two nodes starting at once apply each step exactly once;
+// a transaction-scoped lock (not a session one) keeps this safe behind
+// PgBouncer in transaction mode. The mode is recorded with version 1 and
+// checked on every later Open.
+func (s *pgStore) migrate(ctx context.Context) error {
+	migrations, err := schema.Migrations(schema.Postgres)
+	if err != nil {
+		return err
+	}
+	latest := len(migrations)
+	for {
+		done, err := s.migrateStep(ctx, migrations, latest)
+		if err != nil {
+			return err
+		}
+		if done {
+			return s.checkMode(ctx)
+		}
+	}
+}
+
+// migrateStep applies the next pending migration, or reports done.
+func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration, latest int) (done bool, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgMigrationLock); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		var have int
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+			return err
+		}
+		if have > latest {
+			return fmt.Errorf("%w: %s is at version %d, this binary knows up to %d", ErrSchemaTooNew, s.url, have, latest)
+		}
+		if have == latest {
+			done = true
+			return nil
+		}
+		m := migrations[have]
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+			return err
+		}
+		if m.Version == 1 {
+			if _, err := tx.Exec(ctx, "INSERT INTO store_meta (key, value) VALUES ('mode', $1)", string(s.mode)); err != nil {
+				return err
+			}
+		}
+		s.log.Info("applied migration", "backend", "postgres", "version", m.Version, "name", m.Name)
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrSchemaTooNew) {
+			return false, err
+		}
+		return false, pgErr(ctx, "migrate "+s.url, err)
+	}
+	return done, nil
+}
+
+// checkMode refuses a database created in the other mode: lil rows lack
+// the columns full mode serves, and full rows would silently grow a lil
+// archive.
+func (s *pgStore) checkMode(ctx context.Context) error {
+	var mode string
+	err := s.pool.QueryRow(ctx, "SELECT value FROM store_meta WHERE key = 'mode'").Scan(&mode)
+	if err != nil {
+		return pgErr(ctx, "read store mode of "+s.url, err)
+	}
+	if Mode(mode) != s.mode {
+		return fmt.Errorf("%s holds a %s-mode archive; it cannot be opened in %s mode", s.url, mode, s.mode)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// pgTx runs fn in a transaction and wraps its error with what.
+func (s *pgStore) pgTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+	return pgErr(ctx, what, pgx.BeginFunc(ctx, s.pool, fn))
+}
+
+const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
+
+func pgRelayArgs(relays []Relay) []any {
+	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
+	for i, r := range relays {
+		urls[i], networks[i], ats[i] = r.URL, string(r.Network), r.DiscoveredAt.Unix()
+	}
+	return []any{urls, networks, ats}
+}
+
+func (s *pgStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
+	if len(relays) == 0 {
+		return 0, ctx.Err()
+	}
+	ct, err := s.pool.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...)
+	if err != nil {
+		return 0, pgErr(ctx, "add relays", err)
+	}
+	return int(ct.RowsAffected()), nil
+}
+
+func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error) {
+	sql, args := "SELECT url, network, discovered_at FROM relay ORDER BY url", []any(nil)
+	if len(networks) > 0 {
+		ns := make([]string, len(networks))
+		for i, n := range networks {
+			ns[i] = string(n)
+		}
+		sql, args = "SELECT url, network, discovered_at FROM relay WHERE network = ANY($1::text[]) ORDER BY url", []any{ns}
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, pgErr(ctx, "list relays", err)
+	}
+	var (
+		out []Relay
+		r   Relay
+		at  int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
+		r.DiscoveredAt = time.Unix(at, 0)
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, pgErr(ctx, "list relays", err)
+	}
+	return out, nil
+}
+
+// Candidates are service_state rows; the literals below must match the
+// partial index service_state_candidates for the planner to use it.
+const pgCandidateWhere = "service = 'validator' AND type = 'candidate'"
+
+// pgCandidateValue is the JSON value of a candidate row (the embedded store
+// writes the same shape).
+type pgCandidateValue struct {
+	Network     string `json:"network"`
+	Failures    int    `json:"failures"`
+	AddedAt     int64  `json:"added_at"`
+	LastAttempt int64  `json:"last_attempt"` // 0: never attempted
+}
+
+func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
+	if len(c) == 0 {
+		return 0, ctx.Err()
+	}
+	now := time.Now()
+	urls, values := make([]string, len(c)), make([]string, len(c))
+	for i, x := range c {
+		added := x.AddedAt
+		if added.IsZero() {
+			added = now
+		}
+		v := pgCandidateValue{Network: string(x.Network), Failures: x.Failures, AddedAt: added.Unix()}
+		if !x.LastAttempt.IsZero() {
+			v.LastAttempt = x.LastAttempt.Unix()
+		}
+		b, _ := json.Marshal(v)
+		urls[i], values[i] = x.URL, string(b)
+	}
+	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
+	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
+		SELECT DISTINCT ON (u.url) 'validator', 'candidate', u.url, u.value::jsonb
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(url, value, n)
+		WHERE NOT EXISTS (SELECT 1 FROM relay r WHERE r.url = u.url)
+		ORDER BY u.url, u.n
+		ON CONFLICT (service, type, key) DO NOTHING`, urls, values)
+	if err != nil {
+		return 0, pgErr(ctx, "add candidates", err)
+	}
+	return int(ct.RowsAffected()), nil
+}
+
+func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error) {
+	if limit <= 0 {
+		return nil, ctx.Err()
+	}
+	rows, err := s.pool.Query(ctx, `SELECT key, value->>'network', (value->>'failures')::integer,
+			(value->>'added_at')::bigint, (value->>'last_attempt')::bigint
+		FROM service_state
+		WHERE `+pgCandidateWhere+` AND value->>'network' = $1
+			AND ((value->>'last_attempt')::bigint = 0 OR (value->>'last_attempt')::bigint < $2)
+		ORDER BY (value->>'failures')::integer, (value->>'last_attempt')::bigint, key
+		LIMIT $3`, string(network), notAttemptedSince.Unix(), limit)
+	if err != nil {
+		return nil, pgErr(ctx, "due candidates", err)
+	}
+	var (
+		out         []Candidate
+		c           Candidate
+		added, last int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&c.URL, &c.Network, &c.Failures, &added, &last}, func() error {
+		c.AddedAt, c.LastAttempt = time.Unix(added, 0), time.Time{}
+		if last != 0 {
+			c.LastAttempt = time.Unix(last, 0)
+		}
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, pgErr(ctx, "due candidates", err)
+	}
+	return out, nil
+}
+
+func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
+	if len(c) == 0 {
+		return ctx.Err()
+	}
+	now := time.Now()
+	urls, failures, ats := make([]string, len(c)), make([]int32, len(c)), make([]int64, len(c))
+	for i, x := range c {
+		at := x.LastAttempt
+		if at.IsZero() {
+			at = now
+		}
+		urls[i], failures[i], ats[i] = x.URL, int32(x.Failures), at.Unix()
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE service_state s
+		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
+		FROM unnest($1::text[], $2::int4[], $3::int8[]) AS u(url, failures, at)
+		WHERE s.service = 'validator' AND s.type = 'candidate' AND s.key = u.url`, urls, failures, ats)
+	return pgErr(ctx, "record failures", err)
+}
+
+const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + pgCandidateWhere + " AND key = ANY($1::text[])"
+
+func (s *pgStore) Promote(ctx context.Context, relays []Relay) error {
+	if len(relays) == 0 {
+		return ctx.Err()
+	}
+	urls := make([]string, len(relays))
+	for i, r := range relays {
+		urls[i] = r.URL
+	}
+	return s.pgTx(ctx, "promote candidates", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, pgDeleteCandidatesSQL, urls)
+		return err
+	})
+}
+
+func (s *pgStore) DropCandidates(ctx context.Context, urls []string) error {
+	if len(urls) == 0 {
+		return ctx.Err()
+	}
+	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, urls)
+	return pgErr(ctx, "drop candidates", err)
+}

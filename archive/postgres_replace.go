@@ -1,0 +1,196 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// lockHeads locks the head row of every address the batch touches, in
+// address order, and returns the current heads. An address seen for the
+// first time gets its row inserted with the batch's winner (the insert
+// waits for a concurrent transaction creating the same row), so every
+// replacement of one address is serialized on one row lock while unrelated
+// addresses proceed in parallel.
+func (s *pgStore) lockHeads(ctx context.Context, tx pgx.Tx, b *pgBatch) (map[pgKey]pgVersion, error) {
+	keys, wins := b.winners()
+	heads := make(map[pgKey]pgVersion, len(keys))
+	if len(keys) == 0 {
+		return heads, nil
+	}
+	n := len(keys)
+	pubkeys, kinds, ds, ids, ats := make([][]byte, n), make([]int32, n), make([]string, n), make([][]byte, n), make([]int64, n)
+	for i, k := range keys {
+		pubkeys[i], kinds[i], ds[i], ids[i], ats[i] = []byte(k.pubkey), k.kind, k.d, wins[i].id, wins[i].createdAt
+	}
+	created, err := tx.Query(ctx, `INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
+		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
+		ON CONFLICT (pubkey, kind, d_tag) DO NOTHING
+		RETURNING pubkey, kind, d_tag, event_id, created_at`, pubkeys, kinds, ds, ids, ats)
+	if err != nil {
+		return nil, fmt.Errorf("create replaceable heads: %w", err)
+	}
+	if err := scanHeads(created, heads); err != nil {
+		return nil, fmt.Errorf("create replaceable heads: %w", err)
+	}
+	if len(heads) == n {
+		return heads, nil
+	}
+	existing, err := tx.Query(ctx, `SELECT h.pubkey, h.kind, h.d_tag, h.event_id, h.created_at
+		FROM replaceable_head h
+		JOIN unnest($1::bytea[], $2::int4[], $3::text[]) AS u(pubkey, kind, d)
+		  ON h.pubkey = u.pubkey AND h.kind = u.kind AND h.d_tag = u.d
+		ORDER BY h.pubkey, h.kind, h.d_tag
+		FOR UPDATE OF h`, pubkeys, kinds, ds)
+	if err != nil {
+		return nil, fmt.Errorf("lock replaceable heads: %w", err)
+	}
+	if err := scanHeads(existing, heads); err != nil {
+		return nil, fmt.Errorf("lock replaceable heads: %w", err)
+	}
+	return heads, nil
+}
+
+func scanHeads(rows pgx.Rows, into map[pgKey]pgVersion) error {
+	var (
+		pk, id []byte
+		kind   int32
+		d      string
+		at     int64
+	)
+	_, err := pgx.ForEachRow(rows, []any{&pk, &kind, &d, &id, &at}, func() error {
+		into[pgKey{string(pk), kind, d}] = pgVersion{append([]byte(nil), id...), at}
+		return nil
+	})
+	return err
+}
+
+// pgHeadPlan is what a batch changes about replacements: which of its rows
+// are written already superseded, which heads move, and which stored
+// versions stop being current.
+type pgHeadPlan struct {
+	superseded []bool // per batch row
+	moved      map[pgKey]pgVersion
+	demoted    [][]byte // ids of stored versions that lost their place
+}
+
+// pgPlanHeads picks the winner of every address among its stored head and
+// the batch's versions. A stored event never beats its head, so comparing
+// against the head alone is enough.
+func pgPlanHeads(b *pgBatch, heads map[pgKey]pgVersion) pgHeadPlan {
+	p := pgHeadPlan{superseded: make([]bool, len(b.rows))}
+	win := make(map[pgKey]pgVersion, len(heads))
+	for k, v := range heads {
+		win[k] = v
+	}
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.dTag == nil {
+			continue
+		}
+		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
+		v := pgVersion{r.id, r.createdAt}
+		if w, ok := win[k]; !ok || v.newer(w) {
+			win[k] = v
+		}
+	}
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.dTag != nil {
+			w := win[pgKey{string(r.pubkey), r.kind, *r.dTag}]
+			p.superseded[i] = string(w.id) != string(r.id)
+		}
+	}
+	for k, w := range win {
+		h, had := heads[k]
+		if had && string(h.id) == string(w.id) {
+			continue
+		}
+		if p.moved == nil {
+			p.moved = map[pgKey]pgVersion{}
+		}
+		p.moved[k] = w
+		if had {
+			p.demoted = append(p.demoted, h.id)
+		}
+	}
+	return p
+}
+
+// queue adds the head upsert and the demotion of replaced versions.
+func (p pgHeadPlan) queue(pipe *pgx.Batch) {
+	if len(p.moved) == 0 {
+		return
+	}
+	var (
+		pubkeys, ids [][]byte
+		kinds        []int32
+		ds           []string
+		ats          []int64
+	)
+	for k, w := range p.moved {
+		pubkeys, kinds, ds = append(pubkeys, []byte(k.pubkey)), append(kinds, k.kind), append(ds, k.d)
+		ids, ats = append(ids, w.id), append(ats, w.createdAt)
+	}
+	pipe.Queue(`INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
+		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
+		ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`,
+		pubkeys, kinds, ds, ids, ats)
+	if len(p.demoted) > 0 {
+		pipe.Queue(`UPDATE event SET superseded = true WHERE id = ANY($1::bytea[]) AND NOT superseded`, p.demoted)
+	}
+}
+
+// pgQueueDeletions records the batch's NIP-09 requests and hides their
+// stored targets: by id when the author matches, by address up to the
+// request's created_at. Requests are remembered so that targets arriving
+// later are written hidden (see pgInsertEventsSQL). It is idempotent, so
+// requests already stored are simply applied again: a batch whose deletion
+// step failed is repaired when it is seen once more.
+func pgQueueDeletions(pipe *pgx.Batch, b *pgBatch) {
+	var (
+		targets, byIDAuthors [][]byte
+		addrAuthors          [][]byte
+		addrKinds            []int32
+		addrDs               []string
+		addrUntil            []int64
+		addrIndex            = map[pgKey]int{}
+	)
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.kind != 5 {
+			continue
+		}
+		for _, t := range r.delIDs {
+			targets, byIDAuthors = append(targets, t), append(byIDAuthors, r.pubkey)
+		}
+		for _, a := range r.delAddrs {
+			k := pgKey{string(r.pubkey), a.kind, a.d}
+			if j, ok := addrIndex[k]; ok {
+				addrUntil[j] = max(addrUntil[j], r.createdAt)
+				continue
+			}
+			addrIndex[k] = len(addrAuthors)
+			addrAuthors, addrKinds = append(addrAuthors, r.pubkey), append(addrKinds, a.kind)
+			addrDs, addrUntil = append(addrDs, a.d), append(addrUntil, r.createdAt)
+		}
+	}
+	if len(targets) > 0 {
+		pipe.Queue(`INSERT INTO deletion_id (target, pubkey)
+			SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT DO NOTHING`, targets, byIDAuthors)
+		pipe.Queue(`UPDATE event e SET deleted = true
+			FROM unnest($1::bytea[], $2::bytea[]) AS u(target, pubkey)
+			WHERE e.id = u.target AND e.pubkey = u.pubkey AND e.kind <> 5 AND NOT e.deleted`, targets, byIDAuthors)
+	}
+	if len(addrAuthors) > 0 {
+		pipe.Queue(`INSERT INTO deletion_address (pubkey, kind, d_tag, until)
+			SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::int8[])
+			ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET until = greatest(deletion_address.until, excluded.until)`,
+			addrAuthors, addrKinds, addrDs, addrUntil)
+		pipe.Queue(`UPDATE event e SET deleted = true
+			FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::int8[]) AS u(pubkey, kind, d_tag, until)
+			WHERE e.pubkey = u.pubkey AND e.kind = u.kind AND e.d_tag = u.d_tag AND e.d_tag IS NOT NULL
+			  AND e.created_at <= u.until AND NOT e.deleted`, addrAuthors, addrKinds, addrDs, addrUntil)
+	}
+}

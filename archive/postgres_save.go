@@ -1,0 +1,207 @@
+package archive
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// pgSaveAttempts bounds retries of a batch that lost a deadlock or
+// serialization race; the whole transaction is replayed.
+const pgSaveAttempts = 3
+
+// SaveEvents writes a batch in one transaction: shared advisory locks on
+// the authors, row locks on the replaceable heads it touches, the events
+// through one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING,
+// their tag rows through COPY, then head moves and provenance pipelined in
+// one round trip. NIP-09 requests in the batch are applied right after in
+// a second, short transaction (see pgLockBuckets for why).
+func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+	start := time.Now()
+	b := pgNewBatch(batch, s.mode)
+	res := SaveResult{Rejected: b.rejected}
+	if len(b.rows) == 0 {
+		return res, ctx.Err()
+	}
+	err := s.retry(ctx, func(tx pgx.Tx) error {
+		inserted, sightings, err := s.saveTx(ctx, tx, b)
+		res.Inserted, res.Duplicates, res.Sightings = inserted, b.valid-inserted, sightings
+		return err
+	})
+	if err != nil {
+		return SaveResult{}, pgErr(ctx, "save events", err)
+	}
+	if requesters := b.buckets(func(r *pgRow) bool { return r.kind == 5 }); len(requesters) > 0 {
+		err := s.retry(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, pgLockSQL, requesters, true); err != nil {
+				return fmt.Errorf("lock requesters: %w", err)
+			}
+			var pipe pgx.Batch
+			pgQueueDeletions(&pipe, b)
+			return tx.SendBatch(ctx, &pipe).Close()
+		})
+		if err != nil {
+			return SaveResult{}, pgErr(ctx, "apply deletion requests", err)
+		}
+	}
+	s.metrics.observe(pgShapeSave, start)
+	s.metrics.countSaved(res)
+	return res, nil
+}
+
+// retry runs fn in a transaction, again when it loses a deadlock or
+// serialization race.
+func (s *pgStore) retry(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, s.pool, fn)
+		if err == nil || attempt == pgSaveAttempts || !pgRetryable(err) {
+			return err
+		}
+	}
+}
+
+// pgRetryable: deadlocks and serialization failures are resolved by
+// running the transaction again.
+func pgRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// pgLockSQL takes the buckets in $1 (ascending) shared, or exclusive when
+// $2 is true.
+const pgLockSQL = `SELECT CASE WHEN $2::bool THEN pg_advisory_xact_lock(` + pgLockNamespaceSQL + `, u.b)
+	ELSE pg_advisory_xact_lock_shared(` + pgLockNamespaceSQL + `, u.b) END
+	FROM unnest($1::int4[]) AS u(b)`
+
+// pgLockNamespaceSQL is the first key of the two-key advisory locks: "bbtr".
+const pgLockNamespaceSQL = "1650619506"
+
+const pgInsertEventsSQL = `INSERT INTO event
+	(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
+SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::jsonb, u.content, u.sig, u.d_tag, u.expires_at, u.superseded,
+	u.deleted OR (u.kind <> 5 AND (
+		EXISTS (SELECT 1 FROM deletion_id x WHERE x.target = u.id AND x.pubkey = u.pubkey)
+		OR (u.d_tag IS NOT NULL AND EXISTS (SELECT 1 FROM deletion_address a
+			WHERE a.pubkey = u.pubkey AND a.kind = u.kind AND a.d_tag = u.d_tag AND a.until >= u.created_at))))
+FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::text[], $7::bytea[],
+	$8::text[], $9::int8[], $10::bool[], $11::bool[])
+	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
+ON CONFLICT (id) DO NOTHING
+RETURNING id`
+
+func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch) (inserted, sightings int, err error) {
+	authors := b.buckets(func(*pgRow) bool { return true })
+	if _, err := tx.Exec(ctx, pgLockSQL, authors, false); err != nil {
+		return 0, 0, fmt.Errorf("lock authors: %w", err)
+	}
+	heads, err := s.lockHeads(ctx, tx, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	plan := pgPlanHeads(b, heads)
+	dels := b.deletions()
+
+	n := len(b.rows)
+	var (
+		ids, pubkeys, sigs   = make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		createdAts           = make([]int64, n)
+		kinds                = make([]int32, n)
+		tags, contents, dTag = make([]*string, n), make([]*string, n), make([]*string, n)
+		expires              = make([]*int64, n)
+		superseded, deleted  = make([]bool, n), make([]bool, n)
+	)
+	for i := range b.rows {
+		r := &b.rows[i]
+		ids[i], pubkeys[i], sigs[i] = r.id, r.pubkey, r.sig
+		createdAts[i], kinds[i] = r.createdAt, r.kind
+		tags[i], contents[i], dTag[i], expires[i] = r.tagsJSON, r.content, r.dTag, r.expiresAt
+		superseded[i], deleted[i] = plan.superseded[i], dels.hides(r)
+	}
+	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
+		dTag, expires, superseded, deleted)
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert events: %w", err)
+	}
+	isNew := make(map[string]bool, n)
+	var id []byte
+	_, err = pgx.ForEachRow(rows, []any{&id}, func() error { isNew[string(id)] = true; return nil })
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert events: %w", err)
+	}
+	if err := copyTags(ctx, tx, b, isNew); err != nil {
+		return 0, 0, err
+	}
+
+	// Everything else depends only on what is now in the table: one pipeline.
+	var pipe pgx.Batch
+	plan.queue(&pipe)
+	var relayIDs [][]byte
+	var relays []string
+	var seenAts []int64
+	for _, st := range b.sightings {
+		relayIDs, relays, seenAts = append(relayIDs, st.id), append(relays, st.relay), append(seenAts, st.seenAt)
+	}
+	provenance := pipe.Queue(`INSERT INTO event_relay (event_id, relay_url, seen_at)
+		SELECT * FROM unnest($1::bytea[], $2::text[], $3::int8[]) ON CONFLICT DO NOTHING`, relayIDs, relays, seenAts)
+	provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
+	if err := tx.SendBatch(ctx, &pipe).Close(); err != nil {
+		return 0, 0, fmt.Errorf("update replacements, deletions and provenance: %w", err)
+	}
+	return len(isNew), sightings, nil
+}
+
+// copyTags writes the index rows of the newly inserted events. COPY is the
+// cheapest way in; no conflict is possible since each event is new. Rows
+// go in index order: consecutive inserts land on the same btree pages,
+// which measured 1.7-4x faster than arrival order.
+func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, isNew map[string]bool) error {
+	type tagRow struct {
+		key       []byte
+		createdAt int64
+		id        []byte
+		kind      int32
+	}
+	var rows []tagRow
+	for i := range b.rows {
+		r := &b.rows[i]
+		if !isNew[string(r.id)] {
+			continue
+		}
+		for _, t := range r.tags {
+			rows = append(rows, tagRow{pgTagKey(t.name, t.value), r.createdAt, r.id, r.kind})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	slices.SortFunc(rows, func(x, y tagRow) int {
+		if c := bytes.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		if x.createdAt != y.createdAt {
+			return cmp.Compare(y.createdAt, x.createdAt) // created_at DESC
+		}
+		return bytes.Compare(x.id, y.id)
+	})
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(rows) {
+			return nil, nil
+		}
+		r := rows[i]
+		i++
+		return []any{r.key, r.createdAt, r.id, r.kind}, nil
+	})
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"event_tag"}, []string{"key", "created_at", "event_id", "kind"}, src)
+	if err != nil {
+		return fmt.Errorf("copy tags: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// liteCheckSnapshots refuses a batch in which any snapshot is not
+// content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
+func liteCheckSnapshots(s []Snapshot) error {
+	for _, sn := range s {
+		if !json.Valid(sn.Data) {
+			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
+		}
+		if sha256.Sum256(sn.Data) != sn.ID {
+			return fmt.Errorf("snapshot %s of %s: id %x is not the SHA-256 of its data", sn.Type, sn.Relay, sn.ID[:8])
+		}
+	}
+	return nil
+}
+
+func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
+	if err := liteCheckSnapshots(snaps); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.liteTx(ctx, "save snapshots", func(tx *sql.Tx) error {
+		if _, err := liteExecEach(ctx, tx, "INSERT OR IGNORE INTO metadata (id, type, data) VALUES (?, ?, ?)",
+			snaps, func(sn Snapshot) []any { return []any{sn.ID[:], sn.Type, string(sn.Data)} }); err != nil {
+			return err
+		}
+		var err error
+		n, err = liteExecEach(ctx, tx, `INSERT OR IGNORE INTO relay_metadata
+			(relay_url, metadata_type, generated_at, metadata_id) VALUES (?, ?, ?, ?)`,
+			snaps, func(sn Snapshot) []any { return []any{sn.Relay, sn.Type, sn.GeneratedAt.Unix(), sn.ID[:]} })
+		return err
+	})
+	return n, err
+}
+
+func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error) {
+	// SQLite takes the bare columns of a max() aggregate from the row that
+	// holds the maximum.
+	rows, err := s.read.QueryContext(ctx, `SELECT l.metadata_type, l.metadata_id, l.generated_at, m.data
+		FROM (SELECT metadata_type, metadata_id, max(generated_at) AS generated_at
+			FROM relay_metadata WHERE relay_url = ? GROUP BY metadata_type) l
+		JOIN metadata m ON m.id = l.metadata_id AND m.type = l.metadata_type
+		ORDER BY l.metadata_type`, relay)
+	if err != nil {
+		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		var (
+			sn   = Snapshot{Relay: relay}
+			id   []byte
+			at   int64
+			data string
+		)
+		if err := rows.Scan(&sn.Type, &id, &at, &data); err != nil {
+			return nil, fmt.Errorf("latest snapshots of %s: %w", relay, err)
+		}
+		copy(sn.ID[:], id)
+		sn.GeneratedAt, sn.Data = time.Unix(at, 0), json.RawMessage(data)
+		out = append(out, sn)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+	}
+	return out, nil
+}
+
+func (s *liteStore) PutState(ctx context.Context, st []State) error {
+	for _, e := range st {
+		if !json.Valid(e.Value) {
+			return fmt.Errorf("state %s/%s/%s: value is not valid JSON", e.Service, e.Type, e.Key)
+		}
+	}
+	// Rows are written in order, so the last entry of a repeated key wins.
+	return s.liteTx(ctx, "put state", func(tx *sql.Tx) error {
+		_, err := liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value) VALUES (?, ?, ?, ?)
+			ON CONFLICT (service, type, key) DO UPDATE SET value = excluded.value`,
+			st, func(e State) []any { return []any{e.Service, e.Type, e.Key, string(e.Value)} })
+		return err
+	})
+}
+
+func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (State, error) {
+	st := State{Service: service, Type: typ, Key: key}
+	var v string
+	err := s.read.QueryRowContext(ctx, "SELECT value FROM service_state WHERE service = ? AND type = ? AND key = ?",
+		service, typ, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, ErrNotFound)
+	}
+	if err != nil {
+		return st, liteErr(ctx, "get state", err)
+	}
+	st.Value = json.RawMessage(v)
+	return st, nil
+}
+
+func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]State, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT key, value FROM service_state WHERE service = ? AND type = ? ORDER BY key",
+		service, typ)
+	if err != nil {
+		return nil, liteErr(ctx, "list state", err)
+	}
+	defer rows.Close()
+	var out []State
+	for rows.Next() {
+		st := State{Service: service, Type: typ}
+		var v string
+		if err := rows.Scan(&st.Key, &v); err != nil {
+			return nil, fmt.Errorf("list state: %w", err)
+		}
+		st.Value = json.RawMessage(v)
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, "list state", err)
+	}
+	return out, nil
+}
+
+func (s *liteStore) DeleteState(ctx context.Context, st []State) error {
+	return s.liteTx(ctx, "delete state", func(tx *sql.Tx) error {
+		_, err := liteExecEach(ctx, tx, "DELETE FROM service_state WHERE service = ? AND type = ? AND key = ?",
+			st, func(e State) []any { return []any{e.Service, e.Type, e.Key} })
+		return err
+	})
+}

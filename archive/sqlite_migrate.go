@@ -1,0 +1,127 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// migrate brings the file to the latest schema. It first inspects an
+// existing file read-only, so a foreign file (random bytes, another
+// program's database, a newer bigbrotr's schema) is refused before anything
+// is written to it: not even the switch to WAL mode.
+func (s *liteStore) migrate(ctx context.Context) error {
+	migrations, err := schema.Migrations(schema.SQLite)
+	if err != nil {
+		return err
+	}
+	latest := len(migrations)
+	if st, err := os.Stat(s.path); err == nil && st.Size() > 0 {
+		if err := liteProbe(ctx, s.path, latest); err != nil {
+			return err
+		}
+	}
+
+	tx, err := s.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one migrator at a time
+	if err != nil {
+		return liteOpenErr(s.path, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return liteOpenErr(s.path, err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return liteOpenErr(s.path, err)
+	}
+	if current > latest {
+		return liteTooNew(s.path, current, latest)
+	}
+	for _, m := range migrations[current:] {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: migration %04d_%s: %w", s.path, m.Version, m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			m.Version, m.Name, time.Now().Unix()); err != nil {
+			return fmt.Errorf("%s: record migration %d: %w", s.path, m.Version, err)
+		}
+		s.log.Info("embedded store migrated", "path", s.path, "version", m.Version, "name", m.Name)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit migrations: %w", s.path, err)
+	}
+	// Refresh the planner's statistics where they are stale; cheap when not.
+	if _, err := s.write.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		s.log.Warn("embedded store: PRAGMA optimize failed", "err", err)
+	}
+	return nil
+}
+
+// liteProbe opens path read-only and checks that it is an SQLite database
+// that is either empty or a bigbrotr store this binary can read.
+func liteProbe(ctx context.Context, path string, latest int) error {
+	db, err := sql.Open("sqlite", liteDSNReadOnly(path))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	var tables, ours int
+	err = db.QueryRowContext(ctx, `SELECT
+		count(*) FILTER (WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\'),
+		count(*) FILTER (WHERE name = 'schema_migrations')
+		FROM sqlite_schema WHERE type = 'table'`).Scan(&tables, &ours)
+	if err != nil {
+		return liteOpenErr(path, err)
+	}
+	if tables > 0 && ours == 0 {
+		return fmt.Errorf("%w: %s has tables but no schema_migrations: not a bigbrotr database", ErrCorrupt, path)
+	}
+	if ours == 0 {
+		return nil
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return liteOpenErr(path, err)
+	}
+	if current > latest {
+		return liteTooNew(path, current, latest)
+	}
+	return nil
+}
+
+func liteDSNReadOnly(path string) string {
+	return "file:" + liteEscapePath(path) + "?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+}
+
+func liteTooNew(path string, have, know int) error {
+	return fmt.Errorf("%w: %s is at schema version %d, this binary knows versions up to %d (upgrade bigbrotr)",
+		ErrSchemaTooNew, path, have, know)
+}
+
+// liteOpenErr classifies an error met while opening: a file SQLite cannot
+// read as a database is ErrCorrupt, naming the file.
+func liteOpenErr(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}

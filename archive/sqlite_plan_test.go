@@ -1,0 +1,63 @@
+package archive
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// TestSQLitePlans pins the index each query shape the relay serves runs
+// on: a plan change that falls back to a table scan fails here, long
+// before a node with millions of events notices.
+func TestSQLitePlans(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*liteStore)
+	id, id2 := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	since := nostr.Timestamp(5)
+	for _, tt := range []struct {
+		f    nostr.Filter
+		want string // the first plan line
+	}{
+		{nostr.Filter{IDs: []string{id, id2}}, "SEARCH e USING INDEX sqlite_autoindex_event_1 (id=?)"},
+		{nostr.Filter{Authors: []string{id}, Limit: 10}, "SEARCH e USING INDEX event_pubkey (pubkey=?)"},
+		{nostr.Filter{Authors: []string{id}, Kinds: []int{1}, Limit: 10}, "SEARCH e USING INDEX event_pubkey_kind (pubkey=? AND kind=?)"},
+		{nostr.Filter{Kinds: []int{1}, Since: &since, Limit: 10}, "SEARCH e USING INDEX event_kind (kind=? AND created_at>?)"},
+		{nostr.Filter{Kinds: []int{5}, Tags: nostr.TagMap{"e": {id}}}, "SEARCH t USING PRIMARY KEY (name=? AND value=?)"},
+		{nostr.Filter{Tags: nostr.TagMap{"t": {"x"}, "p": {id, id2}}, Limit: 10}, "SEARCH t USING PRIMARY KEY (name=? AND value=?)"},
+		{nostr.Filter{Tags: nostr.TagMap{"p": {id, id2}}, Limit: 10}, "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"},
+		{nostr.Filter{Authors: []string{id}, Kinds: []int{30023}, Tags: nostr.TagMap{"d": {"x"}}}, "SEARCH e USING INDEX event_pubkey_kind (pubkey=? AND kind=?)"},
+		{nostr.Filter{Limit: 10}, "SCAN e USING INDEX event_created"},
+		{nostr.Filter{Since: &since, Limit: 10}, "SEARCH e USING INDEX event_created (created_at>?)"},
+	} {
+		q, err := liteCompile(tt.f, false, false, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if len(plan) == 0 || plan[0] != tt.want || strings.Contains(all, "AUTOMATIC") ||
+			(tt.f.Limit > 0 && tt.f.Authors == nil && len(tt.f.Tags) == 0 && strings.Contains(all, "TEMP B-TREE FOR ORDER BY")) {
+			t.Errorf("%s:\n plan %s\n want first %s", tt.f, all, tt.want)
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q, err := liteCompile(f, s.mode == Lil, false, time.Now().Unix())
+	if err != nil || q.empty {
+		return err
+	}
+	defer s.metrics.observe(q.shape, time.Now())
+	rows, err := s.read.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return liteErr(ctx, "query events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ev, err := s.scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return liteErr(ctx, "query events", err)
+	}
+	return nil
+}
+
+// scanEvent reads one row of the columns liteCompile selects for the mode.
+func (s *liteStore) scanEvent(rows *sql.Rows) (*nostr.Event, error) {
+	var (
+		id, pubkey, sig, tags sql.RawBytes
+		content               sql.NullString
+		ev                    nostr.Event
+	)
+	var err error
+	if s.mode == Lil {
+		err = rows.Scan(&id, &pubkey, &ev.CreatedAt, &ev.Kind)
+	} else {
+		err = rows.Scan(&id, &pubkey, &ev.CreatedAt, &ev.Kind, &tags, &content, &sig)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scan event: %w", err)
+	}
+	ev.ID, ev.PubKey = hex.EncodeToString(id), hex.EncodeToString(pubkey)
+	ev.Tags = nostr.Tags{}
+	if len(tags) > 0 {
+		if err := json.Unmarshal(tags, &ev.Tags); err != nil {
+			return nil, fmt.Errorf("event %s: decode tags: %w", ev.ID, err)
+		}
+	}
+	ev.Content = content.String
+	if len(sig) > 0 {
+		ev.Sig = hex.EncodeToString(sig)
+	}
+	return &ev, nil
+}
+
+func (s *liteStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	q, err := liteCompile(f, s.mode == Lil, true, time.Now().Unix())
+	if err != nil || q.empty {
+		return 0, err
+	}
+	defer s.metrics.observe(q.shape, time.Now())
+	var n int64
+	if err := s.read.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {
+		return 0, liteErr(ctx, "count events", err)
+	}
+	return n, nil
+}
+
+func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	raw, ok := liteHex32(id)
+	if !ok {
+		return false, nil
+	}
+	defer s.metrics.observe(liteShapeIDs, time.Now())
+	var deleted bool
+	err := s.read.QueryRowContext(ctx, "SELECT deleted FROM event WHERE id = ?", raw).Scan(&deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, liteErr(ctx, "is deleted "+id, err)
+	}
+	return deleted, nil
+}
+
+// Sightings maps each relay the event was seen on to its first recorded
+// seen_at (storetest.SightingsReader).
+func (s *liteStore) Sightings(ctx context.Context, id string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	raw, ok := liteHex32(id)
+	if !ok {
+		return out, ctx.Err()
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT r.relay_url, r.seen_at
+		FROM event e JOIN event_relay r ON r.event_seq = e.seq WHERE e.id = ?`, raw)
+	if err != nil {
+		return nil, liteErr(ctx, "sightings of "+id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			url  string
+			seen int64
+		)
+		if err := rows.Scan(&url, &seen); err != nil {
+			return nil, err
+		}
+		out[url] = time.Unix(seen, 0)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, "sightings of "+id, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,206 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// liteTx runs fn in one write transaction.
+func (s *liteStore) liteTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return liteErr(ctx, what, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return liteErr(ctx, what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return liteErr(ctx, what, err)
+	}
+	return nil
+}
+
+// liteExecEach runs one prepared statement per item and sums rows affected.
+func liteExecEach[T any](ctx context.Context, tx *sql.Tx, query string, items []T, args func(T) []any) (int, error) {
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	total := 0
+	for _, it := range items {
+		res, err := st.ExecContext(ctx, args(it)...)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	return total, nil
+}
+
+const liteInsertRelay = "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)"
+
+func liteRelayArgs(r Relay) []any {
+	at := r.DiscoveredAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return []any{r.URL, string(r.Network), at.Unix()}
+}
+
+func (s *liteStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
+	n := 0
+	err := s.liteTx(ctx, "add relays", func(tx *sql.Tx) (err error) {
+		n, err = liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs)
+		return err
+	})
+	return n, err
+}
+
+func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error) {
+	q := "SELECT url, network, discovered_at FROM relay"
+	var args []any
+	if len(networks) > 0 {
+		q += " WHERE network IN (" + liteMarks(len(networks)) + ")"
+		for _, n := range networks {
+			args = append(args, string(n))
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, q+" ORDER BY url", args...)
+	if err != nil {
+		return nil, liteErr(ctx, "list relays", err)
+	}
+	defer rows.Close()
+	var out []Relay
+	for rows.Next() {
+		var (
+			r  Relay
+			at int64
+		)
+		if err := rows.Scan(&r.URL, &r.Network, &at); err != nil {
+			return nil, err
+		}
+		r.DiscoveredAt = time.Unix(at, 0)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, "list relays", err)
+	}
+	return out, nil
+}
+
+// Candidates are service_state rows; the literals below must match the
+// partial index service_state_candidate for the planner to use it.
+const liteCandidateWhere = "service = 'validator' AND type = 'candidate'"
+
+type liteCandidateValue struct {
+	Network     string `json:"network"`
+	Failures    int    `json:"failures"`
+	AddedAt     int64  `json:"added_at"`
+	LastAttempt int64  `json:"last_attempt"` // 0: never attempted
+}
+
+func (s *liteStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
+	n := 0
+	now := time.Now()
+	err := s.liteTx(ctx, "add candidates", func(tx *sql.Tx) (err error) {
+		n, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
+			SELECT 'validator', 'candidate', ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM relay WHERE url = ?1)
+			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c Candidate) []any {
+			added := c.AddedAt
+			if added.IsZero() {
+				added = now
+			}
+			v := liteCandidateValue{Network: string(c.Network), Failures: c.Failures, AddedAt: added.Unix()}
+			if !c.LastAttempt.IsZero() {
+				v.LastAttempt = c.LastAttempt.Unix()
+			}
+			b, _ := json.Marshal(v)
+			return []any{c.URL, string(b)}
+		})
+		return err
+	})
+	return n, err
+}
+
+func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error) {
+	if limit <= 0 {
+		return nil, ctx.Err()
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT key,
+			json_extract(value, '$.network'), json_extract(value, '$.failures'),
+			json_extract(value, '$.added_at'), json_extract(value, '$.last_attempt')
+		FROM service_state
+		WHERE `+liteCandidateWhere+` AND json_extract(value, '$.network') = ?
+			AND (json_extract(value, '$.last_attempt') = 0 OR json_extract(value, '$.last_attempt') < ?)
+		ORDER BY json_extract(value, '$.failures'), json_extract(value, '$.last_attempt'), key
+		LIMIT ?`, string(network), notAttemptedSince.Unix(), limit)
+	if err != nil {
+		return nil, liteErr(ctx, "due candidates", err)
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var (
+			c           Candidate
+			added, last int64
+		)
+		if err := rows.Scan(&c.URL, &c.Network, &c.Failures, &added, &last); err != nil {
+			return nil, fmt.Errorf("due candidates: %w", err)
+		}
+		c.AddedAt = time.Unix(added, 0)
+		if last != 0 {
+			c.LastAttempt = time.Unix(last, 0)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, "due candidates", err)
+	}
+	return out, nil
+}
+
+func (s *liteStore) RecordFailures(ctx context.Context, c []Candidate) error {
+	now := time.Now()
+	return s.liteTx(ctx, "record failures", func(tx *sql.Tx) error {
+		_, err := liteExecEach(ctx, tx, `UPDATE service_state
+			SET value = json_set(value, '$.failures', ?, '$.last_attempt', ?)
+			WHERE `+liteCandidateWhere+` AND key = ?`, c, func(c Candidate) []any {
+			at := c.LastAttempt
+			if at.IsZero() {
+				at = now
+			}
+			return []any{c.Failures, at.Unix(), c.URL}
+		})
+		return err
+	})
+}
+
+const liteDeleteCandidate = "DELETE FROM service_state WHERE " + liteCandidateWhere + " AND key = ?"
+
+func (s *liteStore) Promote(ctx context.Context, relays []Relay) error {
+	return s.liteTx(ctx, "promote candidates", func(tx *sql.Tx) error {
+		if _, err := liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs); err != nil {
+			return err
+		}
+		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, relays, func(r Relay) []any { return []any{r.URL} })
+		return err
+	})
+}
+
+func (s *liteStore) DropCandidates(ctx context.Context, urls []string) error {
+	return s.liteTx(ctx, "drop candidates", func(tx *sql.Tx) error {
+		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u string) []any { return []any{u} })
+		return err
+	})
+}

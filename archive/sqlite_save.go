@@ -1,0 +1,281 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// liteWrite holds the write path's statements. They are prepared once on
+// the single writer connection and rebound to each batch's transaction,
+// which database/sql does without preparing again.
+type liteWrite struct {
+	selSeq, insEvent, insTag, insSighting          *sql.Stmt
+	current, supersede                             *sql.Stmt
+	deletedByID, deletedUntil                      *sql.Stmt
+	addDelID, markDelID, addDelAddress, markDelAdd *sql.Stmt
+}
+
+func (s *liteStore) prepareWrite(ctx context.Context) (*liteWrite, error) {
+	w := &liteWrite{}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.selSeq, "SELECT seq FROM event WHERE id = ?"},
+		{&w.insEvent, `INSERT INTO event (id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.insTag, "INSERT OR IGNORE INTO event_tag (name, value, created_at, event_seq) VALUES (?, ?, ?, ?)"},
+		{&w.insSighting, "INSERT OR IGNORE INTO event_relay (event_seq, relay_url, seen_at) VALUES (?, ?, ?)"},
+		{&w.current, "SELECT seq, created_at, id FROM event WHERE pubkey = ? AND kind = ? AND d_tag = ? AND superseded = 0"},
+		{&w.supersede, "UPDATE event SET superseded = 1 WHERE seq = ?"},
+		{&w.deletedByID, "SELECT count(*) FROM deletion_id WHERE target = ? AND pubkey = ?"},
+		{&w.deletedUntil, "SELECT coalesce(max(until), ?) FROM deletion_address WHERE pubkey = ? AND kind = ? AND d_tag = ?"},
+		{&w.addDelID, "INSERT OR IGNORE INTO deletion_id (target, pubkey) VALUES (?, ?)"},
+		{&w.markDelID, "UPDATE event SET deleted = 1 WHERE id = ? AND pubkey = ? AND kind <> 5 AND deleted = 0"},
+		{&w.addDelAddress, `INSERT INTO deletion_address (pubkey, kind, d_tag, until) VALUES (?, ?, ?, ?)
+			ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET until = max(until, excluded.until)`},
+		{&w.markDelAdd, `UPDATE event SET deleted = 1
+			WHERE pubkey = ? AND kind = ? AND d_tag = ? AND created_at <= ? AND deleted = 0`},
+	} {
+		st, err := s.write.PrepareContext(ctx, p.query)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = st
+	}
+	return w, nil
+}
+
+func (w *liteWrite) all() []**sql.Stmt {
+	return []**sql.Stmt{&w.selSeq, &w.insEvent, &w.insTag, &w.insSighting, &w.current, &w.supersede,
+		&w.deletedByID, &w.deletedUntil, &w.addDelID, &w.markDelID, &w.addDelAddress, &w.markDelAdd}
+}
+
+func (w *liteWrite) close() {
+	for _, st := range w.all() {
+		if *st != nil {
+			(*st).Close()
+		}
+	}
+}
+
+// bind returns the statements rebound to tx.
+func (w *liteWrite) bind(ctx context.Context, tx *sql.Tx) *liteWrite {
+	b := &liteWrite{}
+	src, dst := w.all(), b.all()
+	for i := range src {
+		*dst[i] = tx.StmtContext(ctx, *src[i])
+	}
+	return b
+}
+
+// liteBatch is one SaveEvents transaction.
+type liteBatch struct {
+	ctx context.Context
+	w   *liteWrite // bound to the transaction
+}
+
+func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+	var res SaveResult
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if len(batch) == 0 {
+		return res, nil
+	}
+	defer s.metrics.observe(liteShapeSave, time.Now())
+
+	// Validation and JSON encoding happen before the write lock is taken.
+	rows := make([]liteRow, len(batch))
+	valid := make([]bool, len(batch))
+	for i, sg := range batch {
+		rows[i], valid[i] = liteRowOf(sg.Event, s.mode)
+	}
+	now := time.Now()
+
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return SaveResult{}, liteErr(ctx, "save events", err)
+	}
+	defer tx.Rollback()
+	// Statements run under a context that is never cancelled: the driver
+	// would start a watcher goroutine per statement otherwise. Cancellation
+	// is checked between events instead, and the transaction (begun with
+	// ctx) rolls back when ctx ends.
+	stmtCtx := context.WithoutCancel(ctx)
+	b := &liteBatch{ctx: stmtCtx, w: s.writeStmts.bind(stmtCtx, tx)}
+	for i, sg := range batch {
+		if err := ctx.Err(); err != nil {
+			return SaveResult{}, err
+		}
+		if !valid[i] {
+			res.Rejected++
+			continue
+		}
+		seq, inserted, err := b.saveEvent(&rows[i])
+		if err != nil {
+			return SaveResult{}, liteErr(ctx, "save event "+sg.Event.ID, err)
+		}
+		if inserted {
+			res.Inserted++
+		} else {
+			res.Duplicates++
+		}
+		if sg.Relay == "" {
+			continue
+		}
+		seen := sg.SeenAt
+		if seen.IsZero() {
+			seen = now
+		}
+		r, err := b.w.insSighting.ExecContext(stmtCtx, seq, sg.Relay, seen.Unix())
+		if err != nil {
+			return SaveResult{}, liteErr(ctx, "save sighting on "+sg.Relay, err)
+		}
+		if n, _ := r.RowsAffected(); n > 0 {
+			res.Sightings++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return SaveResult{}, liteErr(ctx, "commit events", err)
+	}
+	s.metrics.countSaved(res)
+	return res, nil
+}
+
+// saveEvent inserts one event unless its id is stored already, and applies
+// replacement and deletion bookkeeping.
+func (b *liteBatch) saveEvent(r *liteRow) (seq int64, inserted bool, err error) {
+	ctx, w := b.ctx, b.w
+	err = w.selSeq.QueryRowContext(ctx, r.id).Scan(&seq)
+	if err == nil {
+		return seq, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, err
+	}
+
+	deleted := false
+	if r.kind != 5 { // deleting a deletion request has no effect
+		if deleted, err = b.deletedBefore(r); err != nil {
+			return 0, false, err
+		}
+	}
+	superseded := false
+	if r.dTag != nil {
+		var (
+			curSeq, curAt int64
+			curID         []byte
+		)
+		err := w.current.QueryRowContext(ctx, r.pubkey, r.kind, *r.dTag).Scan(&curSeq, &curAt, &curID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return 0, false, err
+		case r.createdAt > curAt || r.createdAt == curAt && bytes.Compare(r.id, curID) < 0:
+			// NIP-01: the newest wins, and on a tie the lowest id.
+			if _, err := w.supersede.ExecContext(ctx, curSeq); err != nil {
+				return 0, false, err
+			}
+		default:
+			superseded = true
+		}
+	}
+
+	var tags, content, sig, dTag, expires any
+	if r.tagsJSON != nil {
+		tags = string(r.tagsJSON)
+	}
+	if r.content != nil {
+		content = *r.content
+	}
+	if r.sig != nil {
+		sig = r.sig
+	}
+	if r.dTag != nil {
+		dTag = *r.dTag
+	}
+	if r.expiresAt != nil {
+		expires = *r.expiresAt
+	}
+	res, err := w.insEvent.ExecContext(ctx, r.id, r.pubkey, r.createdAt, r.kind, tags, content, sig,
+		dTag, expires, liteBool(superseded), liteBool(deleted))
+	if err != nil {
+		return 0, false, err
+	}
+	if seq, err = res.LastInsertId(); err != nil {
+		return 0, false, err
+	}
+	if len(r.tags) > 0 {
+		insTag := w.insTag
+		for _, t := range r.tags {
+			if _, err := insTag.ExecContext(ctx, t.name, t.value, r.createdAt, seq); err != nil {
+				return 0, false, err
+			}
+		}
+	}
+	if r.kind == 5 {
+		if err := b.applyDeletion(r); err != nil {
+			return 0, false, err
+		}
+	}
+	return seq, true, nil
+}
+
+// deletedBefore reports whether a NIP-09 request already stored hides the
+// event: by id from its author, or by its address at or after created_at.
+func (b *liteBatch) deletedBefore(r *liteRow) (bool, error) {
+	var n int
+	if err := b.w.deletedByID.QueryRowContext(b.ctx, r.id, r.pubkey).Scan(&n); err != nil || n > 0 {
+		return n > 0, err
+	}
+	if r.dTag == nil {
+		return false, nil
+	}
+	var until int64
+	err := b.w.deletedUntil.QueryRowContext(b.ctx, r.createdAt-1, r.pubkey, r.kind, *r.dTag).Scan(&until)
+	return until >= r.createdAt, err
+}
+
+// applyDeletion records a kind 5's targets and hides those already stored.
+func (b *liteBatch) applyDeletion(r *liteRow) error {
+	ctx, w := b.ctx, b.w
+	for _, id := range r.delIDs {
+		if _, err := w.addDelID.ExecContext(ctx, id, r.pubkey); err != nil {
+			return err
+		}
+		if _, err := w.markDelID.ExecContext(ctx, id, r.pubkey); err != nil {
+			return err
+		}
+	}
+	for _, a := range r.delAddrs {
+		if _, err := w.addDelAddress.ExecContext(ctx, r.pubkey, a.kind, a.d, r.createdAt); err != nil {
+			return err
+		}
+		if _, err := w.markDelAdd.ExecContext(ctx, r.pubkey, a.kind, a.d, r.createdAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func liteBool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// liteErr wraps a database error with what was being done; when ctx ended,
+// the context's error is what callers see (SQLite reports an interrupt).
+func liteErr(ctx context.Context, what string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%s: %w (%v)", what, cerr, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

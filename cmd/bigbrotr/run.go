@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/bigbrotr/bigbrotr/node"
+	"github.com/bigbrotr/bigbrotr/testnet"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3").
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// globals are the flags every command accepts.
+type globals struct {
+	config    string
+	logLevel  string
+	logFormat string
+}
+
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.config, "config", g.config, "TOML configuration `path` (default: built-in defaults)")
+	fs.StringVar(&g.logLevel, "log-level", g.logLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&g.logFormat, "log-format", g.logFormat, "log format: text or json")
+}
+
+const usage = `usage: bigbrotr [--config PATH] [--log-level LEVEL] [--log-format text|json] <command> [flags]
+
+commands:
+  node          run the relay over the archive (and, later, the loops)
+  migrate       apply pending archive migrations and exit
+  config check  validate the configuration and exit
+  testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
+  version       print the version
+
+exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error
+`
+
+// cli carries the output streams so every command reports the same way.
+type cli struct {
+	stdout, stderr io.Writer
+	g              globals
+}
+
+// fail prints one line and returns the exit code.
+func (c *cli) fail(code int, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintln(c.stderr, "bigbrotr: "+strings.Join(strings.Fields(msg), " "))
+	return code
+}
+
+// run is the whole CLI; main only wires the process to it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, g: globals{logLevel: "info", logFormat: "text"}}
+	fs := flag.NewFlagSet("bigbrotr", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.g.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		return c.fail(exitUsage, "%v (see bigbrotr --help)", err)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch rest[0] {
+	case "node":
+		return c.cmdNode(ctx, rest[1:])
+	case "migrate":
+		return c.cmdMigrate(ctx, rest[1:])
+	case "config":
+		if len(rest) < 2 || rest[1] != "check" {
+			return c.fail(exitUsage, "want \"config check\"")
+		}
+		return c.cmdConfigCheck(rest[2:])
+	case "testnet":
+		return testnet.RunCLI(ctx, rest[1:], stdout, stderr)
+	case "version":
+		if code, ok := c.parse("version", rest[1:]); !ok {
+			return code
+		}
+		fmt.Fprintf(stdout, "bigbrotr %s (%s %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, testnet or version)", rest[0])
+	}
+}
+
+// parse reads a command's flags (the global ones again, so they may follow
+// the command). ok is false when the caller must return code.
+func (c *cli) parse(name string, args []string) (code int, ok bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.g.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(c.stdout, usage)
+			return exitOK, false
+		}
+		return c.fail(exitUsage, "%s: %v (see bigbrotr --help)", name, err), false
+	}
+	if fs.NArg() > 0 {
+		return c.fail(exitUsage, "%s: unexpected argument %q", name, fs.Arg(0)), false
+	}
+	return 0, true
+}
+
+// setup parses flags, builds the logger and loads the configuration.
+func (c *cli) setup(name string, args []string) (node.Config, *slog.Logger, int, bool) {
+	if code, ok := c.parse(name, args); !ok {
+		return node.Config{}, nil, code, false
+	}
+	log, err := newLogger(c.stderr, c.g.logLevel, c.g.logFormat)
+	if err != nil {
+		return node.Config{}, nil, c.fail(exitUsage, "%v", err), false
+	}
+	cfg, err := node.LoadConfig(c.g.config)
+	if err != nil {
+		return node.Config{}, nil, c.fail(exitUsage, "%v", err), false
+	}
+	return cfg, log, 0, true
+}
+
+func (c *cli) cmdConfigCheck(args []string) int {
+	cfg, _, code, ok := c.setup("config check", args)
+	if !ok {
+		return code
+	}
+	src := c.g.config
+	if src == "" {
+		src = "defaults"
+	}
+	fmt.Fprintf(c.stdout, "config %s: ok (listen %s, database %s, mode %s)\n", src, cfg.Node.Listen, dbKind(cfg.Database.URL), cfg.Database.Mode)
+	return exitOK
+}
+
+func (c *cli) cmdMigrate(ctx context.Context, args []string) int {
+	cfg, log, code, ok := c.setup("migrate", args)
+	if !ok {
+		return code
+	}
+	msg, err := node.Migrate(ctx, cfg, log)
+	if err != nil {
+		return c.fail(exitCode(err), "%v", err)
+	}
+	fmt.Fprintln(c.stdout, msg)
+	return exitOK
+}
+
+func (c *cli) cmdNode(ctx context.Context, args []string) int {
+	cfg, log, code, ok := c.setup("node", args)
+	if !ok {
+		return code
+	}
+	n, err := node.New(ctx, node.Options{Config: cfg, Logger: log, Version: buildVersion()})
+	if err != nil {
+		return c.fail(exitCode(err), "%v", err)
+	}
+	if err := n.Run(ctx); err != nil {
+		return c.fail(exitFailure, "%v", err)
+	}
+	return exitOK
+}
+
+// exitCode maps an error to the CLI's exit codes: what the operator must
+// fix in the configuration (including the key file it names) is a usage
+// error; everything else (database down, schema too new, corrupt store) is
+// a runtime failure.
+func exitCode(err error) int {
+	if errors.Is(err, node.ErrConfig) || errors.Is(err, node.ErrKey) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func dbKind(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return "postgres"
+}

@@ -1,0 +1,279 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/transport"
+)
+
+// Environment variables that override secrets in the config file.
+const (
+	EnvDatabaseURL = "BIGBROTR_DATABASE_URL"
+	EnvPrivateKey  = "BIGBROTR_PRIVATE_KEY"
+)
+
+// Config is the whole node.toml. Every field has a production default (see
+// Default); node.toml.example documents them and a test keeps the two equal.
+type Config struct {
+	Node     NodeConfig       `toml:"node"`
+	Relay    RelayConfig      `toml:"relay"`
+	Metrics  MetricsConfig    `toml:"metrics"`
+	Database DatabaseConfig   `toml:"database"`
+	Network  transport.Config `toml:"network"`
+}
+
+// NodeConfig is the node's identity and where it listens.
+type NodeConfig struct {
+	Listen         string `toml:"listen"`
+	DataDir        string `toml:"data_dir"`
+	Name           string `toml:"name"`
+	Description    string `toml:"description"`
+	Contact        string `toml:"contact"`
+	Icon           string `toml:"icon"`
+	PrivateKeyFile string `toml:"private_key_file"`
+}
+
+// RelayConfig is who may write and how much one client may ask for.
+type RelayConfig struct {
+	Writers             []string      `toml:"writers"`
+	MaxLimit            int           `toml:"max_limit"`
+	DefaultLimit        int           `toml:"default_limit"`
+	MaxFilters          int           `toml:"max_filters"`
+	MaxFilterValues     int           `toml:"max_filter_values"`
+	MaxSubscriptions    int           `toml:"max_subscriptions"`
+	MaxMessageLength    int           `toml:"max_message_length"`
+	MaxEventTags        int           `toml:"max_event_tags"`
+	MaxContentLength    int           `toml:"max_content_length"`
+	MaxConnectionsPerIP int           `toml:"max_connections_per_ip"`
+	IdleTimeout         time.Duration `toml:"idle_timeout"`
+	QueryTimeout        time.Duration `toml:"query_timeout"`
+	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
+}
+
+// MetricsConfig is the Prometheus listener.
+type MetricsConfig struct {
+	Listen string `toml:"listen"`
+}
+
+// DatabaseConfig selects the archive backend.
+type DatabaseConfig struct {
+	URL     string `toml:"url"`
+	URLFile string `toml:"url_file"`
+	Mode    string `toml:"mode"`
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Node: NodeConfig{
+			Listen:      "127.0.0.1:7447",
+			DataDir:     "data",
+			Name:        "bigbrotr",
+			Description: "A Nostr relay monitor and archive. Public read, operator-only write.",
+		},
+		Relay: RelayConfig{
+			Writers:             []string{},
+			MaxLimit:            5000,
+			DefaultLimit:        500,
+			MaxFilters:          10,
+			MaxFilterValues:     1000,
+			MaxSubscriptions:    20,
+			MaxMessageLength:    1 << 20,
+			MaxEventTags:        20000,
+			MaxContentLength:    256 * 1024,
+			MaxConnectionsPerIP: 50,
+			IdleTimeout:         5 * time.Minute,
+			QueryTimeout:        10 * time.Second,
+			ShutdownTimeout:     10 * time.Second,
+		},
+		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
+		Database: DatabaseConfig{Mode: string(archive.Full)},
+		Network:  transport.DefaultConfig(),
+	}
+}
+
+// ConfigError lists every problem found in a configuration, each as
+// "section.key: message", so an operator fixes them in one pass.
+type ConfigError struct {
+	Source   string // file name, or "defaults"
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config %s: %s", e.Source, strings.Join(e.Problems, "; "))
+}
+
+// ErrConfig is matched by every configuration error (errors.Is), so the CLI
+// can map them to the usage exit code.
+var ErrConfig = errors.New("configuration error")
+
+// Is makes errors.Is(err, ErrConfig) true for a *ConfigError.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// LoadConfig reads path strictly (unknown keys are errors), applies the
+// environment overrides and validates. An empty path means the defaults.
+// The error is always a *ConfigError.
+func LoadConfig(path string) (Config, error) {
+	cfg := Default()
+	src := "defaults"
+	if path != "" {
+		src = path
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, &ConfigError{Source: src, Problems: []string{fmt.Sprintf("read: %v", unwrapPath(err))}}
+		}
+		if cfg, err = ParseConfig(data); err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				ce.Source = src
+			}
+			return cfg, err
+		}
+	}
+	if err := cfg.resolve(); err != nil {
+		err.Source = src
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// ParseConfig decodes TOML over the defaults without touching the
+// environment, and validates what it decoded.
+func ParseConfig(data []byte) (Config, error) {
+	cfg := Default()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		return cfg, &ConfigError{Source: "input", Problems: []string{oneLine(err.Error())}}
+	}
+	var problems []string
+	for _, k := range md.Undecoded() {
+		problems = append(problems, "unknown key "+k.String())
+	}
+	sort.Strings(problems)
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return cfg, &ConfigError{Source: "input", Problems: problems}
+	}
+	return cfg, nil
+}
+
+// resolve reads secrets from the environment and *_file keys.
+func (c *Config) resolve() *ConfigError {
+	var problems []string
+	if c.Database.URLFile != "" {
+		if c.Database.URL != "" {
+			problems = append(problems, "database.url_file: set either url or url_file, not both")
+		} else if b, err := os.ReadFile(c.Database.URLFile); err != nil {
+			problems = append(problems, fmt.Sprintf("database.url_file: %v", unwrapPath(err)))
+		} else {
+			c.Database.URL = strings.TrimSpace(string(b))
+		}
+	}
+	if v := os.Getenv(EnvDatabaseURL); v != "" {
+		c.Database.URL = strings.TrimSpace(v)
+	}
+	if len(problems) == 0 {
+		problems = append(problems, c.validate()...)
+	}
+	if len(problems) > 0 {
+		return &ConfigError{Problems: problems}
+	}
+	return nil
+}
+
+// validate returns every problem as "section.key: message".
+func (c *Config) validate() []string {
+	var p []string
+	add := func(key, format string, args ...any) {
+		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+	checkAddr(add, "node.listen", c.Node.Listen, false)
+	if c.Node.DataDir == "" {
+		add("node.data_dir", "must not be empty")
+	}
+	for i, w := range c.Relay.Writers {
+		pk, err := policies.ParsePubKey(w)
+		if err != nil {
+			add(fmt.Sprintf("relay.writers[%d]", i), "%v", err)
+			continue
+		}
+		c.Relay.Writers[i] = pk
+	}
+	r := c.Relay
+	positive := func(key string, v, max int) {
+		if v < 1 || v > max {
+			add(key, "must be between 1 and %d, got %d", max, v)
+		}
+	}
+	positive("relay.max_limit", r.MaxLimit, 100000)
+	positive("relay.default_limit", r.DefaultLimit, 100000)
+	if r.DefaultLimit > r.MaxLimit && r.MaxLimit >= 1 {
+		add("relay.default_limit", "must not exceed relay.max_limit (%d)", r.MaxLimit)
+	}
+	positive("relay.max_filters", r.MaxFilters, 1000)
+	positive("relay.max_filter_values", r.MaxFilterValues, 100000)
+	positive("relay.max_subscriptions", r.MaxSubscriptions, 10000)
+	positive("relay.max_message_length", r.MaxMessageLength, 64<<20)
+	positive("relay.max_event_tags", r.MaxEventTags, 1000000)
+	positive("relay.max_content_length", r.MaxContentLength, 64<<20)
+	if r.MaxConnectionsPerIP < 0 {
+		add("relay.max_connections_per_ip", "must be 0 (unlimited) or positive, got %d", r.MaxConnectionsPerIP)
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"relay.idle_timeout", r.IdleTimeout}, {"relay.query_timeout", r.QueryTimeout}, {"relay.shutdown_timeout", r.ShutdownTimeout}} {
+		if d.v <= 0 {
+			add(d.key, "must be a positive duration such as \"90s\", got %q", d.v.String())
+		}
+	}
+	if c.Metrics.Listen != "" {
+		checkAddr(add, "metrics.listen", c.Metrics.Listen, false)
+	}
+	if c.Database.URL != "" && !archive.IsPostgres(c.Database.URL) {
+		add("database.url", "want \"\" (embedded store) or postgres://...")
+	}
+	if c.Database.Mode != string(archive.Full) && c.Database.Mode != string(archive.Lil) {
+		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
+	}
+	if err := c.Network.Validate(); err != nil {
+		// transport names each key itself ("network.tor.proxy: ...").
+		p = append(p, strings.Split(err.Error(), "\n")...)
+	}
+	return p
+}
+
+func checkAddr(add func(string, string, ...any), key, addr string, _ bool) {
+	if addr == "" {
+		add(key, "must not be empty")
+		return
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		add(key, "want host:port such as \"127.0.0.1:7447\", got %q", addr)
+	}
+}
+
+// oneLine keeps a decoder error on a single line for the CLI.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// unwrapPath drops Go's "open PATH:" noise when the path is already shown.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
+	}
+	return err
+}

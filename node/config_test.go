@@ -1,0 +1,180 @@
+package node
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigExampleEqualsDefaults(t *testing.T) {
+	data, err := os.ReadFile("../node.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseConfig(data)
+	if err != nil {
+		t.Fatalf("example does not parse: %v", err)
+	}
+	if want := Default(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("node.toml.example differs from Default():\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestConfigEmptyIsDefaults(t *testing.T) {
+	got, err := ParseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, Default()) {
+		t.Fatalf("empty config is not the defaults: %+v", got)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+		want []string // every problem, in order
+	}{
+		{"unknown key", "[node]\nfoo = 1\n", []string{"unknown key node.foo"}},
+		{"unknown section", "[nope]\nx = 1\n", []string{"unknown key nope", "unknown key nope.x"}},
+		{"malformed", "[node\n", []string{"toml: line 2: expected"}},
+		{"bad duration", "[relay]\nidle_timeout = \"soon\"\n", []string{"toml:"}},
+		{"all errors at once", `
+[node]
+listen = "nowhere"
+data_dir = ""
+[relay]
+writers = ["abc", "npub1xyz"]
+max_limit = 0
+default_limit = -1
+idle_timeout = "0s"
+[metrics]
+listen = "9464"
+[database]
+url = "mysql://x"
+mode = "medium"
+`, []string{
+			"node.listen: want host:port",
+			"node.data_dir: must not be empty",
+			"relay.writers[0]: want 64 lowercase hex",
+			"relay.writers[1]: not a valid npub",
+			"relay.max_limit: must be between 1 and 100000, got 0",
+			"relay.default_limit: must be between 1 and 100000, got -1",
+			"relay.idle_timeout: must be a positive duration",
+			"metrics.listen: want host:port",
+			"database.url: want \"\" (embedded store) or postgres://...",
+			"database.mode: want \"full\" or \"lil\", got \"medium\"",
+		}},
+		{"default above max", "[relay]\nmax_limit = 10\ndefault_limit = 20\n", []string{"relay.default_limit: must not exceed relay.max_limit (10)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.toml))
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !errors.Is(err, ErrConfig) {
+				t.Fatalf("want *ConfigError, got %v", err)
+			}
+			if len(ce.Problems) != len(tt.want) {
+				t.Fatalf("want %d problems, got %d: %q", len(tt.want), len(ce.Problems), ce.Problems)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(ce.Problems[i], w) {
+					t.Errorf("problem %d = %q, want it to contain %q", i, ce.Problems[i], w)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestConfigValues(t *testing.T) {
+	pk := "3bf0c63fcb93463407af97a5e5ee64fa883d107ef9e558472c4eb9aaaefa459d"
+	cfg, err := ParseConfig([]byte(`
+[relay]
+writers = ["npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6", "` + pk + `"]
+idle_timeout = "90s"
+[database]
+url = "postgres://u:p@127.0.0.1/db"
+mode = "lil"
+[network]
+allow_private = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{pk, pk}; !reflect.DeepEqual(cfg.Relay.Writers, want) {
+		t.Errorf("writers = %v, want npub decoded to %v", cfg.Relay.Writers, want)
+	}
+	if cfg.Relay.IdleTimeout != 90*time.Second || cfg.Database.Mode != "lil" || !cfg.Network.AllowPrivate {
+		t.Errorf("values not decoded: %+v", cfg)
+	}
+}
+
+func TestLoadConfigSecrets(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "db-url")
+	if err := os.WriteFile(urlFile, []byte("postgres://u:secret@127.0.0.1:5432/db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "node.toml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	write("[database]\nurl_file = \"" + urlFile + "\"\n")
+	t.Setenv(EnvDatabaseURL, "")
+	cfg, err := LoadConfig(path)
+	if err != nil || cfg.Database.URL != "postgres://u:secret@127.0.0.1:5432/db" {
+		t.Fatalf("url_file: got %q, %v", cfg.Database.URL, err)
+	}
+
+	t.Setenv(EnvDatabaseURL, "postgres://env@127.0.0.1/db")
+	if cfg, err = LoadConfig(path); err != nil || cfg.Database.URL != "postgres://env@127.0.0.1/db" {
+		t.Fatalf("env override: got %q, %v", cfg.Database.URL, err)
+	}
+	t.Setenv(EnvDatabaseURL, "")
+
+	write("[database]\nurl = \"postgres://a@b/c\"\nurl_file = \"" + urlFile + "\"\n")
+	if _, err = LoadConfig(path); err == nil || !strings.Contains(err.Error(), "database.url_file: set either url or url_file") {
+		t.Fatalf("url and url_file: got %v", err)
+	}
+
+	write("[database]\nurl_file = \"" + filepath.Join(dir, "missing") + "\"\n")
+	if _, err = LoadConfig(path); err == nil || !strings.Contains(err.Error(), "database.url_file: open") {
+		t.Fatalf("missing url_file: got %v", err)
+	}
+
+	if _, err = LoadConfig(filepath.Join(dir, "absent.toml")); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no such file") {
+		t.Fatalf("missing config: got %v", err)
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	if b, err := os.ReadFile("../node.toml.example"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("[node]\nfoo = 1\n"))
+	f.Add([]byte("[relay]\nwriters = [\"npub1\"]\nidle_timeout = \"-1s\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data)
+		if err != nil {
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("error is not a config error: %v", err)
+			}
+			return
+		}
+		if p := cfg.validate(); len(p) > 0 {
+			t.Fatalf("accepted config fails validation: %v", p)
+		}
+	})
+}

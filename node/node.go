@@ -1,0 +1,215 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/fiatjaf/khatru"
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/policies"
+)
+
+// Options are what the CLI hands the node besides its configuration.
+type Options struct {
+	Config  Config
+	Logger  *slog.Logger
+	Version string
+	// Registry receives every metric; nil creates a private one. The Go and
+	// process collectors are registered on it.
+	Registry *prometheus.Registry
+	// Now is the clock for NIP-40 checks; nil means time.Now.
+	Now func() time.Time
+}
+
+// Node is a running bigbrotr node: relay, archive and metrics.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	version string
+	now     func() time.Time
+
+	secretKey string
+	pubKey    string
+
+	store   archive.Store
+	relay   *khatru.Relay // the WebSocket front
+	writer  *khatru.Relay // where EVENTs are handled
+	writers *policies.Writers
+	subs    *policies.Subscriptions
+	conns   *connTracker
+	metrics *relayMetrics
+	nip11   []byte
+
+	listener        net.Listener
+	metricsListener net.Listener
+	server          *http.Server
+	metricsServer   *http.Server
+}
+
+// New loads the node key, opens (and migrates) the archive, builds the relay
+// and binds the listeners, so that Addr is known before Run. On error
+// everything already opened is released.
+func New(ctx context.Context, o Options) (n *Node, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	cfg := o.Config
+	n = &Node{cfg: cfg, log: o.Logger, version: o.Version, now: o.Now}
+
+	sk, src, err := LoadKey(cfg.Node)
+	if err != nil {
+		return nil, err
+	}
+	n.secretKey = sk
+	n.pubKey, _ = nostr.GetPublicKey(sk)
+
+	o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.store, err = archive.Open(ctx, archive.Options{
+		URL:        cfg.Database.URL,
+		DataDir:    cfg.Node.DataDir,
+		Mode:       archive.Mode(cfg.Database.Mode),
+		Registerer: o.Registry,
+		Logger:     o.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			n.closeAll()
+		}
+	}()
+
+	n.metrics = newRelayMetrics(o.Registry)
+	n.buildRelay()
+	o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "bigbrotr", Subsystem: "relay", Name: "subscriptions",
+		Help: "Open subscriptions on all connections.",
+	}, func() float64 { return float64(n.subs.Total()) }))
+
+	if n.listener, err = net.Listen("tcp", cfg.Node.Listen); err != nil {
+		return nil, fmt.Errorf("node.listen: %w", err)
+	}
+	n.server = &http.Server{
+		Handler:           n.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
+	}
+	if cfg.Metrics.Listen != "" {
+		if n.metricsListener, err = net.Listen("tcp", cfg.Metrics.Listen); err != nil {
+			return nil, fmt.Errorf("metrics.listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
+		n.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	}
+	n.log.Info("node ready",
+		"listen", n.Addr(), "metrics", n.MetricsAddr(), "pubkey", n.pubKey, "key_source", string(src),
+		"database", databaseKind(cfg.Database.URL), "mode", n.store.Mode(), "version", n.version)
+	return n, nil
+}
+
+// Run serves until ctx is done, then shuts down gracefully: stop accepting,
+// close WebSockets with a "going away" frame, wait for HTTP handlers up to
+// relay.shutdown_timeout, and close the archive. It returns nil after a
+// clean shutdown.
+func (n *Node) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := n.server.Serve(n.listener); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("relay listener: %w", err)
+		}
+		return nil
+	})
+	if n.metricsServer != nil {
+		g.Go(func() error {
+			if err := n.metricsServer.Serve(n.metricsListener); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics listener: %w", err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		n.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), n.cfg.Relay.ShutdownTimeout)
+		defer cancel()
+		err := n.server.Shutdown(sctx)
+		// Hijacked WebSockets are invisible to Shutdown: close them after
+		// the listener is gone, so no new one slips in.
+		n.conns.closeAll(1001, "relay shutting down")
+		if n.metricsServer != nil {
+			err = errors.Join(err, n.metricsServer.Shutdown(sctx))
+		}
+		return err
+	})
+	err := g.Wait()
+	if cerr := n.store.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close archive: %w", cerr))
+	}
+	return err
+}
+
+// closeAll releases what New opened when New fails half way.
+func (n *Node) closeAll() {
+	if n.listener != nil {
+		n.listener.Close()
+	}
+	if n.metricsListener != nil {
+		n.metricsListener.Close()
+	}
+	if n.store != nil {
+		n.store.Close()
+	}
+}
+
+// Addr is the relay's bound address (host:port).
+func (n *Node) Addr() string { return n.listener.Addr().String() }
+
+// URL is the relay's WebSocket URL on its bound address.
+func (n *Node) URL() string { return "ws://" + n.Addr() }
+
+// MetricsAddr is the metrics listener's address, or "" when disabled.
+func (n *Node) MetricsAddr() string {
+	if n.metricsListener == nil {
+		return ""
+	}
+	return n.metricsListener.Addr().String()
+}
+
+// PublicKey is the node's public key in hex.
+func (n *Node) PublicKey() string { return n.pubKey }
+
+// Store is the node's archive, for wiring loops in.
+func (n *Node) Store() archive.Store { return n.store }
+
+// Sign signs ev with the node key (sets PubKey, ID and Sig).
+func (n *Node) Sign(ev *nostr.Event) error { return ev.Sign(n.secretKey) }
+
+func databaseKind(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return "postgres"
+}

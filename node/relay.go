@@ -1,0 +1,190 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/fiatjaf/eventstore"
+	"github.com/fiatjaf/khatru"
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip11"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/policies"
+)
+
+// supportedNIPs is exactly what this relay implements: NIP-09 and NIP-40
+// through the archive's hiding rules, NIP-42 through khatru's AUTH, NIP-45
+// through the count hooks, NIP-70 through khatru's protected-event check.
+var supportedNIPs = []int{1, 9, 11, 40, 42, 45, 70}
+
+// buildRelay assembles khatru. The WebSocket front is a khatru Router with
+// two sub-relays: every REQ and COUNT goes to "reader", every EVENT to
+// "writer". khatru keeps its listener list on the relay a REQ was routed to
+// and reads the list of the relay an EVENT was routed to, without its lock;
+// with this split the list it reads (writer's) is never written, which
+// removes khatru v0.19.1's data race between CLOSE and EVENT handlers. Live
+// events are delivered by n.broadcast from the node's own locked registry.
+func (n *Node) buildRelay() {
+	rc := n.cfg.Relay
+	logger := slog.NewLogLogger(n.log.With("component", "khatru").Handler(), slog.LevelDebug)
+	front := khatru.NewRouter()
+	reader, writer := khatru.NewRelay(), khatru.NewRelay()
+	for _, rl := range []*khatru.Relay{front.Relay, reader, writer} {
+		rl.Log = logger
+		rl.MaxMessageSize = int64(rc.MaxMessageLength)
+		n.fillInfo(rl)
+	}
+	front.Route().Req(func(nostr.Filter) bool { return true }).Relay(reader)
+	front.Route().Event(func(*nostr.Event) bool { return true }).Relay(writer)
+
+	writers := append([]string{n.pubKey}, rc.Writers...)
+	n.writers = policies.NewWriters(writers...)
+	n.conns = newConnTracker(n, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
+	n.subs = policies.NewSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, n.conns.subscriptionsChanged)
+	limits := policies.FilterLimits{MaxLimit: rc.MaxLimit, DefaultLimit: rc.DefaultLimit, MaxValues: rc.MaxFilterValues}
+	caps := policies.EventCaps{MaxTags: rc.MaxEventTags, MaxContentLength: rc.MaxContentLength}
+
+	// Connection-level hooks run on the front relay.
+	front.OnConnect = append(front.OnConnect, n.conns.onConnect)
+	front.OnDisconnect = append(front.OnDisconnect, n.subs.OnDisconnect, n.conns.onDisconnect)
+
+	// Writes: the first refusal wins, cheapest checks first; the archive
+	// lookups (deleted?) run only for events a writer sent.
+	rejectors := []func(context.Context, *nostr.Event) (bool, string){
+		n.writers.RejectEvent,
+		policies.RejectMalformed,
+		caps.Reject,
+		policies.RejectExpired(n.now),
+		n.rejectDeleted,
+	}
+	writer.RejectEvent = append(writer.RejectEvent, func(ctx context.Context, ev *nostr.Event) (bool, string) {
+		n.conns.touch(ctx)
+		for _, reject := range rejectors {
+			if no, msg := reject(ctx, ev); no {
+				n.metrics.eventRejected(msg)
+				return true, msg
+			}
+		}
+		return false, ""
+	})
+	writer.StoreEvent = append(writer.StoreEvent, n.saveEvent)
+	writer.ReplaceEvent = append(writer.ReplaceEvent, n.saveEvent)
+	writer.QueryEvents = append(writer.QueryEvents, n.queryEvents)
+	writer.OnEventSaved = append(writer.OnEventSaved, func(_ context.Context, ev *nostr.Event) {
+		n.metrics.eventsStored.Inc()
+		n.broadcast(ev)
+	})
+	writer.OnEphemeralEvent = append(writer.OnEphemeralEvent, func(_ context.Context, ev *nostr.Event) { n.broadcast(ev) })
+	// khatru answers an ephemeral EVENT "mute: no one was listening" when
+	// its own (always empty) list was notified and the front relay has no
+	// ephemeral hook; delivery is ours, so give it one.
+	front.OnEphemeralEvent = append(front.OnEphemeralEvent, func(context.Context, *nostr.Event) {})
+
+	// Reads: normalize first (limits, "limit":0), then refuse what the
+	// archive will not answer, then count (and register) subscriptions.
+	reader.OverwriteFilter = append(reader.OverwriteFilter, limits.Normalize)
+	reader.RejectFilter = append(reader.RejectFilter, func(ctx context.Context, f nostr.Filter) (bool, string) {
+		for _, reject := range []func(context.Context, nostr.Filter) (bool, string){limits.Reject, n.subs.RejectFilter} {
+			if no, msg := reject(ctx, f); no {
+				n.metrics.filterRejected(msg)
+				return true, msg
+			}
+		}
+		n.metrics.filters.Inc()
+		return false, ""
+	})
+	reader.QueryEvents = append(reader.QueryEvents, n.queryEvents)
+	reader.CountEvents = append(reader.CountEvents, n.countEvents)
+	reader.CountEventsHLL = append(reader.CountEventsHLL, n.countEventsHLL)
+	// khatru answers "unsupported" unless the front relay has count hooks,
+	// though it then calls the reader's.
+	front.CountEvents = reader.CountEvents
+	front.CountEventsHLL = reader.CountEventsHLL
+
+	n.relay, n.writer = front.Relay, writer
+}
+
+// broadcast sends ev to every open subscription it matches.
+func (n *Node) broadcast(ev *nostr.Event) int {
+	targets := n.subs.Listening(ev)
+	for _, l := range targets {
+		id := l.ID
+		_ = l.WS.WriteJSON(nostr.EventEnvelope{SubscriptionID: &id, Event: *ev})
+	}
+	return len(targets)
+}
+
+// saveEvent is khatru's StoreEvent and ReplaceEvent hook. The archive keeps
+// replaceable history itself, so both are a plain save with no provenance.
+func (n *Node) saveEvent(ctx context.Context, ev *nostr.Event) error {
+	res, err := n.store.SaveEvents(ctx, []archive.Sighting{{Event: ev, SeenAt: n.now()}})
+	switch {
+	case err != nil:
+		n.log.Warn("save event", "id", ev.ID, "err", err)
+		return errInternal
+	case res.Rejected > 0:
+		n.metrics.eventRejected("invalid")
+		return errStorageRule
+	case res.Inserted == 0:
+		return eventstore.ErrDupEvent
+	}
+	return nil
+}
+
+type okError string
+
+func (e okError) Error() string { return string(e) }
+
+const (
+	errInternal    = okError("error: could not store the event, try again later")
+	errStorageRule = okError("invalid: event has a NUL character or a tag value longer than the archive accepts")
+)
+
+// rejectDeleted refuses events their author already deleted (NIP-09): by id,
+// and for replaceable/addressable kinds by address up to the deletion time.
+// khatru's own checks query with "#e"/"#a" keys that match nothing, so the
+// check lives here.
+func (n *Node) rejectDeleted(ctx context.Context, ev *nostr.Event) (bool, string) {
+	if deleted, err := n.store.IsDeleted(ctx, ev.ID); err == nil && deleted {
+		return true, "blocked: this event was deleted by its author"
+	}
+	if !nostr.IsReplaceableKind(ev.Kind) && !nostr.IsAddressableKind(ev.Kind) {
+		return false, ""
+	}
+	addr := strings.Join([]string{itoa(ev.Kind), ev.PubKey, ev.Tags.GetD()}, ":")
+	since := ev.CreatedAt
+	found := false
+	err := n.store.QueryEvents(ctx, nostr.Filter{
+		Kinds: []int{5}, Authors: []string{ev.PubKey}, Since: &since, Limit: 1,
+		Tags: nostr.TagMap{"a": []string{addr}},
+	}, func(*nostr.Event) error { found = true; return errStop })
+	if err == nil && found {
+		return true, "blocked: this address was deleted by its author up to a later time"
+	}
+	return false, ""
+}
+
+// fillInfo sets khatru's copy of the NIP-11 document; the node serves its
+// own rendering (see nip11.go), but khatru's must not be left with an empty
+// pubkey either.
+func (n *Node) fillInfo(rl *khatru.Relay) {
+	doc := n.infoDocument()
+	rl.Info.Name = doc.Name
+	rl.Info.Description = doc.Description
+	rl.Info.PubKey = doc.PubKey
+	rl.Info.Contact = doc.Contact
+	rl.Info.Icon = doc.Icon
+	rl.Info.Software = doc.Software
+	rl.Info.Version = doc.Version
+	rl.Info.SupportedNIPs = nil
+	rl.Info.AddSupportedNIPs(supportedNIPs)
+	l := doc.Limitation
+	rl.Info.Limitation = &nip11.RelayLimitationDocument{
+		MaxMessageLength: l.MaxMessageLength, MaxSubscriptions: l.MaxSubscriptions,
+		MaxLimit: l.MaxLimit, DefaultLimit: l.DefaultLimit, MaxSubidLength: l.MaxSubidLength,
+		MaxEventTags: l.MaxEventTags, MaxContentLength: l.MaxContentLength,
+		RestrictedWrites: l.RestrictedWrites,
+	}
+}

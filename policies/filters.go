@@ -1,0 +1,89 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// NoStoredEvents is the Limit that FilterLimits.Normalize gives a filter sent
+// with "limit": 0. khatru skips every RejectFilter hook for such filters, so
+// Normalize rewrites them into this sentinel, which lets the reject hooks see
+// every filter; the query hook must then answer a negative Limit with no
+// stored events (live events still flow).
+const NoStoredEvents = -1
+
+// FilterLimits bounds what one filter may ask for.
+type FilterLimits struct {
+	MaxLimit     int // every filter's limit is clamped to this
+	DefaultLimit int // applied when a filter has no limit
+	MaxValues    int // max entries in ids, authors, kinds or one tag list
+}
+
+// Normalize is a khatru OverwriteFilter hook: it applies the default limit,
+// clamps the limit to the maximum and turns "limit": 0 into NoStoredEvents.
+// khatru registers the client's original filter for live events, so this
+// only shapes the stored-events query.
+func (l FilterLimits) Normalize(_ context.Context, f *nostr.Filter) {
+	switch {
+	case f.LimitZero:
+		f.LimitZero = false
+		f.Limit = NoStoredEvents
+	case f.Limit <= 0:
+		f.Limit = l.DefaultLimit
+	case f.Limit > l.MaxLimit:
+		f.Limit = l.MaxLimit
+	}
+}
+
+// Reject is a khatru RejectFilter hook refusing filters the archive cannot
+// answer exactly or cheaply: ids and authors that are not 64-char lowercase
+// hex (prefix matching was removed from NIP-01), tag names longer than one
+// letter (only single-letter tags are indexed), NIP-50 search, and lists
+// longer than MaxValues.
+func (l FilterLimits) Reject(_ context.Context, f nostr.Filter) (bool, string) {
+	if msg := l.Check(f); msg != "" {
+		return true, msg
+	}
+	return false, ""
+}
+
+// Check returns the refusal message for f, or "" when f is acceptable.
+func (l FilterLimits) Check(f nostr.Filter) string {
+	if f.Search != "" {
+		return "unsupported: NIP-50 search is not supported by this relay"
+	}
+	if len(f.IDs) > l.MaxValues || len(f.Authors) > l.MaxValues || len(f.Kinds) > l.MaxValues {
+		return fmt.Sprintf("blocked: too many values in one filter list (max %d)", l.MaxValues)
+	}
+	for _, id := range f.IDs {
+		if !nostr.IsValid32ByteHex(id) {
+			return "invalid: ids must be 64-character lowercase hex (prefixes are not supported)"
+		}
+	}
+	for _, pk := range f.Authors {
+		if !nostr.IsValid32ByteHex(pk) {
+			return "invalid: authors must be 64-character lowercase hex (prefixes are not supported)"
+		}
+	}
+	for name, values := range f.Tags {
+		if !IndexedTagName(name) {
+			return fmt.Sprintf("unsupported: only single-letter tags are indexed, not %q", "#"+name)
+		}
+		if len(values) > l.MaxValues {
+			return fmt.Sprintf("blocked: too many values in one filter list (max %d)", l.MaxValues)
+		}
+	}
+	return ""
+}
+
+// IndexedTagName reports whether a filter's tag key (without '#') names a
+// single-letter tag, the only kind NIP-01 expects relays to index.
+func IndexedTagName(name string) bool {
+	if len(name) != 1 {
+		return false
+	}
+	c := name[0]
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
