@@ -111,11 +111,10 @@ func TestOutputFiles(t *testing.T) {
 			AllowPrivate   bool   `toml:"allow_private"`
 			DNSResolver    string `toml:"dns_resolver"`
 			ExtraCAFile    string `toml:"extra_ca_file"`
-			Tor, I2P, Loki struct{ Proxy string }
-		}
-		Monitor struct {
-			GeoIPCity string `toml:"geoip_city"`
-			GeoIPASN  string `toml:"geoip_asn"`
+			Tor, I2P, Loki struct {
+				Enabled bool
+				Proxy   string
+			}
 		}
 		Seeder struct{ File string }
 	}
@@ -128,10 +127,12 @@ func TestOutputFiles(t *testing.T) {
 	}
 	nc := cfg.Network
 	if !nc.AllowPrivate || nc.DNSResolver != n.DNSAddr() || nc.Tor.Proxy != m.Proxies[Tor] ||
-		nc.I2P.Proxy != m.Proxies[I2P] || nc.Loki.Proxy != m.Proxies[Loki] || cfg.Node.Listen == "" {
+		nc.I2P.Proxy != m.Proxies[I2P] || nc.Loki.Proxy != m.Proxies[Loki] || cfg.Node.Listen == "" ||
+		!nc.Tor.Enabled || !nc.I2P.Enabled || !nc.Loki.Enabled {
 		t.Errorf("network config %+v", cfg)
 	}
-	for _, f := range []string{nc.ExtraCAFile, cfg.Monitor.GeoIPCity, cfg.Monitor.GeoIPASN, cfg.Seeder.File} {
+	geo := []string{filepath.Join(n.Dir(), FileGeoCity), filepath.Join(n.Dir(), FileGeoASN)}
+	for _, f := range append(geo, nc.ExtraCAFile, cfg.Seeder.File) {
 		if !filepath.IsAbs(f) {
 			t.Errorf("%s is not absolute", f)
 		}
