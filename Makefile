@@ -53,8 +53,9 @@ race:
 interop:
 	@if [ -f interop/package.json ]; then $(MAKE) --no-print-directory build && cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
 
-bench: ## print the benchmark figures (ingest, query, bytes per event)
+bench: ## print the benchmark figures (ingest, query, bytes per event, testnet start-up)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+	$(GO) test -run '^$$' -bench Start1000 -benchtime 1x -timeout 10m ./testnet/
 
 clean:
 	rm -rf bin
