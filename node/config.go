@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -31,6 +32,10 @@ type Config struct {
 	Metrics  MetricsConfig    `toml:"metrics"`
 	Database DatabaseConfig   `toml:"database"`
 	Network  transport.Config `toml:"network"`
+
+	Seeder    SeederSection    `toml:"seeder"`
+	Finder    FinderSection    `toml:"finder"`
+	Validator ValidatorSection `toml:"validator"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -100,7 +105,19 @@ func Default() Config {
 		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full)},
 		Network:  transport.DefaultConfig(),
+
+		Seeder:    SeederSection{Enabled: true, SeederConfig: discovery.DefaultSeederConfig()},
+		Finder:    FinderSection{Enabled: true, FinderConfig: finderDefaults()},
+		Validator: ValidatorSection{Enabled: true, ValidatorConfig: discovery.DefaultValidatorConfig()},
 	}
+}
+
+// finderDefaults spells discovery's empty lists as [] rather than nil, the
+// way node.toml.example writes them.
+func finderDefaults() discovery.FinderConfig {
+	f := discovery.DefaultFinderConfig()
+	f.ScanKinds, f.Sources = []int{}, []discovery.SourceConfig{}
+	return f
 }
 
 // ConfigError lists every problem found in a configuration, each as
@@ -247,9 +264,11 @@ func (c *Config) validate() []string {
 	if c.Database.Mode != string(archive.Full) && c.Database.Mode != string(archive.Lil) {
 		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
 	}
-	if err := c.Network.Validate(); err != nil {
-		// transport names each key itself ("network.tor.proxy: ...").
-		p = append(p, strings.Split(err.Error(), "\n")...)
+	// The sections below name each key themselves ("network.tor.proxy: ...").
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator} {
+		if err := v.Validate(); err != nil {
+			p = append(p, strings.Split(err.Error(), "\n")...)
+		}
 	}
 	return p
 }

@@ -50,6 +50,7 @@ type Node struct {
 	conns   *connTracker
 	metrics *relayMetrics
 	nip11   []byte
+	loops   []loop
 
 	listener        net.Listener
 	metricsListener net.Listener
@@ -100,6 +101,9 @@ func New(ctx context.Context, o Options) (n *Node, err error) {
 		}
 	}()
 
+	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, ""); err != nil {
+		return nil, err
+	}
 	n.metrics = newRelayMetrics(o.Registry)
 	n.buildRelay()
 	o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -146,6 +150,16 @@ func (n *Node) Run(ctx context.Context) error {
 		g.Go(func() error {
 			if err := n.metricsServer.Serve(n.metricsListener); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("metrics listener: %w", err)
+			}
+			return nil
+		})
+	}
+	for _, l := range n.loops {
+		// A loop logs and counts its failing cycles itself and returns nil
+		// when stopped, so an error here is a bug worth stopping the node for.
+		g.Go(func() error {
+			if err := l.run(gctx); err != nil {
+				return fmt.Errorf("%s: %w", l.name, err)
 			}
 			return nil
 		})

@@ -54,6 +54,9 @@ commands:
   node          run the relay over the archive (and, later, the loops)
   migrate       apply pending archive migrations and exit
   config check  validate the configuration and exit
+  seeder        add the seed file's relays as candidates and exit
+  finder        run the finder alone (--once: one cycle)
+  validator     run the validator alone (--once: one cycle)
   testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
   version       print the version
 
@@ -101,6 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.fail(exitUsage, "want \"config check\"")
 		}
 		return c.cmdConfigCheck(rest[2:])
+	case node.LoopSeeder, node.LoopFinder, node.LoopValidator:
+		return c.cmdLoop(ctx, rest[0], rest[1:])
 	case "testnet":
 		return testnet.RunCLI(ctx, rest[1:], stdout, stderr)
 	case "version":
@@ -113,8 +118,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, testnet or version)", rest[0])
+		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, testnet or version)", rest[0])
 	}
+}
+
+// cmdLoop runs one crawler loop alone, without the relay.
+func (c *cli) cmdLoop(ctx context.Context, name string, args []string) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.g.register(fs)
+	once := fs.Bool("once", false, "run one cycle and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(c.stdout, usage)
+			return exitOK
+		}
+		return c.fail(exitUsage, "%s: %v (see bigbrotr --help)", name, err)
+	}
+	if fs.NArg() > 0 {
+		return c.fail(exitUsage, "%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	cfg, log, code, ok := c.setup(name, nil)
+	if !ok {
+		return code
+	}
+	if err := node.RunLoop(ctx, cfg, log, name, *once); err != nil {
+		return c.fail(exitCode(err), "%s: %v", name, err)
+	}
+	return exitOK
 }
 
 // parse reads a command's flags (the global ones again, so they may follow

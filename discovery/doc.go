@@ -1,0 +1,41 @@
+// Package discovery fills the relay set: the seeder inserts the relays of a
+// seed file as candidates, the finder collects relay URLs from events and
+// HTTP JSON sources, and the validator promotes the candidates that prove
+// they speak Nostr.
+//
+// Every URL, whatever its source, goes through schema.ParseRelayURL; rejects
+// are counted by reason (bigbrotr_loop_rejects_total), never stored.
+//
+// The finder has three phases per cycle:
+//
+//   - HTTP sources ([[finder.sources]]: url + a JSON path, see Path), each
+//     fetched through the transport's guarded HTTP client with a timeout, a
+//     size cap and a cooldown after success; a failing source is retried
+//     next cycle and does not stop the others.
+//   - Relay lists asked from validated relays (kinds 2, 3, 10002 and 30166
+//     by default), with a per-relay cursor, so discovery does not depend on
+//     how the synchronizer is configured. Events are verified (id and
+//     signature) before they are archived and mined: an unverified relay
+//     list could point the crawler anywhere.
+//   - An incremental scan of the archive for the same sources plus relay
+//     hints in e/p/a tags of any kind (ExtractURLs lists the sources).
+//
+// The validator takes due candidates per network (fewest failures, then
+// oldest attempt; a failed candidate waits retry_base, doubling per failure
+// up to retry_max), probes up to concurrency of them at once per network,
+// and promotes one only when it answers a REQ with a relay-to-client message
+// (EOSE, EVENT, CLOSED, NOTICE, AUTH or OK; "auth-required:" included). An
+// echo, junk or a silent WebSocket is not a relay. A candidate is dropped
+// after max_failures.
+//
+// The loops never import archive: they declare the narrow store interfaces
+// they use (CandidateStore, FinderStore, ValidatorStore) with mirror types
+// that convert to archive's with plain struct conversions.
+//
+// Known gap: the archive scan positions itself by created_at, because the
+// store offers no "archived since" order. An event archived more than
+// finder.scan_overlap after its created_at (a synchronizer backfilling
+// history) is only mined if it is a relay list the finder fetched itself.
+// A store method returning events by first sighting, (seen_at, id) after a
+// cursor, would let the scan see every event exactly once.
+package discovery

@@ -1,0 +1,151 @@
+package discovery
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// SeederConfig is the [seeder] section.
+type SeederConfig struct {
+	// File lists relay URLs, one a line; blank lines and lines starting with
+	// '#' are skipped. Empty (the default) disables seeding.
+	File string `toml:"file"`
+}
+
+// DefaultSeederConfig returns the defaults: no seed file.
+func DefaultSeederConfig() SeederConfig { return SeederConfig{} }
+
+// Validate checks that the seed file, when set, can be read, so that
+// `config check` catches a wrong path.
+func (c SeederConfig) Validate() error {
+	if c.File == "" {
+		return nil
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return fmt.Errorf("seeder.file: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		return fmt.Errorf("seeder.file: %s is not a readable file", c.File)
+	}
+	return nil
+}
+
+// seedBatch bounds one AddCandidates call; the seed's file has ~9k lines.
+const seedBatch = 1000
+
+// maxSeedLine bounds one line of the seed file.
+const maxSeedLine = 64 << 10
+
+// Seeder inserts the relays of a seed file as candidates.
+type Seeder struct {
+	cfg   SeederConfig
+	store CandidateStore
+	d     deps
+}
+
+// SeederStats is what one seeding did.
+type SeederStats struct {
+	Lines    int            // URL lines read (comments and blanks excluded)
+	Valid    int            // distinct lines that normalized to a relay URL
+	Networks map[string]int // Valid by network
+	Added    int            // candidates that were new
+	Rejected map[string]int // invalid lines by schema.Reason
+}
+
+// NewSeeder validates cfg and builds a seeder.
+func NewSeeder(cfg SeederConfig, store CandidateStore, o Options) (*Seeder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, errors.New("seeder: nil store")
+	}
+	d, err := o.build(NameSeeder, schema.RejectReasons())
+	if err != nil {
+		return nil, fmt.Errorf("seeder: metrics: %w", err)
+	}
+	return &Seeder{cfg: cfg, store: store, d: d}, nil
+}
+
+// Run seeds once, with the cycle's log line and metrics, and returns: the
+// seeder is a start-up step, not a periodic loop.
+func (s *Seeder) Run(ctx context.Context) error {
+	spec := s.d.spec(NameSeeder, 0, 0)
+	return loop.Once(ctx, spec, func(ctx context.Context) (loop.Stats, error) {
+		st, err := s.RunOnce(ctx)
+		return st.loopStats(), err
+	})
+}
+
+// RunOnce reads the seed file and inserts its relays as candidates.
+// Existing candidates keep their failure count and validated relays are not
+// re-added (the store's AddCandidates guarantees both).
+func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
+	st := SeederStats{Rejected: map[string]int{}}
+	if s.cfg.File == "" {
+		return st, nil
+	}
+	f, err := os.Open(s.cfg.File)
+	if err != nil {
+		return st, fmt.Errorf("seeder: %w", err)
+	}
+	defer f.Close()
+	c := newCollector()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), maxSeedLine)
+	flush := func() error {
+		batch := c.take()
+		if len(batch) == 0 {
+			return nil
+		}
+		n, err := s.store.AddCandidates(ctx, batch)
+		st.Added += n
+		if err != nil {
+			return fmt.Errorf("seeder: add candidates: %w", err)
+		}
+		return nil
+	}
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		st.Lines++
+		c.add(line)
+		if len(c.order) >= seedBatch {
+			if err := flush(); err != nil {
+				return st.finish(c), err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return st.finish(c), fmt.Errorf("seeder: read %s: %w", s.cfg.File, err)
+	}
+	err = flush()
+	return st.finish(c), err
+}
+
+func (st SeederStats) finish(c *collector) SeederStats {
+	st.Valid = len(c.found)
+	st.Rejected = c.rejects
+	st.Networks = c.networks
+	return st
+}
+
+func (st SeederStats) loopStats() loop.Stats {
+	return loop.Stats{
+		Items:   st.Networks,
+		Rejects: st.Rejected,
+		Attrs:   []slog.Attr{slog.Int("lines", st.Lines), slog.Int("added", st.Added)},
+	}
+}

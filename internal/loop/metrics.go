@@ -1,0 +1,106 @@
+package loop
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the per-loop series, shared by every loop registered on the
+// same Registerer and told apart by the "loop" label. Labels are bounded:
+// loop names are constants, networks come from schema.Networks and reasons
+// from fixed sets; never a URL.
+type Metrics struct {
+	duration    *prometheus.HistogramVec
+	cycles      *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	items       *prometheus.CounterVec
+	rejects     *prometheus.CounterVec
+}
+
+// NewMetrics registers the loop metrics on reg, or reuses them when another
+// loop registered them first. A nil reg gives working, unregistered metrics.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bigbrotr_loop_cycle_duration_seconds",
+			Help:    "Duration of one loop cycle.",
+			Buckets: []float64{0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600},
+		}, []string{"loop"}),
+		cycles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_loop_cycles_total",
+			Help: "Loop cycles by outcome (success or failure).",
+		}, []string{"loop", "outcome"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_loop_last_success_timestamp_seconds",
+			Help: "Unix time at which the loop last completed a cycle without error.",
+		}, []string{"loop"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_loop_items_total",
+			Help: "Items processed by a loop, by network (empty when not network-specific).",
+		}, []string{"loop", "network"}),
+		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_loop_rejects_total",
+			Help: "Inputs a loop refused or could not use, by reason.",
+		}, []string{"loop", "reason"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	m.duration = register(reg, m.duration, &err)
+	m.cycles = register(reg, m.cycles, &err)
+	m.lastSuccess = register(reg, m.lastSuccess, &err)
+	m.items = register(reg, m.items, &err)
+	m.rejects = register(reg, m.rejects, &err)
+	return m, err
+}
+
+// register registers c, or returns the identical collector already there,
+// so that every loop can call NewMetrics on the node's one registry.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		*errp = errors.Join(*errp, err)
+	}
+	return c
+}
+
+// Init creates the series of loop at zero for the given networks and
+// reasons, so that dashboards and rate() see them before the first event.
+func (m *Metrics) Init(loop string, networks, reasons []string) {
+	m.duration.WithLabelValues(loop)
+	m.cycles.WithLabelValues(loop, "success")
+	m.cycles.WithLabelValues(loop, "failure")
+	m.lastSuccess.WithLabelValues(loop)
+	for _, n := range networks {
+		m.items.WithLabelValues(loop, n)
+	}
+	for _, r := range reasons {
+		m.rejects.WithLabelValues(loop, r)
+	}
+}
+
+// Reject counts n rejects of reason right away, for loops that want their
+// counts visible during a long cycle rather than at its end.
+func (m *Metrics) Reject(loop, reason string, n int) {
+	if n > 0 {
+		m.rejects.WithLabelValues(loop, reason).Add(float64(n))
+	}
+}
+
+func (m *Metrics) record(loop string, s Stats) {
+	for network, n := range s.Items {
+		if n > 0 {
+			m.items.WithLabelValues(loop, network).Add(float64(n))
+		}
+	}
+	for reason, n := range s.Rejects {
+		m.Reject(loop, reason, n)
+	}
+}
