@@ -25,7 +25,8 @@ type pgStore struct {
 	mode    Mode
 	url     string // redacted, for errors and logs
 	log     *slog.Logger
-	metrics *pgMetrics
+	metrics *storeMetrics
+	poolMet *pgPoolMetrics
 }
 
 var _ Store = (*pgStore)(nil)
@@ -56,9 +57,13 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	if s.metrics, err = newPgMetrics(o.Registerer, pool); err != nil {
+	if s.metrics, err = newStoreMetrics(o.Registerer, "postgres"); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("register store metrics: %w", err)
+	}
+	if s.poolMet, err = newPgPoolMetrics(o.Registerer, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("register pool metrics: %w", err)
 	}
 	o.Logger.Info("store opened", "backend", "postgres", "url", url, "mode", o.Mode)
 	return s, nil
@@ -83,7 +88,7 @@ func (s *pgStore) Mode() Mode { return s.mode }
 
 // Close releases the pool and unregisters the store's collectors.
 func (s *pgStore) Close() error {
-	s.metrics.unregister()
+	s.poolMet.unregister()
 	s.pool.Close()
 	return nil
 }

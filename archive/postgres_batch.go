@@ -10,7 +10,7 @@ import (
 // (first occurrence kept), sorted by id so concurrent batches take row
 // locks in the same order, and each (event, relay) sighting once.
 type pgBatch struct {
-	rows      []pgRow
+	rows      []eventRow
 	sightings []pgSighting
 	valid     int // sightings whose event passed the rules
 	rejected  int
@@ -32,7 +32,7 @@ type pgSighting struct {
 const pgLockBuckets = 128
 
 func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
-	b := &pgBatch{rows: make([]pgRow, 0, len(batch))}
+	b := &pgBatch{rows: make([]eventRow, 0, len(batch))}
 	index := make(map[string]int, len(batch)) // id hex -> position in rows
 	type pair struct{ id, relay string }
 	seen := make(map[pair]struct{}, len(batch))
@@ -44,7 +44,7 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 			}
 		}
 		if id == nil {
-			r, ok := pgRowOf(s.Event, mode)
+			r, ok := newEventRow(s.Event, mode)
 			if !ok {
 				b.rejected++
 				continue
@@ -63,7 +63,7 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 		seen[pair{s.Event.ID, s.Relay}] = struct{}{}
 		b.sightings = append(b.sightings, pgSighting{id, s.Relay, s.SeenAt.Unix()})
 	}
-	slices.SortFunc(b.rows, func(x, y pgRow) int { return bytes.Compare(x.id, y.id) })
+	slices.SortFunc(b.rows, func(x, y eventRow) int { return bytes.Compare(x.id, y.id) })
 	slices.SortFunc(b.sightings, func(x, y pgSighting) int {
 		if c := bytes.Compare(x.id, y.id); c != 0 {
 			return c
@@ -81,7 +81,7 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 
 // buckets returns the lock buckets of the authors of rows that pass keep,
 // ascending: a global order, so two transactions never wait in a cycle.
-func (b *pgBatch) buckets(keep func(*pgRow) bool) []int32 {
+func (b *pgBatch) buckets(keep func(*eventRow) bool) []int32 {
 	var seen [pgLockBuckets]bool
 	for i := range b.rows {
 		if r := &b.rows[i]; keep(r) {
@@ -151,7 +151,7 @@ func (b *pgBatch) deletions() pgBatchDeletions {
 }
 
 // hides reports whether a request in the batch deletes r.
-func (d pgBatchDeletions) hides(r *pgRow) bool {
+func (d pgBatchDeletions) hides(r *eventRow) bool {
 	if r.kind == 5 {
 		return false
 	}
@@ -170,17 +170,7 @@ func (d pgBatchDeletions) hides(r *pgRow) bool {
 // by address so that head rows are locked in one global order.
 func (b *pgBatch) winners() (keys []pgKey, versions []pgVersion) {
 	best := map[pgKey]pgVersion{}
-	for i := range b.rows {
-		r := &b.rows[i]
-		if r.dTag == nil {
-			continue
-		}
-		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
-		v := pgVersion{r.id, r.createdAt}
-		if w, ok := best[k]; !ok || v.newer(w) {
-			best[k] = v
-		}
-	}
+	b.mergeWinners(best)
 	for k := range best {
 		keys = append(keys, k)
 	}
@@ -197,4 +187,20 @@ func (b *pgBatch) winners() (keys []pgKey, versions []pgVersion) {
 		versions = append(versions, best[k])
 	}
 	return keys, versions
+}
+
+// mergeWinners replaces each address's version in win by the batch's
+// newest one when that is newer (or the address is absent).
+func (b *pgBatch) mergeWinners(win map[pgKey]pgVersion) {
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.dTag == nil {
+			continue
+		}
+		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
+		v := pgVersion{r.id, r.createdAt}
+		if w, ok := win[k]; !ok || v.newer(w) {
+			win[k] = v
+		}
+	}
 }

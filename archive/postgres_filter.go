@@ -107,17 +107,29 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 
 	where := strings.Join(b.where, " AND ")
 	if count {
-		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: pgShapeCount}
+		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: shapeCount}
 	}
 	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
 	if lil {
-		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb, NULL::text, NULL::bytea"
+		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb, NULL::bytea, NULL::bytea"
 	}
 	sql := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY " + order
 	if f.Limit > 0 {
 		sql += " LIMIT " + b.arg(int64(f.Limit))
 	}
-	return pgQuery{sql: sql, args: b.args, shape: pgShape(f)}
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
+// pgTagKey packs a tag name and value into event_tag.key: the name's
+// letter, then 0x00 and 32 bytes for a 64-hex value, else the value's
+// bytes (never containing NUL, so the forms cannot collide). Filters are
+// packed the same way, so an upper-case hex value stays distinct.
+func pgTagKey(name, value string) []byte {
+	if b, ok := decodeID(value); ok {
+		return append([]byte{name[0], 0}, b...)
+	}
+	k := make([]byte, 0, 1+len(value))
+	return append(append(k, name[0]), value...)
 }
 
 // pgTagConds keeps the "#x" conditions that take part: nil value lists are
@@ -129,12 +141,12 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		if values == nil {
 			continue
 		}
-		if !pgIndexedTag(name) {
+		if !indexedTagName(name) {
 			return nil, false
 		}
 		var keys [][]byte
 		for _, v := range values {
-			if pgValidText(v) {
+			if validTagElement(v) {
 				keys = append(keys, pgTagKey(name, v))
 			}
 		}
@@ -166,25 +178,9 @@ func pgTimeConds(b *pgBuilder, f nostr.Filter, alias string) {
 func pgDecodeAll(list []string) [][]byte {
 	out := make([][]byte, 0, len(list))
 	for _, s := range list {
-		if b, ok := pgHex(s, 32); ok {
+		if b, ok := decodeID(s); ok {
 			out = append(out, b)
 		}
 	}
 	return out
-}
-
-// pgShape names the index a filter mostly relies on, for the metrics label.
-func pgShape(f nostr.Filter) string {
-	switch {
-	case f.IDs != nil:
-		return pgShapeIDs
-	case len(f.Tags) > 0:
-		return pgShapeTags
-	case f.Authors != nil:
-		return pgShapeAuthors
-	case f.Kinds != nil:
-		return pgShapeKinds
-	default:
-		return pgShapeScan
-	}
 }

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,24 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// pgCheckSnapshots refuses a batch in which any snapshot is not
-// content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
-func pgCheckSnapshots(s []Snapshot) error {
-	for _, sn := range s {
-		if !json.Valid(sn.Data) {
-			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
-		}
-		if sha256.Sum256(sn.Data) != sn.ID {
-			return fmt.Errorf("snapshot %s of %s: id %x is not the SHA-256 of its data", sn.Type, sn.Relay, sn.ID[:8])
-		}
-	}
-	return nil
-}
-
 // SaveSnapshots stores each distinct document once and one time-series row
 // per (relay, type, generated_at); it returns how many of those are new.
 func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
-	if err := pgCheckSnapshots(snaps); err != nil {
+	if err := checkSnapshots(snaps); err != nil {
 		return 0, err
 	}
 	if len(snaps) == 0 {
@@ -85,6 +70,9 @@ func (s *pgStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapshot
 
 // PutState upserts entries; within one call the last entry of a key wins.
 func (s *pgStore) PutState(ctx context.Context, st []State) error {
+	if err := checkStates(st); err != nil {
+		return err
+	}
 	if len(st) == 0 {
 		return ctx.Err()
 	}

@@ -1,96 +1,33 @@
 package archive
 
 import (
-	"errors"
-	"time"
-
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Query shapes, the only values of the `shape` label (shared names with
-// the embedded store so dashboards work on both).
-const (
-	pgShapeIDs     = "ids"
-	pgShapeAuthors = "authors"
-	pgShapeKinds   = "kinds"
-	pgShapeTags    = "tags"
-	pgShapeScan    = "scan"
-	pgShapeCount   = "count"
-	pgShapeSave    = "save"
-)
-
-// pgMetrics times store calls and exposes the pool's state. A nil
-// *pgMetrics (no Registerer) records nothing.
-type pgMetrics struct {
-	reg      prometheus.Registerer
-	duration *prometheus.HistogramVec
-	saved    *prometheus.CounterVec
-	pool     *pgPoolCollector
+// pgPoolMetrics exports the pool's state. It belongs to one store's pool,
+// so Close unregisters it (the shared histograms stay: a reopened store
+// keeps counting into them). A nil *pgPoolMetrics records nothing.
+type pgPoolMetrics struct {
+	reg       prometheus.Registerer
+	collector *pgPoolCollector
 }
 
-func newPgMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) (*pgMetrics, error) {
+func newPgPoolMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) (*pgPoolMetrics, error) {
 	if reg == nil {
 		return nil, nil
 	}
-	m := &pgMetrics{reg: reg, pool: newPgPoolCollector(pool)}
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "bigbrotr_store_query_duration_seconds",
-		Help:    "Time spent in store calls, by backend and query shape.",
-		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9), // 100µs .. 6.5s
-	}, []string{"backend", "shape"})
-	saved := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "bigbrotr_store_events_saved_total",
-		Help: "Events handed to SaveEvents, by backend and result (inserted, duplicate, rejected).",
-	}, []string{"backend", "result"})
-	var err error
-	if m.duration, err = pgRegister(reg, duration); err != nil {
-		return nil, err
-	}
-	if m.saved, err = pgRegister(reg, saved); err != nil {
-		return nil, err
-	}
-	if err := reg.Register(m.pool); err != nil {
+	m := &pgPoolMetrics{reg: reg, collector: newPgPoolCollector(pool)}
+	if err := reg.Register(m.collector); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// pgRegister registers c, or reuses the collector already registered under
-// the same name (a store reopened on the same registry).
-func pgRegister[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
-}
-
-// unregister drops the pool collector, which belongs to this store's pool;
-// the histograms stay so a reopened store keeps counting into them.
-func (m *pgMetrics) unregister() {
+func (m *pgPoolMetrics) unregister() {
 	if m != nil {
-		m.reg.Unregister(m.pool)
+		m.reg.Unregister(m.collector)
 	}
-}
-
-func (m *pgMetrics) observe(shape string, start time.Time) {
-	if m == nil {
-		return
-	}
-	m.duration.WithLabelValues("postgres", shape).Observe(time.Since(start).Seconds())
-}
-
-func (m *pgMetrics) countSaved(r SaveResult) {
-	if m == nil {
-		return
-	}
-	m.saved.WithLabelValues("postgres", "inserted").Add(float64(r.Inserted))
-	m.saved.WithLabelValues("postgres", "duplicate").Add(float64(r.Duplicates))
-	m.saved.WithLabelValues("postgres", "rejected").Add(float64(r.Rejected))
 }
 
 // pgPoolCollector reads pgxpool's statistics at scrape time.

@@ -29,8 +29,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 		id, pubkey, sig []byte
 		createdAt       int64
 		kind            int32
-		tags            []byte
-		content         *string
+		tags, content   []byte
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &pubkey, &createdAt, &kind, &tags, &content, &sig); err != nil {
@@ -47,9 +46,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 				return fmt.Errorf("query events: decode tags of %s: %w", ev.ID, err)
 			}
 		}
-		if content != nil {
-			ev.Content = *content
-		}
+		ev.Content = string(content)
 		if sig != nil {
 			ev.Sig = hex.EncodeToString(sig)
 		}
@@ -82,7 +79,7 @@ func (s *pgStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error
 // IsDeleted reports whether a stored event was hidden by its author's
 // NIP-09 request (whether it arrived before or after the request).
 func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
-	raw, ok := pgHex(id, 32)
+	raw, ok := decodeID(id)
 	if !ok {
 		return false, ctx.Err()
 	}
@@ -100,7 +97,7 @@ func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 // Sightings implements storetest.SightingsReader: relay URL -> first seen_at.
 func (s *pgStore) Sightings(ctx context.Context, id string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	raw, ok := pgHex(id, 32)
+	raw, ok := decodeID(id)
 	if !ok {
 		return out, nil
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,9 +18,10 @@ const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
 
 func pgRelayArgs(relays []Relay) []any {
+	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
 	for i, r := range relays {
-		urls[i], networks[i], ats[i] = r.URL, string(r.Network), r.DiscoveredAt.Unix()
+		urls[i], networks[i], ats[i] = r.URL, string(r.Network), orNow(r.DiscoveredAt, now)
 	}
 	return []any{urls, networks, ats}
 }
@@ -66,19 +66,6 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Rel
 	return out, nil
 }
 
-// Candidates are service_state rows; the literals below must match the
-// partial index service_state_candidates for the planner to use it.
-const pgCandidateWhere = "service = 'validator' AND type = 'candidate'"
-
-// pgCandidateValue is the JSON value of a candidate row (the embedded store
-// writes the same shape).
-type pgCandidateValue struct {
-	Network     string `json:"network"`
-	Failures    int    `json:"failures"`
-	AddedAt     int64  `json:"added_at"`
-	LastAttempt int64  `json:"last_attempt"` // 0: never attempted
-}
-
 func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
 	if len(c) == 0 {
 		return 0, ctx.Err()
@@ -86,16 +73,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error)
 	now := time.Now()
 	urls, values := make([]string, len(c)), make([]string, len(c))
 	for i, x := range c {
-		added := x.AddedAt
-		if added.IsZero() {
-			added = now
-		}
-		v := pgCandidateValue{Network: string(x.Network), Failures: x.Failures, AddedAt: added.Unix()}
-		if !x.LastAttempt.IsZero() {
-			v.LastAttempt = x.LastAttempt.Unix()
-		}
-		b, _ := json.Marshal(v)
-		urls[i], values[i] = x.URL, string(b)
+		urls[i], values[i] = x.URL, candidateJSON(x, now)
 	}
 	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
 	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
@@ -117,7 +95,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	rows, err := s.pool.Query(ctx, `SELECT key, value->>'network', (value->>'failures')::integer,
 			(value->>'added_at')::bigint, (value->>'last_attempt')::bigint
 		FROM service_state
-		WHERE `+pgCandidateWhere+` AND value->>'network' = $1
+		WHERE `+candidateWhere+` AND value->>'network' = $1
 			AND ((value->>'last_attempt')::bigint = 0 OR (value->>'last_attempt')::bigint < $2)
 		ORDER BY (value->>'failures')::integer, (value->>'last_attempt')::bigint, key
 		LIMIT $3`, string(network), notAttemptedSince.Unix(), limit)
@@ -125,16 +103,13 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 		return nil, pgErr(ctx, "due candidates", err)
 	}
 	var (
-		out         []Candidate
-		c           Candidate
-		added, last int64
+		out                []Candidate
+		url, net           string
+		failures           int
+		added, lastAttempt int64
 	)
-	_, err = pgx.ForEachRow(rows, []any{&c.URL, &c.Network, &c.Failures, &added, &last}, func() error {
-		c.AddedAt, c.LastAttempt = time.Unix(added, 0), time.Time{}
-		if last != 0 {
-			c.LastAttempt = time.Unix(last, 0)
-		}
-		out = append(out, c)
+	_, err = pgx.ForEachRow(rows, []any{&url, &net, &failures, &added, &lastAttempt}, func() error {
+		out = append(out, candidateOf(url, net, failures, added, lastAttempt))
 		return nil
 	})
 	if err != nil {
@@ -150,11 +125,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
 	now := time.Now()
 	urls, failures, ats := make([]string, len(c)), make([]int32, len(c)), make([]int64, len(c))
 	for i, x := range c {
-		at := x.LastAttempt
-		if at.IsZero() {
-			at = now
-		}
-		urls[i], failures[i], ats[i] = x.URL, int32(x.Failures), at.Unix()
+		urls[i], failures[i], ats[i] = x.URL, int32(x.Failures), orNow(x.LastAttempt, now)
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE service_state s
 		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
@@ -163,7 +134,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
 	return pgErr(ctx, "record failures", err)
 }
 
-const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + pgCandidateWhere + " AND key = ANY($1::text[])"
+const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ANY($1::text[])"
 
 func (s *pgStore) Promote(ctx context.Context, relays []Relay) error {
 	if len(relays) == 0 {

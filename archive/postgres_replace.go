@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -80,21 +81,8 @@ type pgHeadPlan struct {
 // against the head alone is enough.
 func pgPlanHeads(b *pgBatch, heads map[pgKey]pgVersion) pgHeadPlan {
 	p := pgHeadPlan{superseded: make([]bool, len(b.rows))}
-	win := make(map[pgKey]pgVersion, len(heads))
-	for k, v := range heads {
-		win[k] = v
-	}
-	for i := range b.rows {
-		r := &b.rows[i]
-		if r.dTag == nil {
-			continue
-		}
-		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
-		v := pgVersion{r.id, r.createdAt}
-		if w, ok := win[k]; !ok || v.newer(w) {
-			win[k] = v
-		}
-	}
+	win := maps.Clone(heads)
+	b.mergeWinners(win)
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.dTag != nil {

@@ -38,7 +38,7 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult,
 	if err != nil {
 		return SaveResult{}, pgErr(ctx, "save events", err)
 	}
-	if requesters := b.buckets(func(r *pgRow) bool { return r.kind == 5 }); len(requesters) > 0 {
+	if requesters := b.buckets(func(r *eventRow) bool { return r.kind == 5 }); len(requesters) > 0 {
 		err := s.retry(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, pgLockSQL, requesters, true); err != nil {
 				return fmt.Errorf("lock requesters: %w", err)
@@ -51,7 +51,7 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult,
 			return SaveResult{}, pgErr(ctx, "apply deletion requests", err)
 		}
 	}
-	s.metrics.observe(pgShapeSave, start)
+	s.metrics.observe(shapeSave, start)
 	s.metrics.countSaved(res)
 	return res, nil
 }
@@ -90,14 +90,14 @@ SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::jsonb, u.content, u.sig, u.
 		EXISTS (SELECT 1 FROM deletion_id x WHERE x.target = u.id AND x.pubkey = u.pubkey)
 		OR (u.d_tag IS NOT NULL AND EXISTS (SELECT 1 FROM deletion_address a
 			WHERE a.pubkey = u.pubkey AND a.kind = u.kind AND a.d_tag = u.d_tag AND a.until >= u.created_at))))
-FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::text[], $7::bytea[],
+FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::bytea[], $7::bytea[],
 	$8::text[], $9::int8[], $10::bool[], $11::bool[])
 	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
 ON CONFLICT (id) DO NOTHING
 RETURNING id`
 
 func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch) (inserted, sightings int, err error) {
-	authors := b.buckets(func(*pgRow) bool { return true })
+	authors := b.buckets(func(*eventRow) bool { return true })
 	if _, err := tx.Exec(ctx, pgLockSQL, authors, false); err != nil {
 		return 0, 0, fmt.Errorf("lock authors: %w", err)
 	}
@@ -110,12 +110,13 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch) (inserted, 
 
 	n := len(b.rows)
 	var (
-		ids, pubkeys, sigs   = make([][]byte, n), make([][]byte, n), make([][]byte, n)
-		createdAts           = make([]int64, n)
-		kinds                = make([]int32, n)
-		tags, contents, dTag = make([]*string, n), make([]*string, n), make([]*string, n)
-		expires              = make([]*int64, n)
-		superseded, deleted  = make([]bool, n), make([]bool, n)
+		ids, pubkeys, sigs  = make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		createdAts          = make([]int64, n)
+		kinds               = make([]int32, n)
+		tags, dTag          = make([]*string, n), make([]*string, n)
+		contents            = make([][]byte, n)
+		expires             = make([]*int64, n)
+		superseded, deleted = make([]bool, n), make([]bool, n)
 	)
 	for i := range b.rows {
 		r := &b.rows[i]

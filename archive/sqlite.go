@@ -27,7 +27,7 @@ type liteStore struct {
 	write   *sql.DB
 	read    *sql.DB
 	log     *slog.Logger
-	metrics *liteMetrics
+	metrics *storeMetrics
 	// writeStmts are prepared on the writer connection once.
 	writeStmts *liteWrite
 }
@@ -73,7 +73,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		s.Close()
 		return nil, liteOpenErr(path, err)
 	}
-	if s.metrics, err = newLiteMetrics(o.Registerer, "sqlite"); err != nil {
+	if s.metrics, err = newStoreMetrics(o.Registerer, "sqlite"); err != nil {
 		s.Close()
 		return nil, err
 	}

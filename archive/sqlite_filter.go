@@ -74,14 +74,7 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 		}
 		in("e.kind", vals)
 	}
-	if f.Since != nil {
-		conds = append(conds, "e.created_at >= ?")
-		args = append(args, int64(*f.Since))
-	}
-	if f.Until != nil {
-		conds = append(conds, "e.created_at <= ?")
-		args = append(args, int64(*f.Until))
-	}
+	conds, args = liteTimeConds(f, "e", conds, args)
 	conds = append(conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
 	args = append(args, now)
 	if f.IDs == nil {
@@ -98,12 +91,12 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 		if raw == nil {
 			continue // as go-nostr: a nil list is no condition
 		}
-		if !liteTagName(name) {
+		if !indexedTagName(name) {
 			return q, nil
 		}
 		var vals []any
 		for _, v := range slices.Compact(slices.Sorted(slices.Values(raw))) {
-			if len(v) <= MaxTagValue {
+			if validTagElement(v) {
 				vals = append(vals, v)
 			}
 		}
@@ -138,14 +131,7 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 			tc = append(tc, "t.value IN ("+liteMarks(len(d.vals))+")")
 		}
 		targs = append(targs, d.vals...)
-		if f.Since != nil {
-			tc = append(tc, "t.created_at >= ?")
-			targs = append(targs, int64(*f.Since))
-		}
-		if f.Until != nil {
-			tc = append(tc, "t.created_at <= ?")
-			targs = append(targs, int64(*f.Until))
-		}
+		tc, targs = liteTimeConds(f, "t", tc, targs)
 		if len(d.vals) == 1 {
 			// CROSS JOIN pins the tag index as the outer loop.
 			from, order = "event_tag t CROSS JOIN event e ON e.seq = t.event_seq", "t.created_at DESC, e.id"
@@ -175,32 +161,27 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 	if len(args) > liteMaxParams {
 		return q, errLiteFilterTooLarge
 	}
-	return liteQuery{sql: b.String(), args: args, shape: liteShape(f, count)}, nil
+	return liteQuery{sql: b.String(), args: args, shape: filterShape(f, count)}, nil
 }
 
-// liteShape is the metrics label of a filter: its leading index.
-func liteShape(f nostr.Filter, count bool) string {
-	switch {
-	case count:
-		return liteShapeCount
-	case f.IDs != nil:
-		return liteShapeIDs
-	case len(f.Tags) > 0:
-		return liteShapeTags
-	case f.Authors != nil:
-		return liteShapeAuthors
-	case f.Kinds != nil:
-		return liteShapeKinds
-	default:
-		return liteShapeScan
+// liteTimeConds appends the since/until conditions on alias.created_at.
+func liteTimeConds(f nostr.Filter, alias string, conds []string, args []any) ([]string, []any) {
+	if f.Since != nil {
+		conds = append(conds, alias+".created_at >= ?")
+		args = append(args, int64(*f.Since))
 	}
+	if f.Until != nil {
+		conds = append(conds, alias+".created_at <= ?")
+		args = append(args, int64(*f.Until))
+	}
+	return conds, args
 }
 
 // liteHexList decodes the valid values of an ids or authors list, deduplicated.
 func liteHexList(list []string) []any {
 	out := make([]any, 0, len(list))
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(list))) {
-		if b, ok := liteHex32(s); ok {
+		if b, ok := decodeID(s); ok {
 			out = append(out, b)
 		}
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -10,22 +9,8 @@ import (
 	"time"
 )
 
-// liteCheckSnapshots refuses a batch in which any snapshot is not
-// content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
-func liteCheckSnapshots(s []Snapshot) error {
-	for _, sn := range s {
-		if !json.Valid(sn.Data) {
-			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
-		}
-		if sha256.Sum256(sn.Data) != sn.ID {
-			return fmt.Errorf("snapshot %s of %s: id %x is not the SHA-256 of its data", sn.Type, sn.Relay, sn.ID[:8])
-		}
-	}
-	return nil
-}
-
 func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
-	if err := liteCheckSnapshots(snaps); err != nil {
+	if err := checkSnapshots(snaps); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -77,10 +62,8 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapsh
 }
 
 func (s *liteStore) PutState(ctx context.Context, st []State) error {
-	for _, e := range st {
-		if !json.Valid(e.Value) {
-			return fmt.Errorf("state %s/%s/%s: value is not valid JSON", e.Service, e.Type, e.Key)
-		}
+	if err := checkStates(st); err != nil {
+		return err
 	}
 	// Rows are written in order, so the last entry of a repeated key wins.
 	return s.liteTx(ctx, "put state", func(tx *sql.Tx) error {

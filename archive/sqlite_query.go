@@ -47,9 +47,8 @@ func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*no
 // scanEvent reads one row of the columns liteCompile selects for the mode.
 func (s *liteStore) scanEvent(rows *sql.Rows) (*nostr.Event, error) {
 	var (
-		id, pubkey, sig, tags sql.RawBytes
-		content               sql.NullString
-		ev                    nostr.Event
+		id, pubkey, sig, tags, content sql.RawBytes
+		ev                             nostr.Event
 	)
 	var err error
 	if s.mode == Lil {
@@ -67,7 +66,7 @@ func (s *liteStore) scanEvent(rows *sql.Rows) (*nostr.Event, error) {
 			return nil, fmt.Errorf("event %s: decode tags: %w", ev.ID, err)
 		}
 	}
-	ev.Content = content.String
+	ev.Content = string(content)
 	if len(sig) > 0 {
 		ev.Sig = hex.EncodeToString(sig)
 	}
@@ -94,11 +93,11 @@ func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	raw, ok := liteHex32(id)
+	raw, ok := decodeID(id)
 	if !ok {
 		return false, nil
 	}
-	defer s.metrics.observe(liteShapeIDs, time.Now())
+	defer s.metrics.observe(shapeIDs, time.Now())
 	var deleted bool
 	err := s.read.QueryRowContext(ctx, "SELECT deleted FROM event WHERE id = ?", raw).Scan(&deleted)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,7 +113,7 @@ func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 // seen_at (storetest.SightingsReader).
 func (s *liteStore) Sightings(ctx context.Context, id string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	raw, ok := liteHex32(id)
+	raw, ok := decodeID(id)
 	if !ok {
 		return out, ctx.Err()
 	}

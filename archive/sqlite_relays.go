@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -51,11 +50,7 @@ func liteExecEach[T any](ctx context.Context, tx *sql.Tx, query string, items []
 const liteInsertRelay = "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)"
 
 func liteRelayArgs(r Relay) []any {
-	at := r.DiscoveredAt
-	if at.IsZero() {
-		at = time.Now()
-	}
-	return []any{r.URL, string(r.Network), at.Unix()}
+	return []any{r.URL, string(r.Network), orNow(r.DiscoveredAt, time.Now())}
 }
 
 func (s *liteStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
@@ -99,17 +94,6 @@ func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]R
 	return out, nil
 }
 
-// Candidates are service_state rows; the literals below must match the
-// partial index service_state_candidate for the planner to use it.
-const liteCandidateWhere = "service = 'validator' AND type = 'candidate'"
-
-type liteCandidateValue struct {
-	Network     string `json:"network"`
-	Failures    int    `json:"failures"`
-	AddedAt     int64  `json:"added_at"`
-	LastAttempt int64  `json:"last_attempt"` // 0: never attempted
-}
-
 func (s *liteStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
 	n := 0
 	now := time.Now()
@@ -117,16 +101,7 @@ func (s *liteStore) AddCandidates(ctx context.Context, c []Candidate) (int, erro
 		n, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
 			SELECT 'validator', 'candidate', ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM relay WHERE url = ?1)
 			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c Candidate) []any {
-			added := c.AddedAt
-			if added.IsZero() {
-				added = now
-			}
-			v := liteCandidateValue{Network: string(c.Network), Failures: c.Failures, AddedAt: added.Unix()}
-			if !c.LastAttempt.IsZero() {
-				v.LastAttempt = c.LastAttempt.Unix()
-			}
-			b, _ := json.Marshal(v)
-			return []any{c.URL, string(b)}
+			return []any{c.URL, candidateJSON(c, now)}
 		})
 		return err
 	})
@@ -141,7 +116,7 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 			json_extract(value, '$.network'), json_extract(value, '$.failures'),
 			json_extract(value, '$.added_at'), json_extract(value, '$.last_attempt')
 		FROM service_state
-		WHERE `+liteCandidateWhere+` AND json_extract(value, '$.network') = ?
+		WHERE `+candidateWhere+` AND json_extract(value, '$.network') = ?
 			AND (json_extract(value, '$.last_attempt') = 0 OR json_extract(value, '$.last_attempt') < ?)
 		ORDER BY json_extract(value, '$.failures'), json_extract(value, '$.last_attempt'), key
 		LIMIT ?`, string(network), notAttemptedSince.Unix(), limit)
@@ -152,17 +127,14 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 	var out []Candidate
 	for rows.Next() {
 		var (
-			c           Candidate
-			added, last int64
+			url, network       string
+			failures           int
+			added, lastAttempt int64
 		)
-		if err := rows.Scan(&c.URL, &c.Network, &c.Failures, &added, &last); err != nil {
+		if err := rows.Scan(&url, &network, &failures, &added, &lastAttempt); err != nil {
 			return nil, fmt.Errorf("due candidates: %w", err)
 		}
-		c.AddedAt = time.Unix(added, 0)
-		if last != 0 {
-			c.LastAttempt = time.Unix(last, 0)
-		}
-		out = append(out, c)
+		out = append(out, candidateOf(url, network, failures, added, lastAttempt))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, liteErr(ctx, "due candidates", err)
@@ -175,18 +147,14 @@ func (s *liteStore) RecordFailures(ctx context.Context, c []Candidate) error {
 	return s.liteTx(ctx, "record failures", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `UPDATE service_state
 			SET value = json_set(value, '$.failures', ?, '$.last_attempt', ?)
-			WHERE `+liteCandidateWhere+` AND key = ?`, c, func(c Candidate) []any {
-			at := c.LastAttempt
-			if at.IsZero() {
-				at = now
-			}
-			return []any{c.Failures, at.Unix(), c.URL}
+			WHERE `+candidateWhere+` AND key = ?`, c, func(c Candidate) []any {
+			return []any{c.Failures, orNow(c.LastAttempt, now), c.URL}
 		})
 		return err
 	})
 }
 
-const liteDeleteCandidate = "DELETE FROM service_state WHERE " + liteCandidateWhere + " AND key = ?"
+const liteDeleteCandidate = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ?"
 
 func (s *liteStore) Promote(ctx context.Context, relays []Relay) error {
 	return s.liteTx(ctx, "promote candidates", func(tx *sql.Tx) error {

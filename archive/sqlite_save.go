@@ -88,13 +88,13 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 	if len(batch) == 0 {
 		return res, nil
 	}
-	defer s.metrics.observe(liteShapeSave, time.Now())
+	defer s.metrics.observe(shapeSave, time.Now())
 
 	// Validation and JSON encoding happen before the write lock is taken.
-	rows := make([]liteRow, len(batch))
+	rows := make([]eventRow, len(batch))
 	valid := make([]bool, len(batch))
 	for i, sg := range batch {
-		rows[i], valid[i] = liteRowOf(sg.Event, s.mode)
+		rows[i], valid[i] = newEventRow(sg.Event, s.mode)
 	}
 	now := time.Now()
 
@@ -150,7 +150,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 
 // saveEvent inserts one event unless its id is stored already, and applies
 // replacement and deletion bookkeeping.
-func (b *liteBatch) saveEvent(r *liteRow) (seq int64, inserted bool, err error) {
+func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error) {
 	ctx, w := b.ctx, b.w
 	err = w.selSeq.QueryRowContext(ctx, r.id).Scan(&seq)
 	if err == nil {
@@ -189,10 +189,10 @@ func (b *liteBatch) saveEvent(r *liteRow) (seq int64, inserted bool, err error) 
 
 	var tags, content, sig, dTag, expires any
 	if r.tagsJSON != nil {
-		tags = string(r.tagsJSON)
+		tags = *r.tagsJSON
 	}
 	if r.content != nil {
-		content = *r.content
+		content = r.content // a BLOB: TEXT would not promise to keep NUL
 	}
 	if r.sig != nil {
 		sig = r.sig
@@ -229,7 +229,7 @@ func (b *liteBatch) saveEvent(r *liteRow) (seq int64, inserted bool, err error) 
 
 // deletedBefore reports whether a NIP-09 request already stored hides the
 // event: by id from its author, or by its address at or after created_at.
-func (b *liteBatch) deletedBefore(r *liteRow) (bool, error) {
+func (b *liteBatch) deletedBefore(r *eventRow) (bool, error) {
 	var n int
 	if err := b.w.deletedByID.QueryRowContext(b.ctx, r.id, r.pubkey).Scan(&n); err != nil || n > 0 {
 		return n > 0, err
@@ -243,7 +243,7 @@ func (b *liteBatch) deletedBefore(r *liteRow) (bool, error) {
 }
 
 // applyDeletion records a kind 5's targets and hides those already stored.
-func (b *liteBatch) applyDeletion(r *liteRow) error {
+func (b *liteBatch) applyDeletion(r *eventRow) error {
 	ctx, w := b.ctx, b.w
 	for _, id := range r.delIDs {
 		if _, err := w.addDelID.ExecContext(ctx, id, r.pubkey); err != nil {

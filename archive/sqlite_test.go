@@ -25,17 +25,7 @@ import (
 )
 
 func openTestSQLite(t *testing.T, dir string, mode archive.Mode) archive.Store {
-	t.Helper()
-	s, err := archive.Open(context.Background(), archive.Options{DataDir: dir, Mode: mode})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return s
+	return openStore(t, archive.Options{DataDir: dir, Mode: mode})
 }
 
 func TestSQLiteConformance(t *testing.T) {
@@ -133,11 +123,7 @@ func TestSQLiteCorrupt(t *testing.T) {
 func TestSQLiteReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "nested", "data")
-	sk := nostr.GeneratePrivateKey()
-	ev := &nostr.Event{Kind: 1, CreatedAt: 1_700_000_000, Content: "survives", Tags: nostr.Tags{{"t", "x"}}}
-	if err := ev.Sign(sk); err != nil {
-		t.Fatal(err)
-	}
+	ev := signed(t, 1, 1_700_000_000, nostr.Tags{{"t", "x"}}, "survives")
 	s, err := archive.Open(ctx, archive.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -195,24 +181,7 @@ func TestSQLiteMetrics(t *testing.T) {
 		s.CountEvents(ctx, nostr.Filter{Kinds: []int{1}})
 		s.SaveEvents(ctx, []archive.Sighting{{Event: &nostr.Event{ID: "bad"}}})
 	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			key := mf.GetName()
-			for _, l := range m.GetLabel() {
-				key += "," + l.GetName() + "=" + l.GetValue()
-			}
-			if h := m.GetHistogram(); h != nil {
-				got[key] = float64(h.GetSampleCount())
-			} else {
-				got[key] = m.GetCounter().GetValue()
-			}
-		}
-	}
+	got := samples(t, reg)
 	want := map[string]float64{
 		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=ids":    2,
 		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=count":  2,

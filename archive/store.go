@@ -94,11 +94,18 @@ type Store interface {
 	// deletion's created_at); an event arriving after its deletion is stored
 	// hidden. Replaceable and addressable events keep history; only the
 	// latest per key (NIP-01 tie-break: lowest id) is served without ids.
-	// Events with a NUL byte in content or tags, or a tag value longer than
-	// MaxTagValue, are counted as Rejected and skipped, never stored (so are
-	// nil events and malformed id/pubkey/sig hex). Every sighting counts once
-	// in Inserted, Duplicates or Rejected; a zero SeenAt means now. The
-	// store checks no signatures: the caller has.
+	// Content is stored as bytes and served back exactly: any valid UTF-8,
+	// NUL, control characters and non-characters included, so the served
+	// event still hashes to its id. Tags are stored as JSON text and feed
+	// the tag index, so an event with NUL in any tag element is Rejected.
+	// Invalid UTF-8 is Rejected wherever it appears, content included: a
+	// JSON encoder serves it as U+FFFD, and the id would no longer verify.
+	// Also Rejected: a tag element longer than MaxTagValue, a kind outside
+	// int32, malformed id/pubkey/sig hex and nil events. Rejected events
+	// are skipped, never stored, and do not fail the batch. Tags of fewer
+	// than two elements ([] or ["e"]) are kept as sent and index nothing.
+	// Every sighting counts once in Inserted, Duplicates or Rejected; a
+	// zero SeenAt means now. The store checks no signatures: the caller has.
 	SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error)
 	// QueryEvents streams the events matching f to fn, newest first, ties by
 	// lowest id, at most f.Limit (0 means no limit: the caller's default has

@@ -20,17 +20,7 @@ import (
 )
 
 func openPostgres(t testing.TB, url string, mode archive.Mode) archive.Store {
-	t.Helper()
-	s, err := archive.Open(context.Background(), archive.Options{URL: url, Mode: mode})
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return s
+	return openStore(t, archive.Options{URL: url, Mode: mode})
 }
 
 func TestPostgresConformance(t *testing.T) {
@@ -203,11 +193,7 @@ func TestPostgresReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk := nostr.GeneratePrivateKey()
-	ev := &nostr.Event{Kind: 1, CreatedAt: 1, Tags: nostr.Tags{{"t", "x"}}, Content: "kept"}
-	if err := ev.Sign(sk); err != nil {
-		t.Fatal(err)
-	}
+	ev := signed(t, 1, 1, nostr.Tags{{"t", "x"}}, "kept")
 	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
@@ -234,18 +220,10 @@ func TestPostgresMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	smoke(t, s)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := map[string]bool{}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "backend" && l.GetValue() == "postgres" {
-					found[f.GetName()] = true
-				}
-			}
+	for key := range samples(t, reg) {
+		if name, labels, _ := strings.Cut(key, ","); strings.Contains(","+labels+",", ",backend=postgres,") {
+			found[name] = true
 		}
 	}
 	for _, name := range []string{

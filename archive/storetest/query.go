@@ -119,13 +119,7 @@ func testQuery(t *testing.T, mode archive.Mode, open Opener) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want, total := c.expect(tt.f)
-			got := query(t, s, tt.f)
-			wantIDs(t, tt.f.String(), got, want)
-			if len(got) == len(want) {
-				for i := range got {
-					checkEvent(t, mode, got[i], want[i])
-				}
-			}
+			checkEvents(t, mode, tt.f.String(), query(t, s, tt.f), want)
 			if n := count(t, s, tt.f); n != total {
 				t.Errorf("CountEvents(%s) = %d, want %d", tt.f, n, total)
 			}

@@ -71,11 +71,8 @@ func testReplaceable(t *testing.T, mode archive.Mode, open Opener) {
 	if n := count(t, s, nostr.Filter{}); n != 10 {
 		t.Errorf("count of everything = %d, want 10 (latest versions and regular events)", n)
 	}
-	got := query(t, s, nostr.Filter{Authors: []string{k.pk}, Kinds: []int{0}, Limit: 1})
-	wantIDs(t, "newest profile", got, []*nostr.Event{newest})
-	if len(got) == 1 {
-		checkEvent(t, mode, got[0], newest)
-	}
+	checkEvents(t, mode, "newest profile", query(t, s, nostr.Filter{Authors: []string{k.pk}, Kinds: []int{0}, Limit: 1}),
+		[]*nostr.Event{newest})
 }
 
 func testAddressable(t *testing.T, mode archive.Mode, open Opener) {
@@ -106,8 +103,5 @@ func testAddressable(t *testing.T, mode archive.Mode, open Opener) {
 	if n := count(t, s, nostr.Filter{Kinds: []int{kind}}); n != 4 {
 		t.Errorf("count = %d, want 4", n)
 	}
-	got := query(t, s, nostr.Filter{IDs: []string{x2.ID}})
-	if len(got) == 1 {
-		checkEvent(t, mode, got[0], x2)
-	}
+	checkEvents(t, mode, "by id", query(t, s, nostr.Filter{IDs: []string{x2.ID}}), []*nostr.Event{x2})
 }

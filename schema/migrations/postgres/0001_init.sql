@@ -26,8 +26,11 @@ CREATE TABLE relay (
 CREATE INDEX relay_network ON relay (network, url);
 
 -- One row per event ever archived, hidden ones included. tags, content and
--- sig are NULL in lil mode. The three flags below are what serving needs and
--- are kept current by SaveEvents, so a query only filters rows:
+-- sig are NULL in lil mode. content is BYTEA, the UTF-8 bytes of the
+-- event's content: NIP-01 lets content hold U+0000, which TEXT cannot, and
+-- the bytes come back exactly, so the served event still hashes to its id.
+-- Nothing searches content in SQL. The three flags below are what serving
+-- needs and are kept current by SaveEvents, so a query only filters rows:
 --   superseded: a newer version of the replaceable/addressable address
 --               exists (served by id only);
 --   deleted:    hidden by a NIP-09 request of its author;
@@ -40,7 +43,7 @@ CREATE TABLE event (
     created_at BIGINT  NOT NULL,
     kind       INTEGER NOT NULL,
     tags       JSONB,
-    content    TEXT,
+    content    BYTEA,
     sig        BYTEA,
     -- Address of replaceable ('') and addressable (first d tag, '' when
     -- none) kinds, NULL for every other kind: the key is (pubkey, kind, d_tag).
@@ -82,7 +85,8 @@ CREATE INDEX event_address ON event (pubkey, kind, d_tag, created_at)
 -- collation) and half the width for ids and pubkeys: the tag name's ASCII
 -- letter, then either 0x00 and the 32 decoded bytes of a 64-character
 -- lower-case hex value (e, p, most a/q targets), or the value's UTF-8
--- bytes. Stored values never contain NUL, so the two forms cannot collide.
+-- bytes. Tag values never contain NUL (the storage rules reject such
+-- events), so the two forms cannot collide.
 CREATE TABLE event_tag (
     key        BYTEA   NOT NULL,
     created_at BIGINT  NOT NULL,

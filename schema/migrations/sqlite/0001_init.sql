@@ -22,7 +22,7 @@ CREATE TABLE event (
     created_at INTEGER NOT NULL,
     kind       INTEGER NOT NULL,
     tags       TEXT,             -- JSON array; NULL in lil mode
-    content    TEXT,             -- NULL in lil mode
+    content    BLOB,             -- UTF-8 bytes, NUL included; NULL in lil mode
     sig        BLOB,             -- NULL in lil mode
     -- Address of replaceable ('' ) and addressable (first d tag) kinds,
     -- NULL for every other kind: the replacement key is (pubkey, kind, d_tag).

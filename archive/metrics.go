@@ -1,0 +1,102 @@
+package archive
+
+import (
+	"errors"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Query shapes, the only values of the `shape` label. Both backends use
+// the same names so that dashboards work on either.
+const (
+	shapeIDs     = "ids"
+	shapeAuthors = "authors"
+	shapeKinds   = "kinds"
+	shapeTags    = "tags"
+	shapeScan    = "scan"
+	shapeCount   = "count"
+	shapeSave    = "save"
+)
+
+// filterShape is the metrics label of a filter: the index it mostly
+// relies on, or count.
+func filterShape(f nostr.Filter, count bool) string {
+	switch {
+	case count:
+		return shapeCount
+	case f.IDs != nil:
+		return shapeIDs
+	case len(f.Tags) > 0:
+		return shapeTags
+	case f.Authors != nil:
+		return shapeAuthors
+	case f.Kinds != nil:
+		return shapeKinds
+	default:
+		return shapeScan
+	}
+}
+
+// storeMetrics times store calls and counts saved events, labelled with
+// the backend. A nil *storeMetrics (no Registerer) records nothing.
+type storeMetrics struct {
+	duration *prometheus.HistogramVec
+	saved    *prometheus.CounterVec
+	backend  string
+}
+
+func newStoreMetrics(reg prometheus.Registerer, backend string) (*storeMetrics, error) {
+	if reg == nil {
+		return nil, nil
+	}
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "bigbrotr_store_query_duration_seconds",
+		Help:    "Time spent in store calls, by backend and query shape.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9), // 100µs .. 6.5s
+	}, []string{"backend", "shape"})
+	saved := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bigbrotr_store_events_saved_total",
+		Help: "Events handed to SaveEvents, by backend and result (inserted, duplicate, rejected).",
+	}, []string{"backend", "result"})
+	var err error
+	if duration, err = registerOrReuse(reg, duration); err != nil {
+		return nil, err
+	}
+	if saved, err = registerOrReuse(reg, saved); err != nil {
+		return nil, err
+	}
+	return &storeMetrics{duration: duration, saved: saved, backend: backend}, nil
+}
+
+// registerOrReuse registers c, or reuses the collector already registered
+// under the same name (a store reopened on the same registry keeps
+// counting into it).
+func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}
+
+// observe records the time since start under shape.
+func (m *storeMetrics) observe(shape string, start time.Time) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(m.backend, shape).Observe(time.Since(start).Seconds())
+}
+
+func (m *storeMetrics) countSaved(r SaveResult) {
+	if m == nil {
+		return
+	}
+	m.saved.WithLabelValues(m.backend, "inserted").Add(float64(r.Inserted))
+	m.saved.WithLabelValues(m.backend, "duplicate").Add(float64(r.Duplicates))
+	m.saved.WithLabelValues(m.backend, "rejected").Add(float64(r.Rejected))
+}

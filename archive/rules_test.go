@@ -1,0 +1,104 @@
+package archive
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func TestParseDeletionAddr(t *testing.T) {
+	me := strings.Repeat("ab", 32)
+	for _, tt := range []struct {
+		in   string
+		want deletionAddr
+		ok   bool
+	}{
+		{"30023:" + me + ":post", deletionAddr{30023, "post"}, true},
+		{"30023:" + me + ":", deletionAddr{30023, ""}, true},
+		{"30023:" + me + ":a:b", deletionAddr{30023, "a:b"}, true},
+		{"0:" + me + ":ignored", deletionAddr{0, ""}, true},
+		{"10002:" + me + ":", deletionAddr{10002, ""}, true},
+		{"1:" + me + ":x", deletionAddr{}, false},                           // not replaceable
+		{"30023:" + strings.Repeat("cd", 32) + ":x", deletionAddr{}, false}, // someone else
+		{"30023:" + me, deletionAddr{}, false},
+		{"x:" + me + ":d", deletionAddr{}, false},
+		{"", deletionAddr{}, false},
+	} {
+		got, ok := parseDeletionAddr(me, tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseDeletionAddr(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestEventRowDerived(t *testing.T) {
+	ev := fuzzEvent(30023, "body", nostr.Tags{
+		{"d", "first"}, {"d", "second"}, {"expiration", "bad"}, {"expiration", "99"},
+		{"t", "x"}, {"t", "x"}, {"e"}, {}, {"alt", "not indexed"}, {"T", "upper"},
+	})
+	r, ok := newEventRow(ev, Full)
+	if !ok {
+		t.Fatal("rejected")
+	}
+	if r.dTag == nil || *r.dTag != "first" {
+		t.Errorf("d tag = %v, want first", r.dTag)
+	}
+	if r.expiresAt != nil {
+		t.Errorf("expires = %d, want none (the first expiration tag is malformed)", *r.expiresAt)
+	}
+	want := []indexedTag{{"d", "first"}, {"d", "second"}, {"t", "x"}, {"T", "upper"}}
+	if !slices.Equal(r.tags, want) {
+		t.Errorf("indexed tags = %v, want %v", r.tags, want)
+	}
+	if lil, _ := newEventRow(ev, Lil); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
+		t.Error("lil row keeps tags, content or sig")
+	}
+}
+
+// fuzzEvent is an event with well-formed (unsigned) id, pubkey and sig:
+// the rules check their form, not the signature.
+func fuzzEvent(kind int, content string, tags nostr.Tags) *nostr.Event {
+	return &nostr.Event{ID: strings.Repeat("0a", 32), PubKey: strings.Repeat("1b", 32), Sig: strings.Repeat("2c", 64),
+		CreatedAt: 1, Kind: kind, Content: content, Tags: tags}
+}
+
+// FuzzEventRow: an event is accepted exactly when its content is valid
+// UTF-8 and every tag element passes validTagElement; then its content is
+// kept byte for byte and its tags JSON decodes back to the same tags.
+func FuzzEventRow(f *testing.F) {
+	f.Add(1, "hello", "t", "x", "extra")
+	f.Add(5, "\x00", "a", "30023:"+strings.Repeat("1b", 32)+":d", "")
+	f.Add(30000, "\xff", "d", "\x01\"\\/\u2028", "\ufdd1")
+	f.Add(0, "", "", "", "\x00")
+	f.Fuzz(func(t *testing.T, kind int, content, name, value, extra string) {
+		tags := nostr.Tags{{name, value, extra}, {name}, {}}
+		r, ok := newEventRow(fuzzEvent(kind, content, tags), Full)
+		valid := utf8.ValidString(content) && validTagElement(name) && validTagElement(value) &&
+			validTagElement(extra) && int64(kind) == int64(int32(kind))
+		if ok != valid {
+			t.Fatalf("accepted = %v, want %v", ok, valid)
+		}
+		if !ok {
+			return
+		}
+		if string(r.content) != content || r.content == nil {
+			t.Fatalf("content %q stored as %q", content, r.content)
+		}
+		var back nostr.Tags
+		if err := json.Unmarshal([]byte(*r.tagsJSON), &back); err != nil {
+			t.Fatalf("tags JSON %s: %v", *r.tagsJSON, err)
+		}
+		if !slices.EqualFunc(back, tags, func(a, b nostr.Tag) bool { return slices.Equal(a, b) }) {
+			t.Fatalf("tags %q came back as %q", tags, back)
+		}
+		for _, it := range r.tags {
+			if !indexedTagName(it.name) || it.name != name || it.value != value {
+				t.Fatalf("indexed %v from %q", it, tags)
+			}
+		}
+	})
+}
