@@ -139,7 +139,7 @@ func (e okError) Error() string { return string(e) }
 
 const (
 	errInternal    = okError("error: could not store the event, try again later")
-	errStorageRule = okError("invalid: event has a NUL character or a tag value longer than the archive accepts")
+	errStorageRule = okError("invalid: a tag has a NUL character or a value longer than the archive accepts, or the event is not valid UTF-8")
 )
 
 // rejectDeleted refuses events their author already deleted (NIP-09): by id,
