@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/bigbrotr
 STATICCHECK_VERSION := v0.8.2
 # Packages whose goroutines we race-test: the relay and the store, and the loops as they land.
-RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/...
+RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
 .PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps node-deps clean
