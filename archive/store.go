@@ -118,6 +118,11 @@ type Store interface {
 	CountEvents(ctx context.Context, f nostr.Filter) (int64, error)
 	// IsDeleted reports whether id was deleted by a NIP-09 request of its author.
 	IsDeleted(ctx context.Context, id string) (bool, error)
+	// ScanArchived streams events in archival order: seq is assigned when
+	// an event is first stored, only grows and is never reused. It yields
+	// those with seq > after, of kinds (all when empty), at most limit (0:
+	// no limit), and returns the position to resume from. See scan.go.
+	ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(seq uint64, ev *nostr.Event) error) (uint64, error)
 
 	// AddRelays inserts validated relays; existing ones are left unchanged.
 	AddRelays(ctx context.Context, relays []Relay) (int, error)
@@ -153,6 +158,20 @@ type Store interface {
 	ListState(ctx context.Context, service, typ string) ([]State, error)
 	// DeleteState removes entries by (service, type, key).
 	DeleteState(ctx context.Context, s []State) error
+
+	// LeaseRelays takes up to n validated relays of the given networks (all
+	// when empty) for loop that nobody holds (no lease, or an expired one)
+	// and that were not released as done at or after doneBefore, those
+	// done longest ago first (then by URL), and holds them for holder until
+	// now+ttl. Concurrent callers, on one node or many, never get the same
+	// relay while its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
+	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error)
+	// RenewLeases pushes holder's leases on urls to now+ttl; leases held by
+	// others are left alone.
+	RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error
+	// ReleaseLeases ends holder's leases on urls; done records now as the
+	// relays' completion time for loop.
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
 
 	// Mode reports full or lil.
 	Mode() Mode

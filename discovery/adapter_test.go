@@ -43,8 +43,8 @@ func (a *adapter) SaveEvents(ctx context.Context, batch []Sighting) error {
 	return err
 }
 
-func (a *adapter) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
-	return a.s.QueryEvents(ctx, f, fn)
+func (a *adapter) ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(uint64, *nostr.Event) error) (uint64, error) {
+	return a.s.ScanArchived(ctx, after, kinds, limit, fn)
 }
 
 func (a *adapter) ListState(ctx context.Context, service, typ string) ([]State, error) {

@@ -32,10 +32,11 @@
 // they use (CandidateStore, FinderStore, ValidatorStore) with mirror types
 // that convert to archive's with plain struct conversions.
 //
-// Known gap: the archive scan positions itself by created_at, because the
-// store offers no "archived since" order. An event archived more than
-// finder.scan_overlap after its created_at (a synchronizer backfilling
-// history) is only mined if it is a relay list the finder fetched itself.
-// A store method returning events by first sighting, (seen_at, id) after a
-// cursor, would let the scan see every event exactly once.
+// The archive scan follows the order in which the store archived events
+// (FinderStore.ScanArchived, a seq cursor in service_state), not
+// created_at: an event the synchronizer backfills today with a created_at
+// of years ago is mined like any other, and every event is read once.
+// Events their author deleted are skipped. In lil mode the archive keeps
+// no tags or content, so the scan finds no hints there; relay lists asked
+// from relays are mined as they arrive, before they are archived.
 package discovery

@@ -20,11 +20,10 @@ type FinderConfig struct {
 	// ScanKinds limits the scan to these kinds; empty (the default) scans
 	// every kind, because relay hints (e/p/a tags) appear in any kind.
 	ScanKinds []int `toml:"scan_kinds"`
-	// ScanPage is the page size of one archive query (default 500).
+	// ScanPage is the page size of one archive read (default 500). The
+	// scan follows the archival order, so events archived late with an old
+	// created_at are read too: there is nothing to re-read.
 	ScanPage int `toml:"scan_page"`
-	// ScanOverlap re-reads this much before the cursor every cycle, to pick
-	// up events archived late with an older created_at (default 2h).
-	ScanOverlap time.Duration `toml:"scan_overlap"`
 
 	// Relays enables asking validated relays for relay lists (default true).
 	Relays bool `toml:"relays"`
@@ -66,7 +65,6 @@ func DefaultFinderConfig() FinderConfig {
 		CycleTimeout:   30 * time.Minute,
 		Scan:           true,
 		ScanPage:       500,
-		ScanOverlap:    2 * time.Hour,
 		Relays:         true,
 		RelayKinds:     append([]int(nil), RelayListKinds...),
 		Concurrency:    20,
@@ -93,9 +91,6 @@ func (c FinderConfig) Validate() error {
 		if d.d <= 0 {
 			add("finder.%s: must be a positive duration, got %v", d.key, d.d)
 		}
-	}
-	if c.ScanOverlap < 0 {
-		add("finder.scan_overlap: must not be negative, got %v", c.ScanOverlap)
 	}
 	if c.ScanPage < 1 || c.ScanPage > 5000 {
 		add("finder.scan_page: must be between 1 and 5000, got %d", c.ScanPage)

@@ -3,41 +3,31 @@ package discovery
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// scanCursor is the archive scan's position: every archived event with
-// created_at < Next has been scanned.
+// scanCursor is the archive scan's position in archival order: every event
+// the store archived with a seq up to Seq has been mined.
 type scanCursor struct {
-	Next int64 `json:"next"`
+	Seq uint64 `json:"seq"`
 }
 
 // scanKey is the key of the archive scan cursor.
 const scanKey = "archive"
 
-// maxSecondEvents bounds one query for a single second that holds more than
-// a page of events; beyond it the rest of that second is skipped.
-const maxSecondEvents = 100000
-
-// scan reads archived events incrementally by created_at and mines them for
-// relay URLs. The store has no "archived since" order, so the cursor is a
-// created_at position: each cycle scans [Next - scan_overlap, now + skew].
+// scan mines archived events for relay URLs in the order the store
+// archived them (FinderStore.ScanArchived), from the saved position on.
+// Each event is read once whatever its created_at: one the synchronizer
+// archives today with a created_at of years ago comes after everything
+// archived before it. Superseded and expired events are mined too; events
+// their author deleted are not. A lil store keeps no tags or content, so
+// scanning it finds nothing (the relay-list phase still works).
 //
-// Backdated events (archived after the scan passed their created_at) are
-// covered three ways: the overlap re-reads recent history each cycle, which
-// catches events arriving late by up to scan_overlap; relay lists asked from
-// relays by the finder itself are mined as they arrive, whatever their age;
-// and everything else older than the overlap is missed by this scan. An
-// insertion-ordered store query would close that gap (see the package doc).
-//
-// A window is split in halves until each half holds fewer than scan_page
-// events, and halves are scanned oldest first with the cursor saved after
-// each, so a cut cycle resumes where it stopped. Events dated in the future
-// are left for the cycle that reaches their time, so a bogus far-future
-// event cannot drag the cursor past everything real.
+// Pages of scan_page events are mined, their URLs flushed as candidates,
+// then the position saved, so a cut cycle resumes after the last page it
+// finished. The scan runs until a page comes back short: it has caught up.
 func (f *Finder) scan(ctx context.Context) error {
 	states, err := f.store.ListState(ctx, ServiceFinder, StateScan)
 	if err != nil {
@@ -49,77 +39,34 @@ func (f *Finder) scan(ctx context.Context) error {
 			_ = json.Unmarshal(s.Value, &cur) // a corrupt cursor restarts from zero
 		}
 	}
-	from := max(0, cur.Next-int64(f.cfg.ScanOverlap.Seconds()))
-	now := f.d.now()
-	to := now.Add(clockSkew).Unix()
-	if from > to {
-		return nil
+	var kinds []int
+	if len(f.cfg.ScanKinds) > 0 {
+		kinds = f.cfg.ScanKinds
 	}
-	s := scanner{f: f, next: cur.Next, limit: now.Unix()}
-	return s.window(ctx, from, to)
-}
-
-type scanner struct {
-	f     *Finder
-	next  int64 // cursor to save; only moves forward
-	limit int64 // the cursor never passes the scan's start: [now, now+skew] is read again next cycle
-}
-
-func (s *scanner) window(ctx context.Context, a, b int64) error {
-	evs, err := s.query(ctx, a, b, s.f.cfg.ScanPage)
-	if err != nil {
-		return err
-	}
-	if len(evs) >= s.f.cfg.ScanPage {
-		if a < b {
-			mid := a + (b-a)/2
-			if err := s.window(ctx, a, mid); err != nil {
-				return err
-			}
-			return s.window(ctx, mid+1, b)
+	for {
+		n := 0
+		next, err := f.store.ScanArchived(ctx, cur.Seq, kinds, f.cfg.ScanPage, func(_ uint64, ev *nostr.Event) error {
+			f.collect(ExtractURLs(ev))
+			n++
+			return nil
+		})
+		f.count(func(st *FinderStats, _ map[string]int) { st.EventsScanned += n })
+		if err != nil {
+			return fmt.Errorf("finder: scan archive after seq %d: %w", cur.Seq, err)
 		}
-		if evs, err = s.query(ctx, a, b, maxSecondEvents); err != nil {
+		if err := f.flush(ctx); err != nil {
 			return err
 		}
-	}
-	for _, ev := range evs {
-		s.f.collect(ExtractURLs(ev))
-	}
-	s.f.count(func(st *FinderStats, _ map[string]int) { st.EventsScanned += len(evs) })
-	if err := s.f.flush(ctx); err != nil {
-		return err
-	}
-	next := min(b+1, s.limit)
-	if next <= s.next {
-		return nil
-	}
-	s.next = next
-	v, _ := json.Marshal(scanCursor{Next: s.next})
-	if err := s.f.store.PutState(ctx, []State{{Service: ServiceFinder, Type: StateScan, Key: scanKey, Value: v}}); err != nil {
-		return fmt.Errorf("finder: save scan cursor: %w", err)
-	}
-	return nil
-}
-
-var errPageFull = errors.New("page full")
-
-func (s *scanner) query(ctx context.Context, a, b int64, limit int) ([]*nostr.Event, error) {
-	since, until := nostr.Timestamp(a), nostr.Timestamp(b)
-	filter := nostr.Filter{Since: &since, Until: &until, Limit: limit}
-	if len(s.f.cfg.ScanKinds) > 0 {
-		// An empty but non-nil list would match nothing (NIP-01 filter rules).
-		filter.Kinds = s.f.cfg.ScanKinds
-	}
-	var out []*nostr.Event
-	err := s.f.store.QueryEvents(ctx, filter, func(ev *nostr.Event) error {
-		out = append(out, ev)
-		if len(out) > limit {
-			return errPageFull // a store ignoring the limit must not exhaust memory
+		prev := cur.Seq
+		if next > cur.Seq {
+			cur.Seq = next
+			v, _ := json.Marshal(cur)
+			if err := f.store.PutState(ctx, []State{{Service: ServiceFinder, Type: StateScan, Key: scanKey, Value: v}}); err != nil {
+				return fmt.Errorf("finder: save scan cursor: %w", err)
+			}
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errPageFull) {
-		return nil, fmt.Errorf("finder: scan archive [%d, %d]: %w", a, b, err)
+		if n < f.cfg.ScanPage || next <= prev { // caught up (or a store not moving on)
+			return nil
+		}
 	}
-	return out, nil
 }

@@ -3,6 +3,8 @@ package discovery
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -136,10 +138,11 @@ func TestFinderResumesLongWalk(t *testing.T) {
 	}
 }
 
-// TestFinderScansArchive: archived events of any kind are mined, a window
-// larger than scan_page is split, the cursor advances, an event archived
-// late within scan_overlap is still found, and a far-future event does not
-// drag the cursor ahead.
+// TestFinderScansArchive: archived events of any kind are mined in pages,
+// in archival order, once each; the position advances; events archived
+// late are found whatever their created_at (within the old two-hour
+// overlap, older than it, years old, or dated in the future); events their
+// author deleted are not mined.
 func TestFinderScansArchive(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
@@ -154,45 +157,157 @@ func TestFinderScansArchive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	hint := func(kind int, at time.Time, host string) *nostr.Event {
+		return signed(t, kind, at.Unix(), nostr.Tags{{"p", strings.Repeat("c", 64), "wss://" + host}}, "note")
+	}
 	var evs []*nostr.Event
 	for i := range 7 {
-		evs = append(evs, signed(t, 1, now.Add(-time.Duration(i)*time.Hour).Unix(),
-			nostr.Tags{{"p", strings.Repeat("c", 64), "wss://hint" + string(rune('a'+i)) + ".example"}}, "note"))
+		evs = append(evs, hint(1, now.Add(-time.Duration(i)*time.Hour), "hint"+string(rune('a'+i))+".example"))
 	}
 	evs = append(evs, signed(t, 2, now.AddDate(20, 0, 0).Unix(), nil, "wss://future.example"))
 	save(evs...)
 	cfg := finderConfig()
-	cfg.Scan, cfg.ScanPage, cfg.ScanOverlap = true, 2, time.Hour
+	cfg.Scan, cfg.ScanPage = true, 2
 	f := newFinder(t, cfg, st, func() time.Time { return now })
 	stats, err := f.RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(candidates(t, s)) != 7 || stats.EventsScanned != 7 {
-		t.Fatalf("candidates %v, scanned %d; want the 7 hints and not the future event", keys(candidates(t, s)), stats.EventsScanned)
+	if len(candidates(t, s)) != 8 || stats.EventsScanned != 8 {
+		t.Fatalf("candidates %v, scanned %d; want the 8 hints", keys(candidates(t, s)), stats.EventsScanned)
 	}
-	states, _ := st.ListState(ctx, ServiceFinder, StateScan)
+	if cur := scanPosition(t, st); cur.Seq != 8 {
+		t.Errorf("position %+v after 8 events, want seq 8", cur)
+	}
+
+	// Archived late: created inside the old scan_overlap, older than it, and
+	// years ago (a synchronizer backfilling a relay's history).
+	deleted := hint(1, now.Add(-time.Hour), "deleted.example")
+	save(hint(1, now.Add(-30*time.Minute), "late.example"),
+		hint(1, now.Add(-3*time.Hour), "toolate.example"),
+		hint(3, now.AddDate(-5, 0, 0), "backfilled.example"),
+		deleted, signed(t, 5, now.Unix(), nostr.Tags{{"e", deleted.ID}}, ""))
+	now = now.Add(time.Minute)
+	if stats, err = f.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := candidates(t, s)
+	for _, u := range []string{"wss://late.example", "wss://toolate.example", "wss://backfilled.example"} {
+		if _, ok := got[u]; !ok {
+			t.Errorf("%s, archived late, was missed", u)
+		}
+	}
+	if _, ok := got["wss://deleted.example"]; ok {
+		t.Error("a hint in an event its author deleted was mined")
+	}
+	if stats.EventsScanned != 4 {
+		t.Errorf("second cycle scanned %d events, want the 4 new ones that are not deleted", stats.EventsScanned)
+	}
+	if stats, _ = f.RunOnce(ctx); stats.EventsScanned != 0 {
+		t.Errorf("third cycle scanned %d events, want none", stats.EventsScanned)
+	}
+}
+
+// TestFinderScanKinds: scan_kinds limits what is mined, and the position
+// still moves past events of other kinds.
+func TestFinderScanKinds(t *testing.T) {
+	ctx := context.Background()
+	s, st := openStore(t)
+	at := time.Now().Unix()
+	var b []archive.Sighting
+	for i, kind := range []int{1, 2, 1, 1, 2, 1} {
+		b = append(b, archive.Sighting{Event: signed(t, kind, at-int64(i), nil, fmt.Sprintf("wss://k%d-%d.example", kind, i))})
+	}
+	if _, err := s.SaveEvents(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	cfg := finderConfig()
+	cfg.Scan, cfg.ScanPage, cfg.ScanKinds = true, 1, []int{2}
+	stats, err := newFinder(t, cfg, st, nil).RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(candidates(t, s)); stats.EventsScanned != 2 || !slices.Equal(got, []string{"wss://k2-1.example", "wss://k2-4.example"}) {
+		t.Errorf("scanned %d, candidates %v; want the two kind 2 events", stats.EventsScanned, got)
+	}
+	if cur := scanPosition(t, st); cur.Seq != 6 {
+		t.Errorf("position %+v, want seq 6: past the kind 1 events too", cur)
+	}
+}
+
+// TestFinderScanResumes: the position is saved after each page, so a scan
+// cut by a failing store resumes after the last page it finished.
+func TestFinderScanResumes(t *testing.T) {
+	ctx := context.Background()
+	s, st := openStore(t)
+	at := time.Now().Unix()
+	var b []archive.Sighting
+	for i := range 5 {
+		b = append(b, archive.Sighting{Event: signed(t, 2, at-int64(i), nil, fmt.Sprintf("wss://r%d.example", i))})
+	}
+	if _, err := s.SaveEvents(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	cfg := finderConfig()
+	cfg.Scan, cfg.ScanPage = true, 2
+	flaky := &failingScan{FinderStore: st, failAt: 2}
+	if _, err := newFinder(t, cfg, flaky, nil).RunOnce(ctx); err == nil {
+		t.Fatal("RunOnce with a failing store: no error")
+	}
+	if cur := scanPosition(t, st); cur.Seq != 2 || len(candidates(t, s)) != 2 {
+		t.Fatalf("after a cut scan: position %+v, %d candidates; want the first page (seq 2) kept", cur, len(candidates(t, s)))
+	}
+	stats, err := newFinder(t, cfg, st, nil).RunOnce(ctx)
+	if err != nil || stats.EventsScanned != 3 || len(candidates(t, s)) != 5 {
+		t.Errorf("resumed scan: %v, scanned %d, %d candidates; want the 3 remaining events", err, stats.EventsScanned, len(candidates(t, s)))
+	}
+}
+
+// TestFinderScanLil: a lil archive keeps no tags or content, so the scan
+// reads its events and finds no hints (documented, not a failure).
+func TestFinderScanLil(t *testing.T) {
+	ctx := context.Background()
+	s, err := archive.Open(ctx, archive.Options{DataDir: t.TempDir(), Mode: archive.Lil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ev := signed(t, 10002, time.Now().Unix(), nostr.Tags{{"r", "wss://lil.example"}}, "")
+	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := finderConfig()
+	cfg.Scan = true
+	stats, err := newFinder(t, cfg, &adapter{s: s}, nil).RunOnce(ctx)
+	if err != nil || stats.EventsScanned != 1 || len(candidates(t, s)) != 0 {
+		t.Errorf("lil scan: %v, scanned %d, candidates %v; want 1 event read and no hints", err, stats.EventsScanned, keys(candidates(t, s)))
+	}
+}
+
+// failingScan fails the call to ScanArchived numbered failAt (from 1).
+type failingScan struct {
+	FinderStore
+	failAt, calls int
+}
+
+func (f *failingScan) ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(uint64, *nostr.Event) error) (uint64, error) {
+	if f.calls++; f.calls == f.failAt {
+		return after, errors.New("store down")
+	}
+	return f.FinderStore.ScanArchived(ctx, after, kinds, limit, fn)
+}
+
+func scanPosition(t *testing.T, st FinderStore) scanCursor {
+	t.Helper()
+	states, err := st.ListState(context.Background(), ServiceFinder, StateScan)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var cur scanCursor
 	if len(states) == 1 {
 		_ = json.Unmarshal(states[0].Value, &cur)
 	}
-	if cur.Next != now.Unix() {
-		t.Errorf("cursor %+v, want next = the scan's now %d", cur, now.Unix())
-	}
-	// Archived late: one inside the overlap, one older than it.
-	save(signed(t, 2, now.Add(-30*time.Minute).Unix(), nil, "wss://late.example"),
-		signed(t, 2, now.Add(-3*time.Hour).Unix(), nil, "wss://toolate.example"))
-	now = now.Add(time.Minute)
-	if _, err := f.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := candidates(t, s)
-	if _, ok := got["wss://late.example"]; !ok {
-		t.Error("event archived late within scan_overlap was missed")
-	}
-	if _, ok := got["wss://toolate.example"]; ok {
-		t.Error("event older than the overlap found: the test no longer shows the documented gap")
-	}
+	return cur
 }
 
 func TestFinderSources(t *testing.T) {

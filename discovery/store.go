@@ -59,9 +59,12 @@ type FinderStore interface {
 	Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error)
 	// SaveEvents archives events with their provenance.
 	SaveEvents(ctx context.Context, batch []Sighting) error
-	// QueryEvents streams matching events newest first (ties by lowest id),
-	// at most f.Limit.
-	QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
+	// ScanArchived streams archived events in the order they were archived
+	// (seq only grows and is never reused), those with seq > after, of kinds
+	// (all when empty), at most limit, skipping events their author deleted.
+	// It returns the position to resume from: the last seq yielded when the
+	// page is full, else past everything it examined.
+	ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(seq uint64, ev *nostr.Event) error) (uint64, error)
 	// ListState returns all entries of service and type.
 	ListState(ctx context.Context, service, typ string) ([]State, error)
 	// PutState upserts entries.
@@ -87,7 +90,7 @@ type ValidatorStore interface {
 // Service names and state types under which the loops persist their state.
 const (
 	ServiceFinder = "finder"
-	// StateScan holds the archive scan cursor (key "archive").
+	// StateScan holds the archive scan position (key "archive").
 	StateScan = "scan"
 	// StateRelay holds one REQ cursor per validated relay (key: relay URL).
 	StateRelay = "relay"

@@ -47,8 +47,8 @@ func (a discoveryStore) SaveEvents(ctx context.Context, batch []discovery.Sighti
 	return err
 }
 
-func (a discoveryStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
-	return a.s.QueryEvents(ctx, f, fn)
+func (a discoveryStore) ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(uint64, *nostr.Event) error) (uint64, error) {
+	return a.s.ScanArchived(ctx, after, kinds, limit, fn)
 }
 
 func (a discoveryStore) ListState(ctx context.Context, service, typ string) ([]discovery.State, error) {

@@ -114,7 +114,9 @@ type client struct {
 	closed    map[string]bool // subscriptions this client CLOSEd
 }
 
-const readTimeout = 5 * time.Second
+// readTimeout bounds waits for what must arrive; generous, since -race on a
+// loaded 2-core machine slows a 10k-tag save several-fold.
+const readTimeout = 30 * time.Second
 
 func dial(t *testing.T, url string) *client {
 	t.Helper()

@@ -62,6 +62,12 @@
 //     whose last attempt is strictly before notAttemptedSince, ordered by
 //     failures, then last attempt (never first), then URL. RecordFailures on
 //     an unknown URL does nothing. Promote is all-or-nothing.
+//   - ScanArchived: events in the order they were first stored, by strictly
+//     increasing seq, duplicates never again; superseded and expired events
+//     included, deleted ones (by id, before or after they arrive) skipped;
+//     kinds empty (nil or not) is every kind; the returned position is the
+//     last seq yielded for a full page, else past everything examined. A
+//     reader paging beside concurrent writers sees every event exactly once.
 //   - JSON values (snapshot data, state) are compared by meaning, not bytes.
 //   - A cancelled context fails every call with an error wrapping
 //     context.Canceled, also while QueryEvents streams.

@@ -52,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"Promote", testPromote},
 		{"Snapshots", testSnapshots},
 		{"State", testState},
+		{"ScanPaging", testScanPaging},
+		{"ScanConcurrent", testScanConcurrent},
+		{"Leases", testLeases},
+		{"LeasesConcurrent", testLeasesConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, o) })
 	}
@@ -75,6 +79,7 @@ var eventTests = []struct {
 	{"Expiration", testExpiration},
 	{"Cancellation", testCancellation},
 	{"Concurrent", testConcurrent},
+	{"Scan", testScan},
 }
 
 // base is the fixed clock of the suite: every created_at is relative to it.

@@ -37,6 +37,16 @@ CREATE INDEX relay_network ON relay (network, url);
 --   expires_at: NIP-40 expiration, NULL when the event never expires.
 -- fillfactor leaves room on each page so that flipping a flag on an old
 -- version is a HOT update (no new index entries).
+--
+-- seq is the archival order: drawn from event_seq when the row is first
+-- inserted, never reused (gaps from duplicates and rollbacks are fine),
+-- and what Store.ScanArchived pages through, so a reader sees events
+-- archived long after their created_at. CACHE 1 is required, not a tuning
+-- choice: ScanArchived relies on every value up to the sequence's
+-- last_value having been drawn already by a transaction that holds its
+-- write lock on event (see archive/postgres_scan.go); a per-session cache
+-- would hand out a lower value later.
+CREATE SEQUENCE event_seq AS BIGINT CACHE 1;
 CREATE TABLE event (
     id         BYTEA   NOT NULL PRIMARY KEY,
     pubkey     BYTEA   NOT NULL,
@@ -50,8 +60,10 @@ CREATE TABLE event (
     d_tag      TEXT COLLATE "C",
     expires_at BIGINT,
     superseded BOOLEAN NOT NULL DEFAULT false,
-    deleted    BOOLEAN NOT NULL DEFAULT false
+    deleted    BOOLEAN NOT NULL DEFAULT false,
+    seq        BIGINT  NOT NULL DEFAULT nextval('event_seq')
 ) WITH (fillfactor = 95);
+ALTER SEQUENCE event_seq OWNED BY event.seq;
 
 -- Indexes, one per query shape the relay serves; each is in NIP-01 order
 -- (created_at DESC, id ASC) after its equality columns, so a single-key
@@ -63,6 +75,9 @@ CREATE TABLE event (
 CREATE INDEX event_created ON event (created_at DESC, id);
 CREATE INDEX event_pubkey_kind ON event (pubkey, kind, created_at DESC, id);
 CREATE INDEX event_kind ON event (kind, created_at DESC, id);
+-- Archival order for ScanArchived: seq only grows, so ingest appends at
+-- the index's right edge.
+CREATE INDEX event_archived ON event (seq);
 -- Every version of an address, for NIP-09 `a` deletions (small: replaceable
 -- and addressable kinds only).
 CREATE INDEX event_address ON event (pubkey, kind, d_tag, created_at)

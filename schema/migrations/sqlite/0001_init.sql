@@ -14,7 +14,11 @@ CREATE TABLE relay (
 
 -- One row per event ever archived, hidden ones included.
 -- seq is the rowid: secondary indexes and the tag index point at 8 bytes
--- instead of a 32-byte id.
+-- instead of a 32-byte id. It is also the archival order that
+-- Store.ScanArchived pages through: with one writer, a new row takes
+-- max(seq)+1 and commits before any later one, and seq is never reused
+-- because events are never deleted (should pruning ever delete the
+-- newest rows, seq must become AUTOINCREMENT).
 CREATE TABLE event (
     seq        INTEGER PRIMARY KEY,
     id         BLOB NOT NULL UNIQUE,

@@ -1,0 +1,138 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+func leaseURLs(t testing.TB, s archive.Store, holder string, nets []schema.Network, n int, ttl time.Duration, doneBefore time.Time) []string {
+	t.Helper()
+	rs, err := s.LeaseRelays(context.Background(), "loop", holder, nets, n, ttl, doneBefore)
+	if err != nil {
+		t.Fatalf("LeaseRelays(%s): %v", holder, err)
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.URL
+	}
+	slices.Sort(out)
+	return out
+}
+
+func testLeases(t *testing.T, open Opener) {
+	s := open(t, archive.Full)
+	ctx := context.Background()
+	a := archive.Relay{URL: "wss://a.example.com", Network: schema.Clearnet, DiscoveredAt: at(1)}
+	b := archive.Relay{URL: "wss://b.example.com", Network: schema.Clearnet, DiscoveredAt: at(2)}
+	c := archive.Relay{URL: "ws://c.onion", Network: schema.Tor, DiscoveredAt: at(3)}
+	if _, err := s.AddRelays(ctx, []archive.Relay{a, b, c}); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	check := func(what string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s: got %v, want %v", what, got, want)
+		}
+	}
+	check("tor only", leaseURLs(t, s, "h1", []schema.Network{schema.Tor}, 5, time.Hour, later), c.URL)
+	check("two of the rest", leaseURLs(t, s, "h1", nil, 2, time.Hour, later), a.URL, b.URL)
+	check("all held", leaseURLs(t, s, "h2", nil, 5, time.Hour, later))
+
+	// Another holder cannot release or renew; the holder releases as done.
+	if err := s.ReleaseLeases(ctx, "loop", "h2", []string{a.URL}, true); err != nil {
+		t.Fatal(err)
+	}
+	check("foreign release ignored", leaseURLs(t, s, "h2", nil, 5, time.Hour, later))
+	if err := s.ReleaseLeases(ctx, "loop", "h1", []string{a.URL}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseLeases(ctx, "loop", "h1", []string{b.URL}, false); err != nil {
+		t.Fatal(err)
+	}
+	check("done relay not due this cycle", leaseURLs(t, s, "h2", nil, 5, time.Hour, time.Now().Add(-time.Minute)), b.URL)
+	check("done relay due next cycle", leaseURLs(t, s, "h3", nil, 5, time.Hour, later), a.URL)
+	check("other loops are independent", leaseURLsLoop(t, s, "other", 5), c.URL, a.URL, b.URL)
+
+	// Expired leases are free again; renewal keeps them.
+	d := archive.Relay{URL: "wss://d.example.com", Network: schema.Clearnet, DiscoveredAt: at(4)}
+	e := archive.Relay{URL: "wss://e.example.com", Network: schema.Clearnet, DiscoveredAt: at(5)}
+	if _, err := s.AddRelays(ctx, []archive.Relay{d, e}); err != nil {
+		t.Fatal(err)
+	}
+	check("short leases", leaseURLs(t, s, "h4", nil, 5, -time.Second, later), d.URL, e.URL)
+	if err := s.RenewLeases(ctx, "loop", "h4", []string{e.URL}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	check("expired lease taken over", leaseURLs(t, s, "h5", nil, 5, time.Hour, later), d.URL)
+}
+
+func leaseURLsLoop(t testing.TB, s archive.Store, loop string, n int) []string {
+	t.Helper()
+	rs, err := s.LeaseRelays(context.Background(), loop, "x", nil, n, time.Hour, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.URL
+	}
+	slices.Sort(out)
+	return out
+}
+
+// testLeasesConcurrent: holders leasing at once never share a relay.
+func testLeasesConcurrent(t *testing.T, open Opener) {
+	s := open(t, archive.Full)
+	ctx := context.Background()
+	var rels []archive.Relay
+	for i := range 40 {
+		rels = append(rels, archive.Relay{URL: fmt.Sprintf("wss://r%02d.example.com", i), Network: schema.Clearnet, DiscoveredAt: at(1)})
+	}
+	if _, err := s.AddRelays(ctx, rels); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		got  = map[string]string{}
+		wg   sync.WaitGroup
+		errs = make(chan error, 8)
+	)
+	for h := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			holder := fmt.Sprintf("h%d", h)
+			for range 10 {
+				rs, err := s.LeaseRelays(ctx, "loop", holder, nil, 3, time.Hour, time.Now().Add(time.Hour))
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				for _, r := range rs {
+					if prev, dup := got[r.URL]; dup {
+						errs <- fmt.Errorf("%s leased by %s and %s", r.URL, prev, holder)
+					}
+					got[r.URL] = holder
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(got) != len(rels) {
+		t.Errorf("leased %d relays, want all %d", len(got), len(rels))
+	}
+}
