@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+)
+
+// preloaded picks the ~30% of events that a store already holds, from
+// another relay, before the timed run: those only gain provenance.
+func preloaded(ev *nostr.Event) bool {
+	return ev.ID[0] < '5' // 0-4 of 16 hex digits: 31%
+}
+
+// Relays of the preload and of the timed run never overlap, so every
+// already-stored event gains a provenance row.
+func preloadRelay(batch int) string { return relayURL(batch % 40) }
+func runRelay(batch int) string     { return relayURL(100 + batch%40) }
+
+// ingestRow is one line of the ingest table.
+type ingestRow struct {
+	store    string
+	writers  int
+	preload  time.Duration
+	run      time.Duration
+	inserted int
+	dups     int
+	sights   int
+}
+
+func (r ingestRow) rate(n int) float64 { return float64(n) / r.run.Seconds() }
+
+// BenchmarkIngest saves the ingest set into each store after pre-loading
+// 30% of it from another relay, and prints events/s of the timed save.
+// Knobs: BIGBROTR_BENCH_BATCH (default 2000) and BIGBROTR_BENCH_WRITERS
+// (concurrent SaveEvents callers on our PostgreSQL store, default 4,
+// always beside a single-writer run).
+func BenchmarkIngest(b *testing.B) {
+	ctx := context.Background()
+	events := ingestSet(b)
+	defer explainLog(b)()
+	var pre []*nostr.Event
+	for _, ev := range events {
+		if preloaded(ev) {
+			pre = append(pre, ev)
+		}
+	}
+	size := envInt(b, "BIGBROTR_BENCH_BATCH", 2000)
+	writers := envInt(b, "BIGBROTR_BENCH_WRITERS", 4)
+	stockWriters := 8
+
+	var rows []*ingestRow
+	ours := func(name string, s archive.Store, w int) *ingestRow {
+		_, pd, err := saveOurs(ctx, s, pre, size, 1, preloadRelay)
+		if err != nil {
+			b.Fatalf("%s preload: %v", name, err)
+		}
+		res, rd, err := saveOurs(ctx, s, events, size, w, runRelay)
+		if err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		if res.Inserted != len(events)-len(pre) || res.Duplicates != len(pre) || res.Rejected != 0 {
+			b.Errorf("%s: saved %+v, want %d inserted and %d duplicates", name, res, len(events)-len(pre), len(pre))
+		}
+		r := &ingestRow{store: name, writers: w, preload: pd, run: rd,
+			inserted: res.Inserted, dups: res.Duplicates, sights: res.Sightings}
+		rows = append(rows, r)
+		return r
+	}
+
+	var pg1, pgN, lite, stock *ingestRow
+	if want(b, "postgres") {
+		s, _ := openPostgres(b, archive.Full)
+		pg1 = ours("bigbrotr postgres", s, 1)
+		if writers > 1 {
+			s, _ := openPostgres(b, archive.Full)
+			pgN = ours("bigbrotr postgres", s, writers)
+		}
+	}
+	if want(b, "sqlite") {
+		s, _ := openSQLite(b, archive.Full)
+		lite = ours("bigbrotr sqlite", s, 1)
+	}
+	if want(b, "stock") {
+		st, _ := openStock(b)
+		_, pd, err := saveStock(ctx, st, pre, stockWriters)
+		if err != nil {
+			b.Fatalf("stock preload: %v", err)
+		}
+		dups, rd, err := saveStock(ctx, st, events, stockWriters)
+		if err != nil {
+			b.Fatalf("stock: %v", err)
+		}
+		stock = &ingestRow{store: "stock eventstore/postgresql", writers: stockWriters, preload: pd, run: rd,
+			inserted: len(events) - int(dups), dups: int(dups), sights: -1}
+		rows = append(rows, stock)
+	}
+
+	n := len(events)
+	out.printf("\ningest: %d events, %d (%.0f%%) already stored from another relay; our batches of %d sightings\n",
+		n, len(pre), 100*float64(len(pre))/float64(n), size)
+	out.printf("%-30s %7s %9s %9s %10s %9s %9s %9s\n",
+		"store", "writers", "preload", "run", "events/s", "inserted", "dups", "sightings")
+	for _, r := range rows {
+		sights := "-" // the stock store keeps no provenance
+		if r.sights >= 0 {
+			sights = fmt.Sprint(r.sights)
+		}
+		out.printf("%-30s %7d %8.1fs %8.1fs %10.0f %9d %9d %9s\n", r.store, r.writers,
+			r.preload.Seconds(), r.run.Seconds(), r.rate(n), r.inserted, r.dups, sights)
+	}
+	b.ReportMetric(0, "ns/op")
+	if pg1 != nil {
+		best := pg1
+		b.ReportMetric(pg1.rate(n), "pg-1w-events/s")
+		if pgN != nil {
+			b.ReportMetric(pgN.rate(n), fmt.Sprintf("pg-%dw-events/s", writers))
+			if pgN.rate(n) > best.rate(n) {
+				best = pgN
+			}
+		}
+		out.printf("our postgres best: %.0f events/s with %d writer(s) (target >= 20000)\n", best.rate(n), best.writers)
+		if stock != nil {
+			out.printf("ours/stock: %.1fx (target >= 8x)\n", best.rate(n)/stock.rate(n))
+			b.ReportMetric(best.rate(n)/stock.rate(n), "x-stock")
+		}
+	}
+	if lite != nil {
+		b.ReportMetric(lite.rate(n), "sqlite-events/s")
+	}
+	if stock != nil {
+		b.ReportMetric(stock.rate(n), "stock-events/s")
+	}
+}

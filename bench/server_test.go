@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+)
+
+// pgServerEnv names an existing PostgreSQL server to run on instead of the
+// throwaway cluster, e.g. one tuned as in production (the throwaway
+// cluster keeps the default 128 MB shared_buffers). The URL must name a
+// database the user can connect to and have the right to create
+// databases: the benchmarks create their own and drop them afterwards.
+const pgServerEnv = "BIGBROTR_BENCH_PG_URL"
+
+var dbSeq atomic.Int64
+
+// newDatabase returns the URL of a fresh, empty database that is dropped
+// when tb ends.
+func newDatabase(tb testing.TB) string {
+	tb.Helper()
+	admin := os.Getenv(pgServerEnv)
+	if admin == "" {
+		return pgtest.NewDatabase(tb)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		tb.Fatalf("%s: %v", pgServerEnv, err)
+	}
+	name := fmt.Sprintf("bigbrotr_bench_%d_%d", time.Now().Unix(), dbSeq.Add(1))
+	adminExec(tb, "CREATE DATABASE "+name)
+	tb.Cleanup(func() {
+		db := sqlDBNoCleanup(tb, admin)
+		defer db.Close()
+		if _, err := db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Logf("drop %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// adminExec runs SQL on the server's maintenance database.
+func adminExec(tb testing.TB, sql string) {
+	tb.Helper()
+	admin := os.Getenv(pgServerEnv)
+	if admin == "" {
+		pgtest.Exec(tb, "postgres", sql)
+		return
+	}
+	db := sqlDBNoCleanup(tb, admin)
+	defer db.Close()
+	for _, stmt := range strings.Split(sql, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := db.ExecContext(context.Background(), stmt); err != nil {
+			tb.Fatalf("%s: %v", strings.TrimSpace(stmt), err)
+		}
+	}
+}
+
+// databaseName is the database part of a URL newDatabase returned.
+func databaseName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
