@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps node-deps clean
+.PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps ops-deps node-deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ build: ## build bin/bigbrotr (static, pure Go)
 run: build ## run the node on the embedded store (node.toml if present)
 	@if [ -f node.toml ]; then ./$(BIN) node --config node.toml; else ./$(BIN) node; fi
 
-test: lint postgres-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
+test: lint postgres-deps ops-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
 
 lint: fmt-check vet staticcheck ## gofmt, go vet, staticcheck
 
@@ -40,6 +40,17 @@ postgres-deps:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; \
 	fi
 
+# The PgBouncer test (archive) and the promtool rule checks (internal/opstest) need Debian's pgbouncer and prometheus.
+ops-deps:
+	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing="$$missing pgbouncer"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian's$$missing (PgBouncer test, promtool rule checks)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi; \
+	fi
+
 node-deps:
 	@if [ -f interop/package.json ] && [ ! -d interop/node_modules ]; then \
 		cd interop && npm ci --no-audit --no-fund --loglevel=error; fi
@@ -53,9 +64,10 @@ race:
 interop:
 	@if [ -f interop/package.json ]; then $(MAKE) --no-print-directory build && cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
 
-bench: ## print the benchmark figures (ingest, query, bytes per event, testnet start-up)
+bench: ## print the benchmark figures (ingest, query, bytes per event, testnet start-up, monitor cycle)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
 	$(GO) test -run '^$$' -bench Start1000 -benchtime 1x -timeout 10m ./testnet/
+	$(GO) test -run '^$$' -bench Cycle1000 -benchtime 1x -timeout 10m ./monitor/
 
 clean:
 	rm -rf bin

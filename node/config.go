@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -36,6 +37,9 @@ type Config struct {
 	Seeder    SeederSection    `toml:"seeder"`
 	Finder    FinderSection    `toml:"finder"`
 	Validator ValidatorSection `toml:"validator"`
+
+	Synchronizer SynchronizerSection `toml:"synchronizer"`
+	Monitor      MonitorSection      `toml:"monitor"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -109,6 +113,9 @@ func Default() Config {
 		Seeder:    SeederSection{Enabled: true, SeederConfig: discovery.DefaultSeederConfig()},
 		Finder:    FinderSection{Enabled: true, FinderConfig: finderDefaults()},
 		Validator: ValidatorSection{Enabled: true, ValidatorConfig: discovery.DefaultValidatorConfig()},
+
+		Synchronizer: SynchronizerSection{Enabled: true, Config: syncDefaults()},
+		Monitor:      monitorDefaults(),
 	}
 }
 
@@ -118,6 +125,14 @@ func finderDefaults() discovery.FinderConfig {
 	f := discovery.DefaultFinderConfig()
 	f.ScanKinds, f.Sources = []int{}, []discovery.SourceConfig{}
 	return f
+}
+
+// syncDefaults spells the synchronizer's empty lists as [], the way
+// node.toml.example writes them.
+func syncDefaults() syncer.Config {
+	c := syncer.DefaultConfig()
+	c.Networks, c.Filters, c.Relays = []string{}, []syncer.Filter{}, []syncer.RelayOverride{}
+	return c
 }
 
 // ConfigError lists every problem found in a configuration, each as
@@ -265,7 +280,7 @@ func (c *Config) validate() []string {
 		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
 	}
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}

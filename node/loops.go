@@ -5,22 +5,26 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
 // Loop names accepted by RunLoop and the `bigbrotr <loop>` commands.
 const (
-	LoopSeeder    = discovery.NameSeeder
-	LoopFinder    = discovery.NameFinder
-	LoopValidator = discovery.NameValidator
+	LoopSeeder       = discovery.NameSeeder
+	LoopFinder       = discovery.NameFinder
+	LoopValidator    = discovery.NameValidator
+	LoopSynchronizer = syncer.Name
 )
 
 // LoopNames lists the loops in pipeline order.
-var LoopNames = []string{LoopSeeder, LoopFinder, LoopValidator}
+var LoopNames = []string{LoopSeeder, LoopFinder, LoopValidator, LoopMonitor, LoopSynchronizer}
 
 // SeederSection is [seeder]: the discovery seeder plus its switch.
 type SeederSection struct {
@@ -40,6 +44,12 @@ type ValidatorSection struct {
 	discovery.ValidatorConfig
 }
 
+// SynchronizerSection is [synchronizer].
+type SynchronizerSection struct {
+	Enabled bool `toml:"enabled"`
+	syncer.Config
+}
+
 // loop is one runnable crawler loop: Run blocks until ctx is done (the
 // seeder returns after its one pass), Once runs a single cycle.
 type loop struct {
@@ -50,8 +60,9 @@ type loop struct {
 
 // buildLoops constructs the enabled loops (all of them when only is empty,
 // else just that one, enabled or not) over store and a transport built from
-// [network].
-func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheus.Registerer, only string) ([]loop, error) {
+// [network]. env is the monitor's key and publish func; nil leaves the
+// monitor out.
+func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheus.Registerer, only string, env *monitorEnv) ([]loop, error) {
 	tr, err := transport.New(cfg.Network, log.With("component", "transport"))
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
@@ -86,6 +97,34 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		}
 		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
 	}
+	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
+		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
+		if err != nil {
+			return nil, err
+		}
+		// The monitor holds the GeoIP databases open until its loop ends.
+		loops = append(loops, loop{name: LoopMonitor,
+			run:  func(ctx context.Context) error { defer m.Close(); return m.Run(ctx) },
+			once: func(ctx context.Context) error { defer m.Close(); return m.Once(ctx) },
+		})
+	}
+	if want(LoopSynchronizer, cfg.Synchronizer.Enabled) {
+		sk := ""
+		if env != nil {
+			sk = env.secretKey
+		} else if sk, _, err = LoadKey(cfg.Node); err != nil {
+			return nil, err
+		}
+		s, err := syncer.New(cfg.Synchronizer.Config, syncStore{store}, tr, syncer.Options{
+			Logger: log, Registerer: reg,
+			// NIP-42: relays that ask are answered with the node key.
+			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },
+		})
+		if err != nil {
+			return nil, err
+		}
+		loops = append(loops, loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
+	}
 	return loops, nil
 }
 
@@ -109,7 +148,15 @@ func RunLoop(ctx context.Context, cfg Config, log *slog.Logger, name string, onc
 		return fmt.Errorf("open archive: %w", err)
 	}
 	defer store.Close()
-	loops, err := buildLoops(cfg, store, log, reg, name)
+	var env *monitorEnv
+	if name == LoopMonitor {
+		e, err := standaloneMonitorEnv(cfg, store)
+		if err != nil {
+			return err
+		}
+		env = &e
+	}
+	loops, err := buildLoops(cfg, store, log, reg, name, env)
 	if err != nil {
 		return err
 	}

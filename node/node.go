@@ -101,7 +101,7 @@ func New(ctx context.Context, o Options) (n *Node, err error) {
 		}
 	}()
 
-	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, ""); err != nil {
+	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
 		return nil, err
 	}
 	n.metrics = newRelayMetrics(o.Registry)

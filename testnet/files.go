@@ -56,9 +56,10 @@ func nodeConfig(dir string, m *Manifest, listen string) []byte {
 	for _, n := range []NetworkName{Tor, I2P, Loki} {
 		fmt.Fprintf(&b, "[network.%s]\nenabled = true\nproxy = %s\n\n", n, tomlString(m.Proxies[n]))
 	}
-	// Only sections the node parses: its config is strict. The GeoIP files
-	// (geo.mmdb, asn.mmdb) are written beside this file for the monitor.
-	fmt.Fprintf(&b, "[seeder]\nfile = %s\n", abs(FileSeeds))
+	// Only sections the node parses: its config is strict.
+	fmt.Fprintf(&b, "[seeder]\nfile = %s\n\n", abs(FileSeeds))
+	b.WriteString("[monitor]\n# GeoIP databases covering every testnet relay address\n")
+	fmt.Fprintf(&b, "geoip_city = %s\ngeoip_asn = %s\n", abs(m.GeoIPCity), abs(m.GeoIPASN))
 	return b.Bytes()
 }
 

@@ -116,7 +116,11 @@ func TestOutputFiles(t *testing.T) {
 				Proxy   string
 			}
 		}
-		Seeder struct{ File string }
+		Seeder  struct{ File string }
+		Monitor struct {
+			GeoIPCity string `toml:"geoip_city"`
+			GeoIPASN  string `toml:"geoip_asn"`
+		}
 	}
 	md, err := toml.DecodeFile(filepath.Join(n.Dir(), FileNodeConfig), &cfg)
 	if err != nil {
@@ -132,6 +136,9 @@ func TestOutputFiles(t *testing.T) {
 		t.Errorf("network config %+v", cfg)
 	}
 	geo := []string{filepath.Join(n.Dir(), FileGeoCity), filepath.Join(n.Dir(), FileGeoASN)}
+	if cfg.Monitor.GeoIPCity != geo[0] || cfg.Monitor.GeoIPASN != geo[1] {
+		t.Errorf("monitor GeoIP paths %+v, want %v", cfg.Monitor, geo)
+	}
 	for _, f := range append(geo, nc.ExtraCAFile, cfg.Seeder.File) {
 		if !filepath.IsAbs(f) {
 			t.Errorf("%s is not absolute", f)

@@ -57,6 +57,8 @@ commands:
   seeder        add the seed file's relays as candidates and exit
   finder        run the finder alone (--once: one cycle)
   validator     run the validator alone (--once: one cycle)
+  monitor       run the monitor alone (--once: one cycle)
+  synchronizer  run the synchronizer alone (--once: one cycle)
   testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
   version       print the version
 
@@ -104,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.fail(exitUsage, "want \"config check\"")
 		}
 		return c.cmdConfigCheck(rest[2:])
-	case node.LoopSeeder, node.LoopFinder, node.LoopValidator:
+	case node.LoopSeeder, node.LoopFinder, node.LoopValidator, node.LoopMonitor, node.LoopSynchronizer:
 		return c.cmdLoop(ctx, rest[0], rest[1:])
 	case "testnet":
 		return testnet.RunCLI(ctx, rest[1:], stdout, stderr)
@@ -118,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, testnet or version)", rest[0])
+		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, monitor, synchronizer, testnet or version)", rest[0])
 	}
 }
 

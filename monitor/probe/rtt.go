@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -183,6 +184,14 @@ func (s *session) readPhase(ctx context.Context) *Phase {
 		refusal, notice := "", ""
 		for refusal == "" {
 			m, err := s.next(ctx)
+			if errors.Is(err, transport.ErrMessageTooBig) {
+				// The answer to the REQ was an event over the read limit:
+				// the relay answered, though it closed the connection for
+				// the phases after this one.
+				s.spoke = true
+				p.Success, p.Reason, p.Message, p.Duration = true, "", "", time.Since(sent)
+				return p
+			}
 			if err != nil {
 				if notice != "" && s.waitErrReason(err) == ReasonTimeout {
 					return p.fail(Classify(notice), notice)

@@ -1,0 +1,63 @@
+package syncer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// cursor is a relay's persisted sync position. Every event with created_at
+// in [since, Next) is archived. While a window [Next, Top] is being walked
+// (newest first), filters before Filter are done for the whole window and
+// filter Filter is done above Mark: events in (Mark, Top] are archived.
+type cursor struct {
+	Next   int64 `json:"next"`
+	Top    int64 `json:"top,omitempty"`
+	Mark   int64 `json:"mark,omitempty"`
+	Filter int   `json:"filter,omitempty"`
+	// Cap is the most events the relay ever returned for one REQ: a page
+	// smaller than both it and the limit is complete.
+	Cap int `json:"cap,omitempty"`
+	// Neg is NIP-77 support: 0 unknown, 1 answered NEG-OPEN, -1 refused.
+	Neg int `json:"neg,omitempty"`
+	// Filters is a hash of the relay's filters: a change restarts the
+	// relay from since, since the old position says nothing about them.
+	Filters string `json:"filters"`
+}
+
+func (c cursor) walking() bool { return c.Top != 0 }
+
+func filtersHash(fs []nostr.Filter) string {
+	b, _ := json.Marshal(fs)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) (cursor, error) {
+	fresh := cursor{Next: s.cfg.Since, Filters: filtersHash(fs)}
+	st, err := s.store.GetState(ctx, ServiceName, StateCursor, url)
+	if errors.Is(err, ErrNotFound) {
+		return fresh, nil
+	}
+	if err != nil {
+		return cursor{}, fmt.Errorf("cursor of %s: %w", url, err)
+	}
+	var c cursor
+	if err := json.Unmarshal(st.Value, &c); err != nil || c.Filters != fresh.Filters {
+		// Unreadable or for other filters: start over, keeping what was
+		// learnt about the relay itself.
+		fresh.Cap, fresh.Neg = c.Cap, c.Neg
+		return fresh, nil
+	}
+	return c, nil
+}
+
+func (c cursor) state(url string) *State {
+	b, _ := json.Marshal(c)
+	return &State{Service: ServiceName, Type: StateCursor, Key: url, Value: b}
+}

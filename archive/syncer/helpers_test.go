@@ -1,0 +1,178 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/testnet"
+	"github.com/bigbrotr/bigbrotr/transport"
+)
+
+// transportFor reaches a testnet from its manifest: its DNS, CA and proxies.
+func transportFor(t testing.TB, m *testnet.Manifest, dir string) *transport.Transport {
+	t.Helper()
+	cfg := transport.DefaultConfig()
+	cfg.AllowPrivate = true
+	cfg.DNSResolver = m.DNS
+	cfg.ExtraCAFile = filepath.Join(dir, m.CAFile)
+	cfg.ReadTimeout = 5 * time.Second
+	cfg.HandshakeTimeout = 5 * time.Second
+	for _, p := range []struct {
+		cfg *transport.ProxyConfig
+		net testnet.NetworkName
+	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
+		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: m.Proxies[p.net], Timeout: 5 * time.Second}
+	}
+	tr, err := transport.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// testConfig is a fast configuration for testnets.
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Interval = time.Second
+	c.Limit = 100
+	c.Concurrency = 24
+	c.IdleTimeout = 5 * time.Second
+	c.BackoffBase = 100 * time.Millisecond
+	c.BackoffMax = time.Second
+	c.Retries = 4
+	c.BatchSize = 200
+	return c
+}
+
+func keySigner(sk string) Signer {
+	return func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) }
+}
+
+// openStore opens the embedded archive in dir and registers the relays
+// a validator would have promoted.
+func openStore(t testing.TB, ctx context.Context, dir string, m *testnet.Manifest) archive.Store {
+	t.Helper()
+	st, err := archive.Open(ctx, archive.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rels []archive.Relay
+	for _, r := range m.Relays {
+		if r.Valid {
+			n, _ := schema.ParseNetwork(string(r.Network))
+			rels = append(rels, archive.Relay{URL: r.URL, Network: n, DiscoveredAt: time.Unix(m.BaseTime, 0)})
+		}
+	}
+	if _, err := st.AddRelays(ctx, rels); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// publish writes events to a relay over its WebSocket and waits for OK.
+func publish(ctx context.Context, n *testnet.Network, url string, evs []*nostr.Event) error {
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: n.HTTPClient()})
+	if err != nil {
+		return err
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(1 << 22)
+	for _, ev := range evs {
+		b, _ := nostr.EventEnvelope{Event: *ev}.MarshalJSON()
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			return err
+		}
+		for {
+			_, msg, err := ws.Read(ctx)
+			if err != nil {
+				return err
+			}
+			m, err := parseMessage(msg)
+			if err == nil && m.label == "OK" && m.sub == ev.ID {
+				if !m.ok {
+					return fmt.Errorf("%s refused %s: %s", url, ev.ID, m.text)
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// burst makes count events signed by keys (round robin) with kinds (round
+// robin), all at created_at ts, or spread one per step seconds below ts.
+func burst(keys []string, kinds []int, count int, ts int64, step int64, tag string) []*nostr.Event {
+	out := make([]*nostr.Event, count)
+	for i := range out {
+		ev := &nostr.Event{Kind: kinds[i%len(kinds)], CreatedAt: nostr.Timestamp(ts - int64(i)*step),
+			Tags: nostr.Tags{}, Content: fmt.Sprintf("%s %d", tag, i)}
+		if err := ev.Sign(keys[i%len(keys)]); err != nil {
+			panic(err)
+		}
+		out[i] = ev
+	}
+	return out
+}
+
+func genKeys(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = nostr.GeneratePrivateKey()
+	}
+	return out
+}
+
+// unstorable reports whether the archive must refuse the event id served by
+// url (a NUL byte, or a tag value over archive.MaxTagValue): the testnet
+// serves a few such relay lists on purpose.
+func unstorable(ctx context.Context, n *testnet.Network, url, id string) bool {
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: n.HTTPClient()})
+	if err != nil {
+		return false
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(1 << 22)
+	b, _ := nostr.ReqEnvelope{SubscriptionID: "u", Filters: nostr.Filters{{IDs: []string{id}}}}.MarshalJSON()
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return false
+	}
+	_, msg, err := ws.Read(ctx)
+	if err != nil {
+		return false
+	}
+	m, err := parseMessage(msg)
+	if err != nil || m.label != "EVENT" || m.event == nil {
+		return false
+	}
+	ev := m.event
+	if strings.ContainsRune(ev.Content, 0) {
+		return true
+	}
+	for _, tag := range ev.Tags {
+		for _, v := range tag {
+			if len(v) > archive.MaxTagValue || strings.ContainsRune(v, 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// logLevel is Warn, or Debug with SYNCER_TEST_LOG=1.
+func logLevel() slog.Level {
+	if os.Getenv("SYNCER_TEST_LOG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}

@@ -1,0 +1,96 @@
+package syncer
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// metrics are the synchronizer's own series, beside the loop runner's.
+// Labels are bounded (network, reason, outcome): never a relay URL.
+type metrics struct {
+	fetchedEvents *prometheus.CounterVec
+	storedEvents  *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	relays        *prometheus.CounterVec
+	lag           *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		fetchedEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_events_fetched_total",
+			Help: "Events received from relays by the synchronizer, by relay network.",
+		}, []string{"network"}),
+		storedEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_events_stored_total",
+			Help: "Sightings written by the synchronizer: new events (outcome new), known events (duplicate), new provenance rows (sighting).",
+		}, []string{"outcome"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_events_rejected_total",
+			Help: "Events the synchronizer dropped, by reason.",
+		}, []string{"reason"}),
+		relays: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_relays_total",
+			Help: "Relay syncs finished, by network and outcome (done, failed).",
+		}, []string{"network", "outcome"}),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bigbrotr_sync_lag_seconds",
+			Help:    "How far behind now a relay's cursor is after its sync, by network.",
+			Buckets: []float64{60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400},
+		}, []string{"network"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	m.fetchedEvents = register(reg, m.fetchedEvents, &err)
+	m.storedEvents = register(reg, m.storedEvents, &err)
+	m.rejected = register(reg, m.rejected, &err)
+	m.relays = register(reg, m.relays, &err)
+	m.lag = register(reg, m.lag, &err)
+	for _, n := range schema.Networks {
+		m.fetchedEvents.WithLabelValues(string(n))
+		m.relays.WithLabelValues(string(n), "done")
+		m.relays.WithLabelValues(string(n), "failed")
+	}
+	for _, r := range Reasons {
+		m.rejected.WithLabelValues(r)
+	}
+	for _, o := range []string{"new", "duplicate", "sighting"} {
+		m.storedEvents.WithLabelValues(o)
+	}
+	return m, err
+}
+
+// register registers c, or reuses the identical collector already there
+// (a second synchronizer on the same registry, as in tests).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		*errp = errors.Join(*errp, err)
+	}
+	return c
+}
+
+func (m *metrics) fetched(n schema.Network, count int) {
+	if count > 0 {
+		m.fetchedEvents.WithLabelValues(string(n)).Add(float64(count))
+	}
+}
+
+func (m *metrics) saved(r SaveResult) {
+	m.storedEvents.WithLabelValues("new").Add(float64(r.Inserted))
+	m.storedEvents.WithLabelValues("duplicate").Add(float64(r.Duplicates))
+	m.storedEvents.WithLabelValues("sighting").Add(float64(r.Sightings))
+	if r.Rejected > 0 {
+		m.rejected.WithLabelValues(ReasonStorage).Add(float64(r.Rejected))
+	}
+}

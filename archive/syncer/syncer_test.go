@@ -1,0 +1,84 @@
+package syncer
+
+import (
+	"context"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/transport"
+)
+
+func TestNewAndEmptyCycle(t *testing.T) {
+	ctx := context.Background()
+	tr, err := transport.New(transport.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(DefaultConfig(), nil, tr, Options{}); err == nil {
+		t.Error("New without a store: want error")
+	}
+	bad := DefaultConfig()
+	bad.Limit = 0
+	if _, err := New(bad, nil, tr, Options{}); err == nil {
+		t.Error("New with an invalid config: want error")
+	}
+	st, err := archive.Open(ctx, archive.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	s, err := New(DefaultConfig(), newAdapter(st), tr, Options{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Once(ctx); err != nil {
+		t.Fatalf("Once on an empty archive: %v", err)
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"bigbrotr_sync_events_rejected_total": false, "bigbrotr_sync_relays_total": false,
+		"bigbrotr_loop_cycles_total": false}
+	for _, f := range fams {
+		if _, ok := want[f.GetName()]; ok {
+			want[f.GetName()] = true
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "relay" || l.GetName() == "url" {
+					t.Errorf("%s has a per-relay label", f.GetName())
+				}
+			}
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("metric %s not registered", name)
+		}
+	}
+}
+
+func TestBackoffAndSigCache(t *testing.T) {
+	s := &Syncer{cfg: DefaultConfig()}
+	for n, want := range map[int]string{1: "1s", 2: "2s", 3: "4s", 6: "30s", 40: "30s"} {
+		if got := s.backoff(n).String(); got != want {
+			t.Errorf("backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+	c := newSigCache(2)
+	c.add("a", "sa")
+	c.add("b", "sb")
+	c.add("c", "sc") // rotates: a and b move to the old generation
+	if !c.has("a", "sa") || !c.has("c", "sc") || c.has("a", "other") || c.has("z", "sz") {
+		t.Error("cache lookups wrong")
+	}
+	c.add("d", "sd")
+	c.add("e", "se") // rotates again: a and b are gone
+	if c.has("a", "sa") {
+		t.Error("cache kept more than two generations")
+	}
+}

@@ -1,0 +1,152 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// Stats is what one cycle did.
+type Stats struct {
+	Checked   map[schema.Network]int // relays checked
+	Reachable map[schema.Network]int // of which reachable (and published)
+	// Unreachable counts the others by the rtt check's reason.
+	Unreachable map[probe.Reason]int
+	Skipped     int // relays backed off by the failure ladder this cycle
+	Published   int // 30166 events the node accepted
+	Announced   int // 10166, kind 0 and kind 10002 events published
+	Snapshots   int // new snapshot rows
+	mu          sync.Mutex
+}
+
+func newStats() *Stats {
+	return &Stats{Checked: map[schema.Network]int{}, Reachable: map[schema.Network]int{}, Unreachable: map[probe.Reason]int{}}
+}
+
+func (st *Stats) loopStats() loop.Stats {
+	ls := loop.Stats{Items: map[string]int{}, Rejects: map[string]int{}}
+	for n, c := range st.Checked {
+		ls.Items[string(n)] = c
+	}
+	for r, c := range st.Unreachable {
+		ls.Rejects[string(r)] = c
+	}
+	reachable := 0
+	for _, c := range st.Reachable {
+		reachable += c
+	}
+	ls.Attrs = []slog.Attr{slog.Int("reachable", reachable), slog.Int("skipped", st.Skipped),
+		slog.Int("published", st.Published), slog.Int("announced", st.Announced), slog.Int("snapshots", st.Snapshots)}
+	return ls
+}
+
+// RunOnce checks every due relay once: it publishes the periodic events
+// that are due, then, per enabled network side by side, leases due relays
+// up to that network's concurrency at a time until none is left, checks
+// them, and hands each result to one writer that stores snapshots and
+// health, publishes the 30166 and releases the lease. A relay is due when
+// no node finished it within the last interval.
+func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
+	st := newStats()
+	start := m.now()
+	ext := m.newPublisher(ctx)
+	defer ext.close()
+	var errs []error
+	n, err := m.announce(ctx, ext)
+	st.Announced = n
+	if err != nil {
+		errs = append(errs, err)
+	}
+	health, err := m.loadHealth(ctx)
+	if err != nil {
+		return st, errors.Join(append(errs, err)...)
+	}
+	w := m.newWriter(ctx, st, health, ext)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, nw := range schema.Networks {
+		if !m.tr.NetworkEnabled(nw) {
+			continue
+		}
+		g.Go(func() error { return m.network(gctx, nw, start, health, w, st) })
+	}
+	errs = append(errs, g.Wait(), w.close())
+	return st, errors.Join(errs...)
+}
+
+// done is one finished relay on its way to the writer.
+type done struct {
+	relay Relay
+	res   *Result
+	err   error
+}
+
+// network works through one network's due relays.
+func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Time, health map[string]health, w *writer, st *Stats) error {
+	conc := m.cfg.concurrency(nw)
+	budget := m.cfg.relayBudget(nw)
+	ttl := budget + 2*time.Minute
+	doneBefore := start.Add(-m.cfg.Interval)
+	results := make(chan done)
+	inflight, exhausted := 0, false
+	seen := map[string]bool{}
+	var firstErr error
+	for {
+		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < conc {
+			rels, err := m.store.LeaseRelays(ctx, Name, m.holder, []schema.Network{nw}, conc-inflight, ttl, doneBefore)
+			if err != nil {
+				firstErr = fmt.Errorf("monitor: lease %s relays: %w", nw, err)
+			}
+			exhausted = true
+			for _, rel := range rels {
+				if seen[rel.URL] {
+					// Released earlier in this cycle and due again: the
+					// store's clock and ours disagree. Once per cycle.
+					w.release(rel.URL, true)
+					continue
+				}
+				seen[rel.URL], exhausted = true, false
+				if m.backedOff(health[rel.URL], start) {
+					st.mu.Lock()
+					st.Skipped++
+					st.mu.Unlock()
+					w.release(rel.URL, true)
+					continue
+				}
+				inflight++
+				go func() {
+					results <- m.checkLeased(ctx, rel, budget)
+				}()
+			}
+			if !exhausted {
+				continue
+			}
+		}
+		if inflight == 0 {
+			break
+		}
+		d := <-results
+		inflight--
+		w.add(d)
+	}
+	return firstErr
+}
+
+func (m *Monitor) checkLeased(ctx context.Context, rel Relay, budget time.Duration) done {
+	u, err := schema.ParseCanonicalRelayURL(rel.URL)
+	if err != nil {
+		return done{relay: rel, err: fmt.Errorf("monitor: relay %q: %w", rel.URL, err)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	res, err := m.checkRelay(ctx, u)
+	return done{relay: rel, res: res, err: err}
+}

@@ -1,0 +1,174 @@
+package monitor_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/monitor"
+	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/testnet"
+	"github.com/bigbrotr/bigbrotr/transport"
+)
+
+// archiveStore adapts archive.Store as the node does.
+type archiveStore struct{ archive.Store }
+
+func (a archiveStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]monitor.Relay, error) {
+	rs, err := a.Store.LeaseRelays(ctx, loop, holder, networks, n, ttl, doneBefore)
+	out := make([]monitor.Relay, len(rs))
+	for i, r := range rs {
+		out[i] = monitor.Relay(r)
+	}
+	return out, err
+}
+
+func (a archiveStore) SaveSnapshots(ctx context.Context, s []monitor.Snapshot) (int, error) {
+	in := make([]archive.Snapshot, len(s))
+	for i, x := range s {
+		in[i] = archive.Snapshot(x)
+	}
+	return a.Store.SaveSnapshots(ctx, in)
+}
+
+func (a archiveStore) ListState(ctx context.Context, service, typ string) ([]monitor.State, error) {
+	s, err := a.Store.ListState(ctx, service, typ)
+	out := make([]monitor.State, len(s))
+	for i, x := range s {
+		out[i] = monitor.State(x)
+	}
+	return out, err
+}
+
+func (a archiveStore) PutState(ctx context.Context, s []monitor.State) error {
+	in := make([]archive.State, len(s))
+	for i, x := range s {
+		in[i] = archive.State(x)
+	}
+	return a.Store.PutState(ctx, in)
+}
+
+func openStore(t testing.TB) archiveStore {
+	t.Helper()
+	s, err := archive.Open(context.Background(), archive.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return archiveStore{s}
+}
+
+// addRelays inserts the testnet's relays (all of them, dead ones too).
+func addRelays(t testing.TB, s archiveStore, m *testnet.Manifest) {
+	t.Helper()
+	var rs []archive.Relay
+	for _, r := range m.Relays {
+		u, err := schema.ParseRelayURL(r.URL)
+		if err != nil {
+			t.Fatalf("%s: %v", r.URL, err)
+		}
+		rs = append(rs, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+	}
+	if _, err := s.AddRelays(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// netTransport dials a testnet like a node configured for it.
+func netTransport(t testing.TB, n *testnet.Network) *transport.Transport {
+	t.Helper()
+	cfg := transport.DefaultConfig()
+	cfg.AllowPrivate = true
+	cfg.DNSResolver = n.DNSAddr()
+	cfg.ExtraCAFile = filepath.Join(n.Dir(), n.Manifest().CAFile)
+	// DialTimeout 2s: the resolver retries a lost UDP query after 1s (see
+	// nodeConfig).
+	cfg.ReadTimeout, cfg.DialTimeout, cfg.HandshakeTimeout = 5*time.Second, dialTimeout, 5*time.Second
+	for _, p := range []struct {
+		cfg *transport.ProxyConfig
+		net testnet.NetworkName
+	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
+		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: "socks5://" + n.ProxyAddr(p.net), Timeout: 5 * time.Second}
+	}
+	tr, err := transport.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// collector is a PublishFunc that keeps what it is given.
+type collector struct {
+	mu     sync.Mutex
+	events []*nostr.Event
+}
+
+func (c *collector) publish(_ context.Context, ev *nostr.Event) error {
+	if !ev.CheckID() {
+		return errNotSigned
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, ev)
+	return nil
+}
+
+func (c *collector) byKind(kind int) []*nostr.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*nostr.Event
+	for _, ev := range c.events {
+		if ev.Kind == kind {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+type testErr string
+
+func (e testErr) Error() string { return string(e) }
+
+const errNotSigned = testErr("event id does not match")
+
+// testConfig is a fast configuration for testnets on loopback.
+func testConfig(n *testnet.Network) monitor.Config {
+	c := monitor.DefaultConfig()
+	c.Timeout, c.OverlayTimeout = checkTimeout, checkTimeout
+	c.Concurrency = testConcurrency
+	c.RetryDelay, c.RetryMaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	c.WriteProbe = !raceDetector
+	if n != nil {
+		m := n.Manifest()
+		c.GeoIPCity, c.GeoIPASN = filepath.Join(n.Dir(), m.GeoIPCity), filepath.Join(n.Dir(), m.GeoIPASN)
+	}
+	return c
+}
+
+type archiveRelay = archive.Relay
+
+var testKey = "07" + strings.Repeat("07", 31)
+
+// keySigner signs with a fixed key: the node key of the tests.
+type keySigner string
+
+func (k keySigner) GetPublicKey(context.Context) (string, error) {
+	return nostr.GetPublicKey(string(k))
+}
+func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
+	return ev.Sign(string(k))
+}
+
+func keyPub(t testing.TB) string {
+	pk, err := nostr.GetPublicKey(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
+}
