@@ -64,10 +64,11 @@ race:
 interop:
 	@if [ -f interop/package.json ]; then $(MAKE) --no-print-directory build && cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
 
-bench: ## print the benchmark figures (ingest, query, bytes per event, testnet start-up, monitor cycle)
+bench: ## print the benchmark figures (ingest, query, bytes per event, testnet start-up, monitor cycle, sync throughput)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
 	$(GO) test -run '^$$' -bench Start1000 -benchtime 1x -timeout 10m ./testnet/
 	$(GO) test -run '^$$' -bench Cycle1000 -benchtime 1x -timeout 10m ./monitor/
+	$(GO) test -run '^$$' -bench Sync500k -benchtime 1x -timeout 30m ./archive/syncer/
 
 clean:
 	rm -rf bin

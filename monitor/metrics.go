@@ -1,11 +1,11 @@
 package monitor
 
 import (
-	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 )
 
@@ -36,9 +36,9 @@ func newMetrics(reg prometheus.Registerer, cfg Config) (*metrics, error) {
 	}
 	if reg != nil {
 		var err error
-		m.checks = register(reg, m.checks, &err)
-		m.duration = register(reg, m.duration, &err)
-		m.publishes = register(reg, m.publishes, &err)
+		m.checks = loop.Register(reg, m.checks, &err)
+		m.duration = loop.Register(reg, m.duration, &err)
+		m.publishes = loop.Register(reg, m.publishes, &err)
 		if err != nil {
 			return nil, err
 		}
@@ -73,19 +73,4 @@ func (m *metrics) published(kind, dest string, err error) {
 		outcome = "error"
 	}
 	m.publishes.WithLabelValues(kind, dest, outcome).Inc()
-}
-
-// register registers c, or returns the identical collector a monitor built
-// earlier on the same registry registered.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		*errp = errors.Join(*errp, err)
-	}
-	return c
 }

@@ -1,10 +1,9 @@
 package syncer
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -46,11 +45,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	m.fetchedEvents = register(reg, m.fetchedEvents, &err)
-	m.storedEvents = register(reg, m.storedEvents, &err)
-	m.rejected = register(reg, m.rejected, &err)
-	m.relays = register(reg, m.relays, &err)
-	m.lag = register(reg, m.lag, &err)
+	m.fetchedEvents = loop.Register(reg, m.fetchedEvents, &err)
+	m.storedEvents = loop.Register(reg, m.storedEvents, &err)
+	m.rejected = loop.Register(reg, m.rejected, &err)
+	m.relays = loop.Register(reg, m.relays, &err)
+	m.lag = loop.Register(reg, m.lag, &err)
 	for _, n := range schema.Networks {
 		m.fetchedEvents.WithLabelValues(string(n))
 		m.relays.WithLabelValues(string(n), "done")
@@ -63,21 +62,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		m.storedEvents.WithLabelValues(o)
 	}
 	return m, err
-}
-
-// register registers c, or reuses the identical collector already there
-// (a second synchronizer on the same registry, as in tests).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		*errp = errors.Join(*errp, err)
-	}
-	return c
 }
 
 func (m *metrics) fetched(n schema.Network, count int) {

@@ -48,17 +48,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return m, nil
 	}
 	var err error
-	m.duration = register(reg, m.duration, &err)
-	m.cycles = register(reg, m.cycles, &err)
-	m.lastSuccess = register(reg, m.lastSuccess, &err)
-	m.items = register(reg, m.items, &err)
-	m.rejects = register(reg, m.rejects, &err)
+	m.duration = Register(reg, m.duration, &err)
+	m.cycles = Register(reg, m.cycles, &err)
+	m.lastSuccess = Register(reg, m.lastSuccess, &err)
+	m.items = Register(reg, m.items, &err)
+	m.rejects = Register(reg, m.rejects, &err)
 	return m, err
 }
 
-// register registers c, or returns the identical collector already there,
-// so that every loop can call NewMetrics on the node's one registry.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
+// Register registers c on reg, or returns the identical collector already
+// there, so that every loop (and a second instance of one, as in tests) can
+// build its metrics on the node's one registry. Other errors join *errp.
+func Register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) {
