@@ -45,7 +45,7 @@ type Spec struct {
 	Jitter time.Duration
 	// Timeout bounds one cycle; zero means only ctx does.
 	Timeout time.Duration
-	Logger  *slog.Logger // nil discards
+	Logger  *slog.Logger // carries loop=<name>; nil discards
 	Metrics *Metrics     // nil records nothing
 }
 
@@ -107,7 +107,9 @@ func Once(ctx context.Context, s Spec, cycle Cycle) error {
 			}
 		}
 	}
-	attrs := append([]slog.Attr{slog.String("loop", s.Name), slog.Duration("took", elapsed)}, stats.Attrs...)
+	// The loop's logger already carries loop=<name> (every loop adds it to
+	// all its lines), so the cycle line does not repeat it.
+	attrs := append([]slog.Attr{slog.Duration("took", elapsed)}, stats.Attrs...)
 	attrs = append(attrs, sumAttr("items", stats.Items), sumAttr("rejects", stats.Rejects))
 	switch {
 	case stopped:
