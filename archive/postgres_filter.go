@@ -38,35 +38,42 @@ type pgTagCond struct {
 	keys [][]byte
 }
 
+// Bounds of the per-(author, kind) plan (pgCompile): each pair is one
+// index probe, so a huge follow list is left to the generic plan.
+const (
+	pgLateralMaxAuthors = 1000
+	pgLateralMaxPairs   = 3000
+)
+
 // pgCompile turns a NIP-01 filter into one statement. Served rows are never
 // deleted or expired, and superseded versions only appear when the filter
 // names ids. A single-value tag condition drives the query from the tag
 // index (join ordered by the tag row's created_at), so "#e/#p/#d = X" reads
 // only the rows it returns; other tag conditions are EXISTS probes on the
-// same index. now is the NIP-40 clock.
+// same index. A limited authors+kinds filter becomes one newest-first scan
+// of event_pubkey_kind per (author, kind), merged (pgLateral). now is the
+// NIP-40 clock.
 func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	if f.Search != "" || (f.LimitZero && !count) {
 		return pgQuery{empty: true}
 	}
-	var b pgBuilder
+	var ids, pks [][]byte
 	if f.IDs != nil {
-		ids := pgDecodeAll(f.IDs)
-		if len(ids) == 0 {
+		if ids = pgDecodeAll(f.IDs); len(ids) == 0 {
 			return pgQuery{empty: true}
 		}
-		b.and("e.id = ANY(" + b.arg(ids) + "::bytea[])")
 	}
 	if f.Authors != nil {
-		pks := pgDecodeAll(f.Authors)
-		if len(pks) == 0 {
+		if pks = pgDecodeAll(f.Authors); len(pks) == 0 {
 			return pgQuery{empty: true}
 		}
-		b.and("e.pubkey = ANY(" + b.arg(pks) + "::bytea[])")
 	}
 	var kinds []int32
 	if f.Kinds != nil {
+		seen := make(map[int32]bool, len(f.Kinds))
 		for _, k := range f.Kinds {
-			if k >= math.MinInt32 && k <= math.MaxInt32 {
+			if k >= math.MinInt32 && k <= math.MaxInt32 && !seen[int32(k)] {
+				seen[int32(k)] = true
 				kinds = append(kinds, int32(k))
 			}
 		}
@@ -78,9 +85,28 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	if !ok {
 		return pgQuery{empty: true}
 	}
+	tagDriven := len(tags) > 0 && len(tags[0].keys) == 1
 
+	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
+	if lil {
+		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb AS tags, NULL::bytea AS content, NULL::bytea AS sig"
+	}
+	if !count && f.Limit > 0 && ids == nil && kinds != nil && !tagDriven {
+		pks = pgDedup(pks)
+		if n := len(pks); n > 0 && n <= pgLateralMaxAuthors && n*len(kinds) <= pgLateralMaxPairs {
+			return pgLateral(f, cols, pks, kinds, tags, now)
+		}
+	}
+
+	var b pgBuilder
+	if ids != nil {
+		b.and("e.id = ANY(" + b.arg(ids) + "::bytea[])")
+	}
+	if pks != nil {
+		b.and("e.pubkey = ANY(" + b.arg(pks) + "::bytea[])")
+	}
 	from, order := "event e", "e.created_at DESC, e.id"
-	if len(tags) > 0 && len(tags[0].keys) == 1 {
+	if tagDriven {
 		// Drive from the tag index: one row per event per (name, value).
 		t := tags[0]
 		tags = tags[1:]
@@ -94,7 +120,41 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	} else if kinds != nil {
 		b.and("e.kind = ANY(" + b.arg(kinds) + "::int4[])")
 	}
-	pgTimeConds(&b, f, "e")
+	pgEventConds(&b, f, tags, now)
+
+	where := strings.Join(b.where, " AND ")
+	if count {
+		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: shapeCount}
+	}
+	sql := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY " + order
+	if f.Limit > 0 {
+		sql += " LIMIT " + b.arg(int64(f.Limit))
+	}
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
+// pgLateral plans authors+kinds with a limit as a top-N merge of one
+// index-ordered scan per (author, kind): the generic plan misestimates
+// such filters and reads and sorts every matching row, while each scan
+// here stops after limit rows of event_pubkey_kind.
+func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []pgTagCond, now int64) pgQuery {
+	var b pgBuilder
+	from := "unnest(" + b.arg(pks) + "::bytea[]) a(pk) CROSS JOIN unnest(" + b.arg(kinds) + "::int4[]) k(kind)"
+	b.and("e.pubkey = a.pk")
+	b.and("e.kind = k.kind")
+	pgEventConds(&b, f, tags, now)
+	limit := b.arg(int64(f.Limit))
+	sql := "SELECT r.* FROM " + from + " CROSS JOIN LATERAL (SELECT " + cols +
+		" FROM event e WHERE " + strings.Join(b.where, " AND ") +
+		" ORDER BY e.created_at DESC, e.id LIMIT " + limit + ") r" +
+		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
+// pgEventConds adds what every plan checks on the event row itself: the
+// time bounds, the remaining tag conditions and visibility.
+func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, now int64) {
+	pgTimeConds(b, f, "e")
 	for _, t := range tags {
 		b.and("EXISTS (SELECT 1 FROM event_tag x WHERE x.key = ANY(" + b.arg(t.keys) +
 			"::bytea[]) AND x.created_at = e.created_at AND x.event_id = e.id)")
@@ -104,20 +164,6 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	if f.IDs == nil {
 		b.and("NOT e.superseded")
 	}
-
-	where := strings.Join(b.where, " AND ")
-	if count {
-		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: shapeCount}
-	}
-	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
-	if lil {
-		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb, NULL::bytea, NULL::bytea"
-	}
-	sql := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY " + order
-	if f.Limit > 0 {
-		sql += " LIMIT " + b.arg(int64(f.Limit))
-	}
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
 }
 
 // pgTagKey packs a tag name and value into event_tag.key: the name's
@@ -180,6 +226,19 @@ func pgDecodeAll(list []string) [][]byte {
 	for _, s := range list {
 		if b, ok := decodeID(s); ok {
 			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// pgDedup drops repeated values: each one is a separate scan in pgLateral.
+func pgDedup(list [][]byte) [][]byte {
+	seen := make(map[string]bool, len(list))
+	out := list[:0:0]
+	for _, v := range list {
+		if !seen[string(v)] {
+			seen[string(v)] = true
+			out = append(out, v)
 		}
 	}
 	return out

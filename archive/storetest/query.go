@@ -89,6 +89,8 @@ func testQuery(t *testing.T, mode archive.Mode, open Opener) {
 		{"authors", nostr.Filter{Authors: []string{a}}},
 		{"two authors", nostr.Filter{Authors: []string{a, b}, Limit: 7}},
 		{"authors and kinds", nostr.Filter{Authors: []string{a}, Kinds: []int{1}}},
+		{"authors and kinds with limit, repeated values", nostr.Filter{Authors: []string{a, b, a}, Kinds: []int{1, 7, 1, 70000}, Limit: 4}},
+		{"authors and kinds with limit and since", nostr.Filter{Authors: []string{b, a}, Kinds: []int{1, 7}, Since: ts(base + 3), Limit: 2}},
 		{"kinds", nostr.Filter{Kinds: []int{7, 70000}}},
 		{"kind above 65535", nostr.Filter{Kinds: []int{70000}}},
 		{"empty kinds list", nostr.Filter{Kinds: []int{}}},
