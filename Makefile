@@ -3,11 +3,11 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/bigbrotr
 STATICCHECK_VERSION := v0.8.2
-# Packages whose goroutines we race-test: the relay and the store, and the loops as they land.
-RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/...
+# Packages whose goroutines we race-test: the relay and the store, the loops, and the status page.
+RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps ops-deps node-deps clean
+.PHONY: help run build test lint vet fmt-check staticcheck unit race interop bench postgres-deps ops-deps browser-deps node-deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ build: ## build bin/bigbrotr (static, pure Go)
 run: build ## run the node on the embedded store (node.toml if present)
 	@if [ -f node.toml ]; then ./$(BIN) node --config node.toml; else ./$(BIN) node; fi
 
-test: lint postgres-deps ops-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
+test: lint postgres-deps ops-deps browser-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
 
 lint: fmt-check vet staticcheck ## gofmt, go vet, staticcheck
 
@@ -49,6 +49,14 @@ ops-deps:
 		echo "installing Debian's$$missing (PgBouncer test, promtool rule checks)"; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi; \
+	fi
+
+# The status page test (node) drives Debian's headless Chromium.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian's chromium (status page browser test)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; fi; \
 	fi
 
 node-deps:

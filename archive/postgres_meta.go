@@ -26,6 +26,11 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, err
 	}
 	var added int
 	err := s.pgTx(ctx, "save snapshots", func(tx pgx.Tx) error {
+		// Shared with other saves, exclusive against PruneSnapshots: a
+		// document this batch finds already stored stays stored.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", pgPruneLock); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO metadata (id, type, data)
 			SELECT * FROM unnest($1::bytea[], $2::text[], $3::json[]) ON CONFLICT (id, type) DO NOTHING`,
 			ids, types, datas); err != nil {

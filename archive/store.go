@@ -173,6 +173,34 @@ type Store interface {
 	// relays' completion time for loop.
 	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
 
+	// LatestSnapshotsAll returns the newest snapshot of each of types for
+	// every validated relay, by relay URL, then in the order of types.
+	LatestSnapshotsAll(ctx context.Context, types []string) ([]Snapshot, error)
+	// SnapshotHistory returns relay's snapshots of typ generated at or
+	// after since, oldest first.
+	SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]Snapshot, error)
+	// PruneSnapshots deletes snapshots generated before before, except
+	// each relay's newest of each type (a relay no longer checked keeps
+	// its last known state), then the documents no snapshot refers to. It
+	// works in small batches, so it can run beside ingest.
+	PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error)
+
+	// RefreshStats recomputes the statistics Stats reads (PostgreSQL:
+	// REFRESH MATERIALIZED VIEW CONCURRENTLY; embedded: the stats tables,
+	// swapped in one transaction), so readers never wait for it. It
+	// returns how many views it refreshed; one failing view does not stop
+	// the others and is reported in the error.
+	RefreshStats(ctx context.Context) (int, error)
+	// Stats returns the statistics of the last refresh; zero Stats (zero
+	// RefreshedAt) before the first.
+	Stats(ctx context.Context) (Stats, error)
+	// RelayKinds returns the events archived from relay by kind (most
+	// first; Pubkeys 0), as of the last refresh.
+	RelayKinds(ctx context.Context, relay string) ([]KindCount, error)
+	// CountArchived counts the events archived after position after
+	// (ScanArchived's seq) and returns the highest position now.
+	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)
+
 	// Mode reports full or lil.
 	Mode() Mode
 	// Close releases connections and files.

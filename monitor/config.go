@@ -192,9 +192,9 @@ func (c Config) concurrency(n schema.Network) int {
 	return c.OverlayConcurrency
 }
 
-// tick is the loop's cadence: a relay falls due Interval after its last
+// Tick is the loop's cadence: a relay falls due Interval after its last
 // check, and is taken at the next tick.
-func (c Config) tick() time.Duration {
+func (c Config) Tick() time.Duration {
 	return min(max(c.Interval/10, time.Second), 5*time.Minute)
 }
 

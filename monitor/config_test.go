@@ -74,7 +74,7 @@ func TestTick(t *testing.T) {
 	for iv, want := range map[time.Duration]time.Duration{time.Second: time.Second, time.Minute: 6 * time.Second,
 		time.Hour: 5 * time.Minute, 24 * time.Hour: 5 * time.Minute} {
 		c := Config{Interval: iv}
-		if got := c.tick(); got != want {
+		if got := c.Tick(); got != want {
 			t.Errorf("tick(%v) = %v, want %v", iv, got, want)
 		}
 	}

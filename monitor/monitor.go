@@ -134,7 +134,7 @@ func (m *Monitor) Close() error { return m.geo.Close() }
 func (m *Monitor) PublicKey() string { return m.pubkey }
 
 func (m *Monitor) spec() loop.Spec {
-	tick := m.cfg.tick()
+	tick := m.cfg.Tick()
 	return loop.Spec{Name: Name, Interval: tick, Jitter: min(tick, time.Minute), Timeout: m.cfg.CycleTimeout,
 		Logger: m.base, Metrics: m.loopM}
 }

@@ -40,6 +40,7 @@ type Config struct {
 
 	Synchronizer SynchronizerSection `toml:"synchronizer"`
 	Monitor      MonitorSection      `toml:"monitor"`
+	Stats        StatsSection        `toml:"stats"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -116,6 +117,7 @@ func Default() Config {
 
 		Synchronizer: SynchronizerSection{Enabled: true, Config: syncDefaults()},
 		Monitor:      monitorDefaults(),
+		Stats:        statsDefaults(),
 	}
 }
 
@@ -280,7 +282,7 @@ func (c *Config) validate() []string {
 		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
 	}
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}

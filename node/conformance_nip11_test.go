@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
@@ -74,8 +75,9 @@ func TestNIP11Provided(t *testing.T) {
 	}
 	b, _ := io.ReadAll(hresp.Body)
 	hresp.Body.Close()
-	if hresp.StatusCode != http.StatusNotFound {
-		t.Errorf("text/html on / = %d %q, want 404 until the status page exists", hresp.StatusCode, b)
+	if hresp.StatusCode != http.StatusOK || !strings.HasPrefix(hresp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(b), "<h1>Overview</h1>") {
+		t.Errorf("text/html on / = %d %s %.200q, want the status page", hresp.StatusCode, hresp.Header.Get("Content-Type"), b)
 	}
 }
 

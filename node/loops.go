@@ -24,7 +24,7 @@ const (
 )
 
 // LoopNames lists the loops in pipeline order.
-var LoopNames = []string{LoopSeeder, LoopFinder, LoopValidator, LoopMonitor, LoopSynchronizer}
+var LoopNames = []string{LoopSeeder, LoopFinder, LoopValidator, LoopMonitor, LoopSynchronizer, LoopStats}
 
 // SeederSection is [seeder]: the discovery seeder plus its switch.
 type SeederSection struct {
@@ -124,6 +124,13 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 			return nil, err
 		}
 		loops = append(loops, loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
+	}
+	if want(LoopStats, cfg.Stats.Enabled) {
+		s, err := newStatsLoop(cfg.Stats, store, log, reg)
+		if err != nil {
+			return nil, err
+		}
+		loops = append(loops, loop{name: LoopStats, run: s.Run, once: s.Once})
 	}
 	return loops, nil
 }

@@ -88,11 +88,10 @@ func (n *Node) renderNIP11() {
 
 // handler routes the relay's one URL: WebSocket upgrades to khatru (through
 // the connection tracker), NIP-11 requests to the node's document, CORS
-// preflights, and everything else to a mux that later issues fill (the
-// status page on "/", the JSON API under /api/v1/).
+// preflights, and everything else to the status page and the JSON API
+// (package web).
 func (n *Node) handler() http.Handler {
 	n.renderNIP11()
-	mux := http.NewServeMux()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
@@ -104,7 +103,7 @@ func (n *Node) handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			setCORS(w.Header())
-			mux.ServeHTTP(w, r)
+			n.web.ServeHTTP(w, r)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/web"
 )
 
 // Options are what the CLI hands the node besides its configuration.
@@ -32,7 +33,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Node is a running bigbrotr node: relay, archive and metrics.
+// Node is a running bigbrotr node: relay, status page and API, archive,
+// loops and metrics.
 type Node struct {
 	cfg     Config
 	log     *slog.Logger
@@ -51,6 +53,7 @@ type Node struct {
 	metrics *relayMetrics
 	nip11   []byte
 	loops   []loop
+	web     *web.Handler
 
 	listener        net.Listener
 	metricsListener net.Listener
@@ -106,6 +109,14 @@ func New(ctx context.Context, o Options) (n *Node, err error) {
 	}
 	n.metrics = newRelayMetrics(o.Registry)
 	n.buildRelay()
+	n.web, err = web.New(web.Options{
+		Source: newWebSource(cfg, n.store, o.Registry, n.loops),
+		Logger: o.Logger,
+		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version},
+	})
+	if err != nil {
+		return nil, err
+	}
 	o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "bigbrotr", Subsystem: "relay", Name: "subscriptions",
 		Help: "Open subscriptions on all connections.",

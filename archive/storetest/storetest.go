@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"Candidates", testCandidates},
 		{"Promote", testPromote},
 		{"Snapshots", testSnapshots},
+		{"Reports", testReports},
+		{"Stats", testStats},
 		{"State", testState},
 		{"ScanPaging", testScanPaging},
 		{"ScanConcurrent", testScanConcurrent},

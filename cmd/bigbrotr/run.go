@@ -51,7 +51,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 const usage = `usage: bigbrotr [--config PATH] [--log-level LEVEL] [--log-format text|json] <command> [flags]
 
 commands:
-  node          run the relay over the archive (and, later, the loops)
+  node          run the relay, status page and JSON API over the archive, and the loops
   migrate       apply pending archive migrations and exit
   config check  validate the configuration and exit
   seeder        add the seed file's relays as candidates and exit
@@ -59,6 +59,7 @@ commands:
   validator     run the validator alone (--once: one cycle)
   monitor       run the monitor alone (--once: one cycle)
   synchronizer  run the synchronizer alone (--once: one cycle)
+  stats         refresh the statistics and prune old snapshots (--once: one cycle)
   testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
   version       print the version
 
@@ -106,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.fail(exitUsage, "want \"config check\"")
 		}
 		return c.cmdConfigCheck(rest[2:])
-	case node.LoopSeeder, node.LoopFinder, node.LoopValidator, node.LoopMonitor, node.LoopSynchronizer:
+	case node.LoopSeeder, node.LoopFinder, node.LoopValidator, node.LoopMonitor, node.LoopSynchronizer, node.LoopStats:
 		return c.cmdLoop(ctx, rest[0], rest[1:])
 	case "testnet":
 		return testnet.RunCLI(ctx, rest[1:], stdout, stderr)
@@ -120,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, monitor, synchronizer, testnet or version)", rest[0])
+		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, monitor, synchronizer, stats, testnet or version)", rest[0])
 	}
 }
 

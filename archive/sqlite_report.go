@@ -1,0 +1,118 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+// LatestSnapshotsAll finds each (relay, type)'s newest row with max() on
+// the primary key's prefix: one index seek per pair, never a scan of the
+// history.
+func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]Snapshot, error) {
+	list, err := json.Marshal(types)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT r.url, t.value, rm.generated_at, rm.metadata_id, m.data
+		FROM relay r CROSS JOIN json_each(?) t
+		JOIN relay_metadata rm ON rm.relay_url = r.url AND rm.metadata_type = t.value
+			AND rm.generated_at = (SELECT max(x.generated_at) FROM relay_metadata x
+				WHERE x.relay_url = r.url AND x.metadata_type = t.value)
+		JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
+		ORDER BY r.url, t.key`, string(list))
+	if err != nil {
+		return nil, liteErr(ctx, "latest snapshots", err)
+	}
+	return liteScanSnapshots(ctx, rows, "latest snapshots")
+}
+
+// SnapshotHistory walks the primary key range of (relay, type).
+func (s *liteStore) SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]Snapshot, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data
+		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
+		WHERE rm.relay_url = ? AND rm.metadata_type = ? AND rm.generated_at >= ?
+		ORDER BY rm.generated_at`, relay, typ, since.Unix())
+	if err != nil {
+		return nil, liteErr(ctx, "snapshot history of "+relay, err)
+	}
+	return liteScanSnapshots(ctx, rows, "snapshot history of "+relay)
+}
+
+// liteScanSnapshots reads (relay, type, generated_at, id, data) rows.
+func liteScanSnapshots(ctx context.Context, rows *sql.Rows, what string) ([]Snapshot, error) {
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		var (
+			sn   Snapshot
+			at   int64
+			id   []byte
+			data string
+		)
+		if err := rows.Scan(&sn.Relay, &sn.Type, &at, &id, &data); err != nil {
+			return nil, liteErr(ctx, what, err)
+		}
+		copy(sn.ID[:], id)
+		sn.GeneratedAt, sn.Data = time.Unix(at, 0), json.RawMessage(data)
+		out = append(out, sn)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, liteErr(ctx, what, err)
+	}
+	return out, nil
+}
+
+// CountArchived counts a rowid range: seq is the rowid.
+func (s *liteStore) CountArchived(ctx context.Context, after uint64) (int64, uint64, error) {
+	var n, head int64
+	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM event WHERE seq > ?),
+		(SELECT coalesce(max(seq), 0) FROM event)`, int64(min(after, 1<<63-1))).Scan(&n, &head)
+	if err != nil {
+		return 0, 0, liteErr(ctx, "count archived", err)
+	}
+	return n, uint64(head), nil
+}
+
+// PruneSnapshots deletes in batches, each its own write transaction, so
+// ingest waits at most one batch for the writer.
+func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error) {
+	var res PruneResult
+	steps := []struct {
+		sql  string
+		args []any
+		n    *int64
+	}{
+		{`DELETE FROM relay_metadata WHERE (relay_url, metadata_type, generated_at) IN (
+			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
+			WHERE x.generated_at < ? AND EXISTS (SELECT 1 FROM relay_metadata y
+				WHERE y.relay_url = x.relay_url AND y.metadata_type = x.metadata_type AND y.generated_at > x.generated_at)
+			LIMIT ?)`, []any{before.Unix(), pruneBatch}, &res.Snapshots},
+		{`DELETE FROM metadata WHERE rowid IN (
+			SELECT x.rowid FROM metadata x
+			WHERE NOT EXISTS (SELECT 1 FROM relay_metadata r WHERE r.metadata_id = x.id AND r.metadata_type = x.type)
+			LIMIT ?)`, []any{pruneBatch}, &res.Metadata},
+	}
+	for _, st := range steps {
+		for {
+			var n int64
+			err := s.liteTx(ctx, "prune snapshots", func(tx *sql.Tx) error {
+				r, err := tx.ExecContext(ctx, st.sql, st.args...)
+				if err != nil {
+					return err
+				}
+				n, err = r.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return res, err
+			}
+			*st.n += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,11 @@
+// Package web serves the node's status page for browsers and its JSON API
+// (/api/v1, described by the OpenAPI document at /api/v1/openapi.json) on
+// the relay's own listener.
+//
+// The pages are server-rendered html/template with embedded assets and
+// charts drawn as inline SVG on the server: no CDN, no JavaScript, so they
+// work in any browser and behind any content policy. Everything is read
+// through Source, which the node implements over the archive; the relay
+// list is cached for a few seconds, so a busy page never turns into a
+// query storm against the store.
+package web
