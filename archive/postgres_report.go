@@ -68,11 +68,7 @@ func (s *pgStore) CountArchived(ctx context.Context, after uint64) (int64, uint6
 // the exclusive prune lock (see pgPruneLock).
 func (s *pgStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error) {
 	var res PruneResult
-	steps := []struct {
-		sql  string
-		args []any
-		n    *int64
-	}{
+	err := pruneInBatches([]pruneStep{
 		{`DELETE FROM relay_metadata d USING (
 			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
 			WHERE x.generated_at < $1 AND EXISTS (SELECT 1 FROM relay_metadata y
@@ -86,26 +82,16 @@ func (s *pgStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneRe
 			LIMIT $1) o
 			WHERE d.id = o.id AND d.type = o.type`,
 			[]any{pruneBatch}, &res.Metadata},
-	}
-	for _, st := range steps {
-		for {
-			var n int64
-			err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgPruneLock); err != nil {
-					return err
-				}
-				ct, err := tx.Exec(ctx, st.sql, st.args...)
-				n = ct.RowsAffected()
+	}, func(sql string, args []any) (n int64, err error) {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgPruneLock); err != nil {
 				return err
-			})
-			if err != nil {
-				return res, pgErr(ctx, "prune snapshots", err)
 			}
-			*st.n += n
-			if n < pruneBatch {
-				break
-			}
-		}
-	}
-	return res, nil
+			ct, err := tx.Exec(ctx, sql, args...)
+			n = ct.RowsAffected()
+			return err
+		})
+		return n, err
+	})
+	return res, pgErr(ctx, "prune snapshots", err)
 }

@@ -79,11 +79,7 @@ func (s *liteStore) CountArchived(ctx context.Context, after uint64) (int64, uin
 // ingest waits at most one batch for the writer.
 func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error) {
 	var res PruneResult
-	steps := []struct {
-		sql  string
-		args []any
-		n    *int64
-	}{
+	err := pruneInBatches([]pruneStep{
 		{`DELETE FROM relay_metadata WHERE (relay_url, metadata_type, generated_at) IN (
 			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
 			WHERE x.generated_at < ? AND EXISTS (SELECT 1 FROM relay_metadata y
@@ -93,26 +89,16 @@ func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (Prune
 			SELECT x.rowid FROM metadata x
 			WHERE NOT EXISTS (SELECT 1 FROM relay_metadata r WHERE r.metadata_id = x.id AND r.metadata_type = x.type)
 			LIMIT ?)`, []any{pruneBatch}, &res.Metadata},
-	}
-	for _, st := range steps {
-		for {
-			var n int64
-			err := s.liteTx(ctx, "prune snapshots", func(tx *sql.Tx) error {
-				r, err := tx.ExecContext(ctx, st.sql, st.args...)
-				if err != nil {
-					return err
-				}
-				n, err = r.RowsAffected()
-				return err
-			})
+	}, func(query string, args []any) (n int64, err error) {
+		err = s.liteTx(ctx, "prune snapshots", func(tx *sql.Tx) error {
+			r, err := tx.ExecContext(ctx, query, args...)
 			if err != nil {
-				return res, err
+				return err
 			}
-			*st.n += n
-			if n < pruneBatch {
-				break
-			}
-		}
-	}
-	return res, nil
+			n, err = r.RowsAffected()
+			return err
+		})
+		return n, err
+	})
+	return res, err
 }

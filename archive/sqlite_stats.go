@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -127,107 +128,52 @@ func (s *liteStore) Stats(ctx context.Context) (Stats, error) {
 		return st, liteErr(ctx, "stats", err)
 	}
 	defer tx.Rollback()
-	var (
-		e               = &st.Events
-		refreshed, head int64
-		oldest, newest  sql.NullInt64
-		readErr         error
-		scan            = func(query string, fn func(*sql.Rows) error) {
-			if readErr != nil {
-				return
-			}
-			rows, err := tx.QueryContext(ctx, query)
-			if err != nil {
-				readErr = err
-				return
-			}
-			defer rows.Close()
-			for rows.Next() && readErr == nil {
-				readErr = fn(rows)
-			}
-			if readErr == nil {
-				readErr = rows.Err()
-			}
-		}
-	)
-	err = tx.QueryRowContext(ctx, `SELECT refreshed_at, events, pubkeys, kinds, oldest, newest, regular, replaceable,
-		ephemeral, addressable, last_hour, last_day, last_week, last_month, archive_head FROM stats_event`).Scan(
-		&refreshed, &e.Events, &e.Pubkeys, &e.Kinds, &oldest, &newest, &e.Regular, &e.Replaceable,
-		&e.Ephemeral, &e.Addressable, &e.LastHour, &e.LastDay, &e.LastWeek, &e.LastMonth, &head)
-	if err == sql.ErrNoRows {
+	err = scanEventStats(tx.QueryRowContext(ctx, statsEventSQL).Scan, &st)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Stats{}, nil // never refreshed
+	}
+	if err == nil {
+		err = liteReadLists(ctx, tx, statsLists(&st))
 	}
 	if err != nil {
 		return Stats{}, liteErr(ctx, "stats", err)
-	}
-	st.RefreshedAt, e.Oldest, e.Newest, e.ArchiveHead = time.Unix(refreshed, 0), oldest.Int64, newest.Int64, uint64(head)
-	scan("SELECT kind, events, pubkeys FROM stats_kind ORDER BY kind", func(r *sql.Rows) error {
-		var k KindCount
-		err := r.Scan(&k.Kind, &k.Events, &k.Pubkeys)
-		st.Kinds = append(st.Kinds, k)
-		return err
-	})
-	scan("SELECT day, events, pubkeys, kinds FROM stats_daily ORDER BY day", func(r *sql.Rows) error {
-		var (
-			d   DayCount
-			day int64
-		)
-		err := r.Scan(&day, &d.Events, &d.Pubkeys, &d.Kinds)
-		d.Day = unixDay(day)
-		st.Daily = append(st.Daily, d)
-		return err
-	})
-	scan("SELECT relay_url, events, first_seen, last_seen FROM stats_relay ORDER BY relay_url", func(r *sql.Rows) error {
-		var (
-			re          RelayEvents
-			first, last int64
-		)
-		err := r.Scan(&re.URL, &re.Events, &first, &last)
-		re.FirstSeen, re.LastSeen = time.Unix(first, 0), time.Unix(last, 0)
-		st.Relays = append(st.Relays, re)
-		return err
-	})
-	scan("SELECT software, version, relays FROM stats_software ORDER BY relays DESC, software, version", func(r *sql.Rows) error {
-		var c SoftwareCount
-		err := r.Scan(&c.Software, &c.Version, &c.Relays)
-		st.Software = append(st.Software, c)
-		return err
-	})
-	scan("SELECT nip, relays FROM stats_nip ORDER BY nip", func(r *sql.Rows) error {
-		var c NIPCount
-		err := r.Scan(&c.NIP, &c.Relays)
-		st.NIPs = append(st.NIPs, c)
-		return err
-	})
-	scan("SELECT country, relays FROM stats_country ORDER BY relays DESC, country", func(r *sql.Rows) error {
-		var c CountryCount
-		err := r.Scan(&c.Country, &c.Relays)
-		st.Countries = append(st.Countries, c)
-		return err
-	})
-	if readErr != nil {
-		return Stats{}, liteErr(ctx, "stats", readErr)
 	}
 	return st, nil
 }
 
 // RelayKinds reads one relay's events by kind.
 func (s *liteStore) RelayKinds(ctx context.Context, relay string) ([]KindCount, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT kind, events FROM stats_relay_kind WHERE relay_url = ? ORDER BY events DESC, kind", relay)
+	var out []KindCount
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err == nil {
+		err = liteReadLists(ctx, tx, []statsList{relayKindsList(&out, "?1")}, relay)
+		tx.Rollback()
+	}
 	if err != nil {
 		return nil, liteErr(ctx, "relay kinds of "+relay, err)
 	}
-	defer rows.Close()
-	var out []KindCount
-	for rows.Next() {
-		var k KindCount
-		if err := rows.Scan(&k.Kind, &k.Events); err != nil {
-			return nil, liteErr(ctx, "relay kinds of "+relay, err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, liteErr(ctx, "relay kinds of "+relay, err)
-	}
 	return out, nil
+}
+
+// liteReadLists runs each list's query with args and hands it every row.
+func liteReadLists(ctx context.Context, tx *sql.Tx, lists []statsList, args ...any) error {
+	for _, l := range lists {
+		rows, err := tx.QueryContext(ctx, l.sql, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := l.row(rows.Scan); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -94,3 +94,122 @@ const pruneBatch = 5000
 
 // unixDay is midnight UTC of unix day d.
 func unixDay(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
+
+// scanFunc is the Scan of one result row: pgx.Rows and *sql.Rows share it.
+type scanFunc func(dest ...any) error
+
+// statsEventSQL reads the one row of stats_event (no row: never refreshed).
+const statsEventSQL = `SELECT refreshed_at, events, pubkeys, kinds, oldest, newest, regular, replaceable,
+	ephemeral, addressable, last_hour, last_day, last_week, last_month, archive_head FROM stats_event`
+
+// scanEventStats fills st from the row of statsEventSQL.
+func scanEventStats(scan scanFunc, st *Stats) error {
+	var (
+		e               = &st.Events
+		refreshed, head int64
+		oldest, newest  *int64 // NULL on an empty archive
+	)
+	if err := scan(&refreshed, &e.Events, &e.Pubkeys, &e.Kinds, &oldest, &newest, &e.Regular, &e.Replaceable,
+		&e.Ephemeral, &e.Addressable, &e.LastHour, &e.LastDay, &e.LastWeek, &e.LastMonth, &head); err != nil {
+		return err
+	}
+	st.RefreshedAt, e.ArchiveHead = time.Unix(refreshed, 0), uint64(head)
+	if oldest != nil && newest != nil {
+		e.Oldest, e.Newest = *oldest, *newest
+	}
+	return nil
+}
+
+// statsList is one query of the statistics lists and how each of its rows
+// lands in Stats; both backends run the same SQL.
+type statsList struct {
+	sql string
+	row func(scanFunc) error
+}
+
+// statsLists reads every list of st after stats_event.
+func statsLists(st *Stats) []statsList {
+	return []statsList{
+		{"SELECT kind, events, pubkeys FROM stats_kind ORDER BY kind", func(scan scanFunc) error {
+			var k KindCount
+			err := scan(&k.Kind, &k.Events, &k.Pubkeys)
+			st.Kinds = append(st.Kinds, k)
+			return err
+		}},
+		{"SELECT day, events, pubkeys, kinds FROM stats_daily ORDER BY day", func(scan scanFunc) error {
+			var (
+				d   DayCount
+				day int64
+			)
+			err := scan(&day, &d.Events, &d.Pubkeys, &d.Kinds)
+			d.Day = unixDay(day)
+			st.Daily = append(st.Daily, d)
+			return err
+		}},
+		{"SELECT relay_url, events, first_seen, last_seen FROM stats_relay ORDER BY relay_url", func(scan scanFunc) error {
+			var (
+				r           RelayEvents
+				first, last int64
+			)
+			err := scan(&r.URL, &r.Events, &first, &last)
+			r.FirstSeen, r.LastSeen = time.Unix(first, 0), time.Unix(last, 0)
+			st.Relays = append(st.Relays, r)
+			return err
+		}},
+		{"SELECT software, version, relays FROM stats_software ORDER BY relays DESC, software, version", func(scan scanFunc) error {
+			var c SoftwareCount
+			err := scan(&c.Software, &c.Version, &c.Relays)
+			st.Software = append(st.Software, c)
+			return err
+		}},
+		{"SELECT nip, relays FROM stats_nip ORDER BY nip", func(scan scanFunc) error {
+			var c NIPCount
+			err := scan(&c.NIP, &c.Relays)
+			st.NIPs = append(st.NIPs, c)
+			return err
+		}},
+		{"SELECT country, relays FROM stats_country ORDER BY relays DESC, country", func(scan scanFunc) error {
+			var c CountryCount
+			err := scan(&c.Country, &c.Relays)
+			st.Countries = append(st.Countries, c)
+			return err
+		}},
+	}
+}
+
+// relayKindsList reads one relay's stats_relay_kind rows ($1 / ?1: the URL).
+func relayKindsList(out *[]KindCount, placeholder string) statsList {
+	return statsList{"SELECT kind, events FROM stats_relay_kind WHERE relay_url = " + placeholder + " ORDER BY events DESC, kind",
+		func(scan scanFunc) error {
+			var k KindCount
+			err := scan(&k.Kind, &k.Events)
+			*out = append(*out, k)
+			return err
+		}}
+}
+
+// pruneStep is one DELETE of PruneSnapshots, run until it deletes fewer
+// than pruneBatch rows.
+type pruneStep struct {
+	sql  string
+	args []any
+	n    *int64
+}
+
+// pruneInBatches runs each step's batches with exec, which runs one batch
+// in its own transaction and returns the rows it deleted.
+func pruneInBatches(steps []pruneStep, exec func(sql string, args []any) (int64, error)) error {
+	for _, st := range steps {
+		for {
+			n, err := exec(st.sql, st.args)
+			if err != nil {
+				return err
+			}
+			*st.n += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return nil
+}
