@@ -198,9 +198,9 @@ func (c Config) Tick() time.Duration {
 	return min(max(c.Interval/10, time.Second), 5*time.Minute)
 }
 
-// relayBudget bounds all checks of one relay: two phases, each with every
+// RelayBudget bounds all checks of one relay: two phases, each with every
 // attempt and backoff of its slowest check, plus slack for the store.
-func (c Config) relayBudget(n schema.Network) time.Duration {
+func (c Config) RelayBudget(n schema.Network) time.Duration {
 	attempts := time.Duration(c.Retries + 1)
 	phase := c.timeout(n)*attempts + c.RetryMaxDelay*3/2*time.Duration(c.Retries)
 	return 2*phase + 30*time.Second

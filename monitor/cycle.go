@@ -92,7 +92,7 @@ type done struct {
 // network works through one network's due relays.
 func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Time, health map[string]health, w *writer, st *Stats) error {
 	conc := m.cfg.concurrency(nw)
-	budget := m.cfg.relayBudget(nw)
+	budget := m.cfg.RelayBudget(nw)
 	ttl := budget + 2*time.Minute
 	doneBefore := start.Add(-m.cfg.Interval)
 	results := make(chan done)

@@ -39,7 +39,7 @@ type webSource struct {
 	gather prometheus.Gatherer
 	loops  []loopPeriod
 	// online is how recent a successful RTT check must be for a relay to
-	// count as online: two monitor intervals.
+	// count as online (see newWebSource).
 	online time.Duration
 	now    func() time.Time
 
@@ -65,7 +65,11 @@ type ingestSample struct {
 }
 
 func newWebSource(cfg Config, store archive.Store, gather prometheus.Gatherer, loops []loop) *webSource {
-	w := &webSource{store: store, gather: gather, online: 2 * cfg.Monitor.Interval, now: time.Now}
+	// A relay is checked again Interval after its last check, at the
+	// monitor's next tick, within its check budget; two intervals plus the
+	// slowest (overlay) budget is when a success has gone stale.
+	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
+	w := &webSource{store: store, gather: gather, online: online, now: time.Now}
 	for _, l := range loops {
 		w.loops = append(w.loops, loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)})
 	}
