@@ -2,11 +2,11 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
@@ -35,7 +34,11 @@ const (
 // distinct events (times BIGBROTR_BENCH_SCALE) once into a fresh PostgreSQL
 // archive and prints the end-to-end rate beside the two figures that bound
 // it: the machine's signature-check ceiling and the store's bare ingest
-// rate for the same sightings. It never asserts on speed.
+// rate for the same sightings. The relays run in a child process, so the
+// peak RSS printed is the synchronizer's own; they still share the cores.
+// SYNCER_BENCH_CPUPROFILE names a file for a CPU profile of the sync alone,
+// SYNCER_BENCH_RELAYS_CPUPROFILE one for the relay process.
+// It never asserts on speed.
 func BenchmarkSync500k(b *testing.B) {
 	n := max(1000, int(benchEvents*benchScale(b)))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
@@ -49,34 +52,24 @@ func BenchmarkSync500k(b *testing.B) {
 	b.Logf("%d events ready in %v (signatures cached: %v)", len(events), time.Since(t0).Round(time.Millisecond), cached)
 	ceiling := sigCeiling(b, events[:min(ceilingN, len(events))])
 
-	net, err := testnet.Start(ctx, testnet.Options{Relays: benchRelays, Seed: 6,
-		Mix:        map[testnet.Profile]float64{testnet.Healthy: 1},
-		NetworkMix: map[testnet.NetworkName]float64{testnet.Clearnet: 1}, BadTLS: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer net.Close()
-	m := net.Manifest()
-	var urls []string
-	for _, r := range m.Relays {
-		if r.Valid {
-			urls = append(urls, r.URL)
-		}
-	}
+	t0 = time.Now()
+	relays := startRelays(b, ctx, n)
+	defer relays.stop()
+	m := relays.m
+	urls := validURLs(m)
 	if len(urls) < 2 {
 		b.Fatalf("testnet has %d valid relays", len(urls))
 	}
-	placed := spread(events, urls)
-	t0 = time.Now()
-	copies, refused := loadRelays(b, ctx, net, placed)
-	b.Logf("published %d copies of %d events to %d relays in %v (%d refused, e.g. superseded replaceables)",
-		copies, len(events), len(urls), time.Since(t0).Round(time.Millisecond), refused)
+	b.Logf("relay process (pid %d) serves %d events on %d relays, up in %v",
+		relays.cmd.Process.Pid, relays.held, len(urls), time.Since(t0).Round(time.Millisecond))
 
-	bare := bareIngest(b, ctx, placed)
+	bare := bareIngest(b, ctx, spread(events, urls))
 
-	st := openPG(b, ctx, pgtest.NewDatabase(b), m)
+	dbURL := pgtest.NewDatabase(b)
+	pgPid := postmaster(dbURL)
+	st := openPG(b, ctx, dbURL, m)
 	defer st.Close()
-	tr := transportFor(b, m, net.Dir())
+	tr := transportFor(b, m, relays.dir)
 	cfg := DefaultConfig()
 	cfg.BackoffBase = 100 * time.Millisecond
 	cfg.BackoffMax = time.Second
@@ -88,13 +81,14 @@ func BenchmarkSync500k(b *testing.B) {
 	}
 
 	// Peak RSS of the sync alone: drop the set-up garbage, then reset the
-	// kernel's high-water mark (clear_refs "5"). The testnet relays live in
-	// this process, so the figure still includes their copies of the events.
-	placed, events = nil, nil
+	// kernel's high-water mark (clear_refs "5").
+	events = nil
 	runtime.GC()
 	debug.FreeOSMemory()
-	baseRSS := procStatusKB("VmRSS")
+	baseRSS := statusKB("/proc/self/status", "VmRSS")
 	hwmReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	stopProfile := cpuProfileTo(b, os.Getenv("SYNCER_BENCH_CPUPROFILE"))
+	cpu0 := sampleCPU(relays.cmd.Process.Pid, pgPid)
 
 	b.ResetTimer()
 	var stats Stats
@@ -108,7 +102,10 @@ func BenchmarkSync500k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	peak := procStatusKB("VmHWM")
+	cpu1 := sampleCPU(relays.cmd.Process.Pid, pgPid)
+	stopProfile()
+	peak := statusKB("/proc/self/status", "VmHWM")
+	relayPeak := relays.peakRSSKB()
 	if stats.Failed > 0 {
 		b.Errorf("%d relays failed: %v", stats.Failed, stats.Failures)
 	}
@@ -130,12 +127,33 @@ func BenchmarkSync500k(b *testing.B) {
 		hwm = "since process start"
 	}
 	b.Logf("sync of %d relays in %v: stored %d events (%.0f events/s end to end; target >= 12000), "+
-		"%d sightings (%.0f/s), %d events fetched and checked (%.0f/s, cached pairs skip the signature), "+
-		"rejects %v; signature-check ceiling %.0f/s on %d cores; bare ingest %.0f events/s; "+
-		"peak RSS %.0f MB (%s; %.0f MB resident before the sync, testnet included)",
-		stats.Relays, elapsed.Round(time.Millisecond), stats.Inserted, stored, stats.Sightings,
-		float64(stats.Sightings)/secs, stats.Fetched, checked, stats.Rejects, ceiling, runtime.GOMAXPROCS(0),
-		bare, float64(peak)/1024, hwm, float64(baseRSS)/1024)
+		"%d sightings (%.0f/s), %d events fetched and checked (%.0f/s), %d signatures verified "+
+		"(the rest were known pairs), rejects %v", stats.Relays, elapsed.Round(time.Millisecond),
+		stats.Inserted, stored, stats.Sightings, float64(stats.Sightings)/secs, stats.Fetched, checked,
+		stats.SigChecks, stats.Rejects)
+	b.Logf("%s", cpuReport(cpu0, cpu1, stats.Fetched, runtime.NumCPU()))
+	b.Logf("signature-check ceiling %.0f/s on %d cores (%s); bare ingest %.0f events/s",
+		ceiling, runtime.GOMAXPROCS(0), sigImpl, bare)
+	b.Logf("synchronizer peak RSS %.0f MB (%s; %.0f MB resident before the sync; target < 300); "+
+		"relay process peak RSS %.0f MB", float64(peak)/1024, hwm, float64(baseRSS)/1024, float64(relayPeak)/1024)
+}
+
+// cpuProfileTo starts a CPU profile into path, if not empty.
+func cpuProfileTo(tb testing.TB, path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
 
 func benchScale(tb testing.TB) float64 {
@@ -171,98 +189,6 @@ func sigCeiling(tb testing.TB, evs []*nostr.Event) float64 {
 		tb.Fatalf("%d of the generated events do not verify", bad.Load())
 	}
 	return float64(len(evs)) / time.Since(start).Seconds()
-}
-
-// spread gives every event a home relay and every other one a second
-// relay, so that relays overlap (1.5 copies per event on average).
-func spread(evs []*nostr.Event, urls []string) map[string][]*nostr.Event {
-	out := make(map[string][]*nostr.Event, len(urls))
-	r := len(urls)
-	for i, ev := range evs {
-		home := i % r
-		out[urls[home]] = append(out[urls[home]], ev)
-		if i%2 == 0 {
-			other := (home + 1 + (i/r)%(r-1)) % r
-			out[urls[other]] = append(out[urls[other]], ev)
-		}
-	}
-	return out
-}
-
-// loadRelays publishes each relay's events over one pipelined connection
-// (a bounded window of unanswered EVENTs), several relays at a time.
-func loadRelays(tb testing.TB, ctx context.Context, n *testnet.Network, placed map[string][]*nostr.Event) (copies, refused int) {
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
-	)
-	for url, evs := range placed {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			no, err := publishPipelined(ctx, n, url, evs)
-			mu.Lock()
-			defer mu.Unlock()
-			copies += len(evs) - no
-			refused += no
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		tb.Fatal(errs[0])
-	}
-	return copies, refused
-}
-
-func publishPipelined(ctx context.Context, n *testnet.Network, url string, evs []*nostr.Event) (refused int, err error) {
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: n.HTTPClient()})
-	if err != nil {
-		return 0, fmt.Errorf("publish to %s: %w", url, err)
-	}
-	defer ws.CloseNow()
-	ws.SetReadLimit(1 << 22)
-	window := make(chan struct{}, 500)
-	readErr := make(chan error, 1)
-	go func() {
-		for got := 0; got < len(evs); {
-			_, msg, err := ws.Read(ctx)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			m, err := parseMessage(msg)
-			if err != nil || m.label != "OK" {
-				continue
-			}
-			if !m.ok {
-				refused++
-			}
-			got++
-			<-window
-		}
-		readErr <- nil
-	}()
-	for _, ev := range evs {
-		msg, _ := nostr.EventEnvelope{Event: *ev}.MarshalJSON()
-		select {
-		case window <- struct{}{}:
-		case err := <-readErr:
-			return 0, fmt.Errorf("publish to %s: %w", url, err)
-		}
-		if err := ws.Write(ctx, websocket.MessageText, msg); err != nil {
-			return 0, fmt.Errorf("publish to %s: %w", url, err)
-		}
-	}
-	if err := <-readErr; err != nil {
-		return 0, fmt.Errorf("publish to %s: %w", url, err)
-	}
-	return refused, nil
 }
 
 // bareIngest saves the same sightings straight into a fresh database, in
@@ -320,9 +246,10 @@ func openPG(tb testing.TB, ctx context.Context, url string, m *testnet.Manifest)
 	return st
 }
 
-// procStatusKB reads a kB field of /proc/self/status (0 when unavailable).
-func procStatusKB(field string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
+// statusKB reads a kB field of a /proc/<pid>/status file (0 when
+// unavailable).
+func statusKB(path, field string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}

@@ -1,7 +1,10 @@
 package syncer
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -45,7 +48,7 @@ func TestCrashChild(t *testing.T) {
 	cfg.Concurrency = 4
 	// The killed predecessor's leases block its relays until they expire.
 	cfg.LeaseTTL = time.Second
-	s, err := New(cfg, newAdapter(st), transportFor(t, m, dir), Options{})
+	s, err := New(cfg, commitReporter{newAdapter(st)}, transportFor(t, m, dir), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,40 +112,30 @@ func TestCrashResume(t *testing.T) {
 	data := t.TempDir()
 	openStore(t, ctx, data, m).Close()
 
+	// Each child is killed after a random number of committed batches
+	// (which it reports on stdout) and a random fraction of a batch more,
+	// so that it dies mid-fetch, mid-transaction or between a batch and
+	// its cursors, however fast the machine syncs; the last one runs on.
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	kills := 0
 	for attempt := 0; attempt < 12; attempt++ {
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envCrashDir+"="+n.Dir(), envCrashData+"="+data)
-		out := &limitedBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
+		last := attempt == 11 || kills == 6
+		killAfter := -1
+		if !last {
+			killAfter = 1 + rng.IntN(15)
+		}
+		killed, err := runCrashChild(ctx, n.Dir(), data, killAfter, time.Duration(rng.IntN(20))*time.Millisecond)
+		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		last := attempt == 11 || kills == 6
-		var timer <-chan time.Time
-		if !last {
-			timer = time.After(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
-		}
-		t0 := time.Now()
-		select {
-		case err := <-done:
-			t.Logf("child ran to the end in %v", time.Since(t0).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("child failed: %v\n%s", err, out)
-			}
+		if !killed {
+			t.Logf("child ran to the end after %d kills", kills)
 			if kills < 2 {
 				t.Errorf("the child finished after %d kills: the sync is too small to test crashes", kills)
 			}
-			attempt = 100
-		case <-timer:
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
-			t.Logf("killed after %v", time.Since(t0).Round(time.Millisecond))
+			break
 		}
+		kills++
 	}
 	t.Logf("killed the synchronizer %d times", kills)
 	st, err := archive.Open(ctx, archive.Options{DataDir: data})
@@ -151,6 +144,57 @@ func TestCrashResume(t *testing.T) {
 	}
 	defer st.Close()
 	expect(m, injected).check(t, ctx, st, n)
+}
+
+// runCrashChild runs TestCrashChild and SIGKILLs it after killAfter
+// committed batches and a further pause, unless killAfter is negative or
+// it finishes first. It reports whether the child was killed.
+func runCrashChild(ctx context.Context, dir, data string, killAfter int, pause time.Duration) (bool, error) {
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envCrashDir+"="+dir, envCrashData+"="+data)
+	out := &limitedBuffer{}
+	cmd.Stderr = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return false, err
+	}
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	killed := false
+	sc := bufio.NewScanner(stdout)
+	for commits := 0; sc.Scan(); {
+		line := sc.Text()
+		if line != commitLine {
+			_, _ = fmt.Fprintln(out, line)
+			continue
+		}
+		if commits++; commits == killAfter {
+			time.Sleep(pause)
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			break
+		}
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil && !killed {
+		return false, fmt.Errorf("child failed: %w\n%s", err, out)
+	}
+	return killed, nil
+}
+
+// commitLine is what the child prints after each committed batch.
+const commitLine = "committed"
+
+// commitReporter tells the parent of each batch committed.
+type commitReporter struct{ Store }
+
+func (c commitReporter) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+	r, err := c.Store.SaveEvents(ctx, batch)
+	if err == nil {
+		fmt.Println(commitLine)
+	}
+	return r, err
 }
 
 // limitedBuffer keeps the first 64 KiB of a child's output.

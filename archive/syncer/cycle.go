@@ -20,6 +20,9 @@ type Stats struct {
 	Networks map[string]int // relays synced, by network
 	Fetched  int            // events received
 	Valid    int            // events that passed every check
+	// SigChecks is how many signatures were verified: an (id, sig) pair
+	// already verified this cycle, from another relay, is not checked again.
+	SigChecks int
 	// From the store: new events, known ones, and new provenance rows.
 	Inserted, Duplicates, Sightings int
 	Rejects                         map[string]int // dropped events by reason
@@ -105,6 +108,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 		leases.release(ctx, res.run.relay.URL)
 	}
 	stopRenew()
+	st.SigChecks = int(s.checker.verified.Load())
 	if err := s.writer.close(); err != nil && firstErr == nil {
 		firstErr = err
 	}

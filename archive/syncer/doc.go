@@ -16,9 +16,13 @@
 //
 // Every event is checked (id, signature, size, created_at bound, filter)
 // by a worker pool before it is stored, and counted by reason when it is
-// dropped. Events are written in batches by one writer, and a relay's cursor
-// is written only after the events it covers are committed: a SIGKILL at any
-// moment loses nothing and re-fetches at most one batch.
+// dropped; an (id, sig) pair verified once in a cycle is not verified again
+// when another relay serves it. Events are written in batches shared out by
+// author between concurrent transactions, and a relay's cursor is written
+// only after the events it covers, and every batch before them, are
+// committed: a SIGKILL at any moment loses nothing and re-fetches at most a
+// few batches. Memory is bounded by the number of relays synced at once
+// and by the bytes queued for the store, not by the size of the sync.
 //
 // The package never imports archive: Store is the narrow interface it
 // consumes, with mirror types that the node converts with plain struct

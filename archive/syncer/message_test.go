@@ -2,8 +2,11 @@ package syncer
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/nbd-wtf/go-nostr"
 )
 
 func TestParseMessage(t *testing.T) {
@@ -95,6 +98,50 @@ func TestPrefix(t *testing.T) {
 	} {
 		if got := prefix(in); got != want {
 			t.Errorf("prefix(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestParseEventFrame checks that the EVENT fast path decodes what the
+// general path decodes, and leaves every other shape to it.
+func TestParseEventFrame(t *testing.T) {
+	ev := burst(genKeys(1), []int{1}, 1, 1700000000, 0, "fast \"path\" \\ \u00e9 \n")[0]
+	ev.Tags = nostr.Tags{{"e", hex64('a'), "wss://r.example", "root"}, {"t", "x"}}
+	if err := ev.Sign(nostr.GeneratePrivateKey()); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := ev.MarshalJSON()
+	e := string(js)
+	for _, in := range []string{
+		`["EVENT","s1",` + e + `]`,
+		`["EVENT","s1", ` + e + " ]\n",
+		`["EVENT","s1",` + "\t" + e + `]`,
+	} {
+		fast, ok := parseEventFrame([]byte(in))
+		if !ok {
+			t.Fatalf("fast path refused %q", in)
+		}
+		slow, err := parseFrame([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.label != slow.label || fast.sub != slow.sub || fast.size != slow.size ||
+			!reflect.DeepEqual(fast.event, slow.event) || !fast.event.CheckID() {
+			t.Errorf("%q: fast %+v, general %+v", in, fast, slow)
+		}
+	}
+	for _, in := range []string{
+		`[ "EVENT","s1",` + e + `]`,          // not the usual spelling
+		`["EVENT","s\"1",` + e + `]`,         // escaped subscription id
+		`["EVENT","s1",` + e + `,` + e + `]`, // four elements
+		`["EVENT","s1",` + e + `]x`,          // trailing garbage
+		`["EVENT","s1",{"kind":"x"}]`,        // undecodable event
+		`["EVENT","s1",` + e,                 // cut short
+		`["EVENT","s1"]`,
+		`["EOSE","s1"]`,
+	} {
+		if m, ok := parseEventFrame([]byte(in)); ok {
+			t.Errorf("fast path took %q: %+v", in, m)
 		}
 	}
 }

@@ -7,9 +7,13 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// chunkSize is how many events a relay hands to the checker and the writer
-// at once: memory per relay stays bounded whatever a page holds.
-const chunkSize = 256
+// A relay hands its events to the checker and the writer chunkSize at a
+// time, or fewer when they add up to chunkBytes of JSON: memory per relay
+// stays bounded whatever a page holds and however large its events are.
+const (
+	chunkSize  = 256
+	chunkBytes = 1 << 20
+)
 
 // page is what one REQ returned, reduced to what the walk decides on.
 type page struct {
@@ -30,6 +34,7 @@ type sink struct {
 	f      nostr.Filter // the request, since/until included
 	p      page
 	chunk  []*nostr.Event
+	bytes  int64 // JSON size of the chunk's events
 	err    error
 	future nostr.Timestamp
 }
@@ -79,7 +84,8 @@ func (k *sink) add(ctx context.Context, m message) {
 		k.p.authors[ev.PubKey] = true
 	}
 	k.chunk = append(k.chunk, ev)
-	if len(k.chunk) >= chunkSize {
+	k.bytes += int64(m.size)
+	if len(k.chunk) >= chunkSize || k.bytes >= chunkBytes {
 		k.flush(ctx)
 	}
 }
@@ -89,12 +95,12 @@ func (k *sink) flush(ctx context.Context) {
 	if len(k.chunk) == 0 || k.err != nil {
 		return
 	}
-	k.err = k.r.store(ctx, k.chunk, nil)
-	k.chunk = k.chunk[:0]
+	k.err = k.r.store(ctx, k.chunk, k.bytes)
+	k.chunk, k.bytes = k.chunk[:0], 0
 }
 
-// store checks evs and submits the valid ones, then cur (when not nil).
-func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, cur *cursor) error {
+// store checks evs (size bytes of JSON) and submits the valid ones.
+func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, size int64) error {
 	reasons, err := r.s.checker.checkAll(ctx, evs)
 	if err != nil {
 		return err
@@ -109,13 +115,10 @@ func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, cur *cursor) e
 		out = append(out, Sighting{Event: ev, Relay: r.relay.URL, SeenAt: now})
 	}
 	r.stats.valid += len(out)
-	it := writeItem{sightings: out}
-	if cur != nil {
-		it.state = cur.state(r.relay.URL)
-	}
-	if len(out) == 0 && cur == nil {
+	if len(out) == 0 {
 		return nil
 	}
+	it := writeItem{sightings: out, bytes: size}
 	return r.s.writer.submit(ctx, it)
 }
 

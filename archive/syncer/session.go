@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,28 @@ type session struct {
 	authed    bool
 	nsub      int
 	notices   int
+	buf       bytes.Buffer // the frame being parsed, reused: parsing copies out
+}
+
+// keepBuf is the largest frame buffer a session keeps between messages:
+// the odd huge event does not pin its size for the rest of the sync.
+const keepBuf = 256 << 10
+
+// readFrame reads one whole message into the session's buffer, valid
+// until the next call.
+func (s *session) readFrame(ctx context.Context) (websocket.MessageType, []byte, error) {
+	if s.buf.Cap() > keepBuf {
+		s.buf = bytes.Buffer{}
+	}
+	s.buf.Reset()
+	typ, r, err := s.ws.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := s.buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return typ, s.buf.Bytes(), nil
 }
 
 func (s *session) close() { _ = s.ws.Close(websocket.StatusNormalClosure, "") }
@@ -67,7 +90,7 @@ func (s *session) write(ctx context.Context, v any) error {
 func (s *session) read(ctx context.Context) (message, error) {
 	for range 100 {
 		rctx, cancel := context.WithTimeout(ctx, s.idle)
-		typ, b, err := s.ws.Read(rctx)
+		typ, b, err := s.readFrame(rctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {

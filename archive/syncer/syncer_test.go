@@ -70,15 +70,19 @@ func TestBackoffAndSigCache(t *testing.T) {
 		}
 	}
 	c := newSigCache(2)
-	c.add("a", "sa")
-	c.add("b", "sb")
-	c.add("c", "sc") // rotates: a and b move to the old generation
-	if !c.has("a", "sa") || !c.has("c", "sc") || c.has("a", "other") || c.has("z", "sz") {
+	k := keyOf
+	c.add(k("a", "sa"))
+	c.add(k("b", "sb"))
+	c.add(k("c", "sc")) // rotates: a and b move to the old generation
+	if !c.has(k("a", "sa")) || !c.has(k("c", "sc")) || c.has(k("a", "other")) || c.has(k("z", "sz")) {
 		t.Error("cache lookups wrong")
 	}
-	c.add("d", "sd")
-	c.add("e", "se") // rotates again: a and b are gone
-	if c.has("a", "sa") {
+	if k("ab", "c") == k("a", "bc") {
+		t.Error("the key binds the concatenation, not the pair")
+	}
+	c.add(k("d", "sd"))
+	c.add(k("e", "se")) // rotates again: a and b are gone
+	if c.has(k("a", "sa")) {
 		t.Error("cache kept more than two generations")
 	}
 }

@@ -2,21 +2,47 @@ package syncer
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
-// writer is the one goroutine that writes to the store during a cycle. It
-// gathers sightings from every relay into batches and writes each batch's
-// cursors right after the batch commits, in submission order: a cursor is
-// never stored ahead of the events it covers, whatever moment the process
-// dies at.
+const (
+	// saveConcurrency is how many transactions write at once, each with its
+	// share of the authors. A transaction spends most of its time in round
+	// trips and in the server, not on this process's cores: one writer left
+	// the machine a fifth idle and every relay waiting on it (measured with
+	// libsecp256k1, where checks no longer fill the cores).
+	// Authors are shared out, rather than batches, because two transactions
+	// inserting one id, or moving the head of one replaceable address, make
+	// the second wait for the first to commit; overlapping relays send the
+	// same events at about the same time, and an author's versions of an
+	// address together.
+	saveConcurrency = 2
+	// batchBytes seals a batch before batch_size sightings per transaction
+	// when their events add up to this much JSON, so that large events do
+	// not make large transactions.
+	batchBytes = 4 << 20
+	// queueBytes bounds the event JSON submitted and not yet saved (queued,
+	// pending and in flight): with the relays' chunks, it is what bounds
+	// the synchronizer's memory, whatever the size of the sync.
+	queueBytes = 16 << 20
+)
+
+// writer gathers sightings from every relay of a cycle into batches, splits
+// each batch by author into saveConcurrency parts and saves the parts at
+// once, one transaction each. Cursors are written in submission order, each
+// once the batch it was submitted with and every earlier batch have
+// committed: a cursor is never stored ahead of the events it covers,
+// whatever moment the process dies at.
 type writer struct {
 	store   Store
 	batch   int
 	linger  time.Duration
 	in      chan writeItem
+	room    *semaphore.Weighted // queueBytes, taken by submit, given back once saved
 	done    chan struct{}
 	onSaved func(SaveResult)
 
@@ -26,31 +52,73 @@ type writer struct {
 
 type writeItem struct {
 	sightings []Sighting
+	bytes     int64 // JSON size of the sightings' events
 	state     *State
+}
+
+// batch is sightings on their way to the store, numbered in submission
+// order, with the cursors submitted after them.
+type batch struct {
+	seq    int
+	parts  [saveConcurrency][]Sighting
+	n      int // sightings in all parts
+	states []State
+	bytes  int64
+}
+
+// part is one transaction's share of a batch.
+type part struct {
+	seq       int
+	sightings []Sighting
+}
+
+// saved is a part's outcome.
+type saved struct {
+	seq int
+	err error
+}
+
+// partOf shares authors out between the transactions of a batch. Pubkeys
+// reaching the writer are verified keys: their last digit is as good as
+// any hash.
+func partOf(pubkey string) int {
+	if pubkey == "" {
+		return 0
+	}
+	return int(pubkey[len(pubkey)-1]) % saveConcurrency
 }
 
 func newWriter(ctx context.Context, store Store, batch int, onSaved func(SaveResult)) *writer {
 	w := &writer{store: store, batch: batch, linger: 100 * time.Millisecond,
-		in: make(chan writeItem, 64), done: make(chan struct{}), onSaved: onSaved}
+		in: make(chan writeItem, 64), room: semaphore.NewWeighted(queueBytes),
+		done: make(chan struct{}), onSaved: onSaved}
 	go w.run(ctx)
 	return w
 }
 
 // submit queues sightings and, optionally, a cursor that covers them and
-// everything the same relay submitted before.
+// everything the same relay submitted before. It blocks while queueBytes
+// of events wait to be saved.
 func (w *writer) submit(ctx context.Context, it writeItem) error {
 	if err := w.failed(); err != nil {
+		return err
+	}
+	// An item larger than the whole budget waits for an empty queue.
+	it.bytes = min(it.bytes, queueBytes)
+	if err := w.room.Acquire(ctx, it.bytes); err != nil {
 		return err
 	}
 	select {
 	case w.in <- it:
 		return nil
 	case <-w.done:
+		w.room.Release(it.bytes)
 		if err := w.failed(); err != nil {
 			return err
 		}
-		return fmt.Errorf("writer stopped")
+		return errors.New("writer stopped")
 	case <-ctx.Done():
+		w.room.Release(it.bytes)
 		return ctx.Err()
 	}
 }
@@ -68,63 +136,10 @@ func (w *writer) failed() error {
 	return w.err
 }
 
-func (w *writer) run(ctx context.Context) {
-	defer close(w.done)
-	var (
-		pending []Sighting
-		states  []State
-	)
-	timer := time.NewTimer(w.linger)
-	defer timer.Stop()
-	commit := func() error {
-		if len(pending) > 0 {
-			res, err := w.store.SaveEvents(ctx, pending)
-			if err != nil {
-				return fmt.Errorf("save %d sightings: %w", len(pending), err)
-			}
-			if w.onSaved != nil {
-				w.onSaved(res)
-			}
-		}
-		if len(states) > 0 {
-			if err := w.store.PutState(ctx, states); err != nil {
-				return fmt.Errorf("save %d cursors: %w", len(states), err)
-			}
-		}
-		clear(pending)
-		pending, states = pending[:0], states[:0]
-		return nil
-	}
-	fail := func(err error) {
-		w.mu.Lock()
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
 		w.err = err
-		w.mu.Unlock()
-	}
-	for {
-		select {
-		case it, ok := <-w.in:
-			if !ok {
-				if err := commit(); err != nil {
-					fail(err)
-				}
-				return
-			}
-			pending = append(pending, it.sightings...)
-			if it.state != nil {
-				states = append(states, *it.state)
-			}
-			if len(pending) >= w.batch {
-				if err := commit(); err != nil {
-					fail(err)
-					return
-				}
-			}
-		case <-timer.C:
-			if err := commit(); err != nil {
-				fail(err)
-				return
-			}
-			timer.Reset(w.linger)
-		}
 	}
 }

@@ -1,0 +1,125 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// orderStore commits sightings after a random pause, and checks that every
+// cursor it is given covers committed sightings only: a cursor's value is
+// how many sightings its relay had submitted before it.
+type orderStore struct {
+	Store     // the writer calls SaveEvents and PutState only
+	t         *testing.T
+	mu        sync.Mutex
+	committed map[string]bool // relay/index
+	cursors   map[string]int
+	failAt    int // SaveEvents call that fails, 0: none
+	calls     int
+	inFlight  int
+	maxFlight int
+}
+
+func (s *orderStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+	s.mu.Lock()
+	s.calls++
+	call := s.calls
+	s.inFlight++
+	s.maxFlight = max(s.maxFlight, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+	if call == s.failAt {
+		return SaveResult{}, errors.New("boom")
+	}
+	for _, sg := range batch {
+		s.committed[sg.Relay+"/"+sg.Event.Content] = true
+	}
+	return SaveResult{Inserted: len(batch)}, ctx.Err()
+}
+
+func (s *orderStore) PutState(_ context.Context, states []State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range states {
+		var n int
+		if err := json.Unmarshal(st.Value, &n); err != nil {
+			s.t.Fatal(err)
+		}
+		for i := range n {
+			if !s.committed[st.Key+"/"+strconv.Itoa(i)] {
+				s.t.Errorf("cursor %s=%d written before sighting %d committed", st.Key, n, i)
+			}
+		}
+		if n < s.cursors[st.Key] {
+			s.t.Errorf("cursor %s went back from %d to %d", st.Key, s.cursors[st.Key], n)
+		}
+		s.cursors[st.Key] = n
+	}
+	return nil
+}
+
+// TestWriterCursorOrder submits sightings and cursors from many relays at
+// once through batches saved concurrently, and checks that no cursor is
+// ever written ahead of its relay's sightings, with and without a failed
+// batch, and with items so large that only two fit in the queue at once.
+func TestWriterCursorOrder(t *testing.T) {
+	for _, tc := range []struct {
+		failAt   int
+		itemSize int64
+	}{{0, 500}, {7, 500}, {0, queueBytes / 2}, {7, queueBytes / 2}} {
+		failAt := tc.failAt
+		t.Run(fmt.Sprintf("fail_at_%d_item_%d", failAt, tc.itemSize), func(t *testing.T) {
+			st := &orderStore{t: t, committed: map[string]bool{}, cursors: map[string]int{}, failAt: failAt}
+			w := newWriter(t.Context(), st, 50, nil)
+			var wg sync.WaitGroup
+			for r := range 8 {
+				relay := "wss://r" + strconv.Itoa(r)
+				wg.Go(func() {
+					n := 0
+					for range 40 {
+						var out []Sighting
+						for range rand.IntN(30) {
+							// Pubkeys vary so that batches split between savers.
+							ev := &nostr.Event{PubKey: strconv.Itoa(rand.IntN(100)), Content: strconv.Itoa(n)}
+							out = append(out, Sighting{Event: ev, Relay: relay})
+							n++
+						}
+						v, _ := json.Marshal(n)
+						it := writeItem{sightings: out, bytes: tc.itemSize, state: &State{Key: relay, Value: v}}
+						if err := w.submit(t.Context(), it); err != nil {
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			err := w.close()
+			if (err != nil) != (failAt > 0) {
+				t.Fatalf("close: %v", err)
+			}
+			if failAt == 0 {
+				if st.maxFlight < 2 {
+					t.Logf("batches never overlapped (max %d in flight)", st.maxFlight)
+				}
+				for r := range 8 {
+					relay := "wss://r" + strconv.Itoa(r)
+					if st.cursors[relay] == 0 {
+						t.Errorf("no cursor written for %s", relay)
+					}
+				}
+			}
+		})
+	}
+}
