@@ -39,7 +39,7 @@ func TestPostgresDeletionWaitsForInflightSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]Sighting{{Event: target}}, Full)); err != nil {
+	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]Sighting{{Event: target}}, Full), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 

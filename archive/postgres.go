@@ -27,6 +27,8 @@ type pgStore struct {
 	log     *slog.Logger
 	metrics *storeMetrics
 	poolMet *pgPoolMetrics
+	relays  *pgDict[int32] // relay_ref
+	tagIDs  *pgDict[int64] // tag_value
 }
 
 var _ Store = (*pgStore)(nil)
@@ -48,7 +50,9 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", url, err)
 	}
-	s := &pgStore{pool: pool, mode: o.Mode, url: url, log: o.Logger}
+	s := &pgStore{pool: pool, mode: o.Mode, url: url, log: o.Logger,
+		relays: newPgDict[int32]("relay_ref", "url", "text", pgRelayRefCacheMax),
+		tagIDs: newPgDict[int64]("tag_value", "key", "bytea", pgTagValueCacheMax)}
 	if err := s.ping(ctx, cfg.ConnConfig.ConnectTimeout); err != nil {
 		pool.Close()
 		return nil, err

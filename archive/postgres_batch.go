@@ -11,6 +11,7 @@ import (
 // locks in the same order, and each (event, relay) sighting once.
 type pgBatch struct {
 	rows      []eventRow
+	tagKeys   [][]string // per row: its tags packed by pgTagKey
 	sightings []pgSighting
 	valid     int // sightings whose event passed the rules
 	rejected  int
@@ -64,6 +65,12 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 		b.sightings = append(b.sightings, pgSighting{id, s.Relay, s.SeenAt.Unix()})
 	}
 	slices.SortFunc(b.rows, func(x, y eventRow) int { return bytes.Compare(x.id, y.id) })
+	b.tagKeys = make([][]string, len(b.rows))
+	for i := range b.rows {
+		for _, t := range b.rows[i].tags {
+			b.tagKeys[i] = append(b.tagKeys[i], pgTagKey(t.name, t.value))
+		}
+	}
 	slices.SortFunc(b.sightings, func(x, y pgSighting) int {
 		if c := bytes.Compare(x.id, y.id); c != 0 {
 			return c
@@ -77,6 +84,34 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 		return 0
 	})
 	return b
+}
+
+// relays returns the distinct relay URLs of the batch's sightings.
+func (b *pgBatch) relays() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range b.sightings {
+		if !seen[st.relay] {
+			seen[st.relay] = true
+			out = append(out, st.relay)
+		}
+	}
+	return out
+}
+
+// keys returns the distinct tag keys of the batch.
+func (b *pgBatch) keys() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ks := range b.tagKeys {
+		for _, k := range ks {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // buckets returns the lock buckets of the authors of rows that pass keep,

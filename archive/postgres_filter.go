@@ -50,8 +50,9 @@ const (
 // names ids. A single-value tag condition drives the query from the tag
 // index (join ordered by the tag row's created_at), so "#e/#p/#d = X" reads
 // only the rows it returns; other tag conditions are EXISTS probes on the
-// same index. A limited authors+kinds filter becomes one newest-first scan
-// of event_pubkey_kind per (author, kind), merged (pgLateral). now is the
+// same index. A limited kinds filter becomes one newest-first branch per
+// kind (pgKindsUnion), a limited authors+kinds filter one scan of
+// event_pubkey_kind per (author, kind) (pgLateral), merged. now is the
 // NIP-40 clock.
 func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	if f.Search != "" || (f.LimitZero && !count) {
@@ -89,9 +90,12 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 
 	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
 	if lil {
-		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::jsonb AS tags, NULL::bytea AS content, NULL::bytea AS sig"
+		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::json AS tags, NULL::bytea AS content, NULL::bytea AS sig"
 	}
 	if !count && f.Limit > 0 && ids == nil && kinds != nil && !tagDriven {
+		if pks == nil && len(kinds) <= pgUnionMaxKinds {
+			return pgKindsUnion(f, cols, kinds, tags, now)
+		}
 		pks = pgDedup(pks)
 		if n := len(pks); n > 0 && n <= pgLateralMaxAuthors && n*len(kinds) <= pgLateralMaxPairs {
 			return pgLateral(f, cols, pks, kinds, tags, now)
@@ -110,13 +114,15 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 		// Drive from the tag index: one row per event per (name, value).
 		t := tags[0]
 		tags = tags[1:]
-		from = "event_tag t JOIN event e ON e.id = t.event_id"
-		b.and("t.key = " + b.arg(t.keys[0]))
+		from = "event_tag t JOIN event e ON e.seq = t.event_seq"
+		// An InitPlan: the value's id is looked up once, then the scan of
+		// event_tag_lookup is a range on that id.
+		b.and("t.tag_id = (SELECT v.id FROM tag_value v WHERE v.key = " + b.arg(t.keys[0]) + ")")
 		if kinds != nil {
 			b.and("t.kind = ANY(" + b.arg(kinds) + "::int4[])")
 		}
 		pgTimeConds(&b, f, "t")
-		order = "t.created_at DESC, t.event_id"
+		order = "t.created_at DESC, e.id"
 	} else if kinds != nil {
 		b.and("e.kind = ANY(" + b.arg(kinds) + "::int4[])")
 	}
@@ -151,13 +157,45 @@ func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []
 	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
 }
 
+// pgUnionMaxKinds bounds pgKindsUnion: one branch per kind.
+const pgUnionMaxKinds = 20
+
+// pgKindsUnion plans kinds (no authors) with a limit as a merge of one
+// newest-first branch per kind, each stopping after limit rows. The kind
+// is written into each branch as a literal (an int32, so nothing to
+// escape), not a parameter: the planner then knows from its statistics
+// whether the kind is rare, and walks event_kind for it instead of walking
+// event_created and skipping every other kind, which is what it picks for
+// an unknown kind on a table inserted in created_at order (15,000 rows
+// read for 450 served, measured). A replaceable or addressable kind also
+// states the predicate of event_kind_current, which holds its current
+// versions only: event_kind would walk past every superseded one first.
+func pgKindsUnion(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, now int64) pgQuery {
+	var b pgBuilder
+	pgEventConds(&b, f, tags, now)
+	conds := strings.Join(b.where, " AND ")
+	limit := b.arg(int64(f.Limit))
+	branches := make([]string, len(kinds))
+	for i, k := range kinds {
+		where := "e.kind = " + strconv.Itoa(int(k)) + " AND " + conds
+		if nostr.IsReplaceableKind(int(k)) || nostr.IsAddressableKind(int(k)) {
+			where += " AND e.d_tag IS NOT NULL" // NOT e.superseded is in conds
+		}
+		branches[i] = "(SELECT " + cols + " FROM event e WHERE " + where +
+			" ORDER BY e.created_at DESC, e.id LIMIT " + limit + ")"
+	}
+	sql := "SELECT r.* FROM (" + strings.Join(branches, " UNION ALL ") + ") r" +
+		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
 // pgEventConds adds what every plan checks on the event row itself: the
 // time bounds, the remaining tag conditions and visibility.
 func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, now int64) {
 	pgTimeConds(b, f, "e")
 	for _, t := range tags {
-		b.and("EXISTS (SELECT 1 FROM event_tag x WHERE x.key = ANY(" + b.arg(t.keys) +
-			"::bytea[]) AND x.created_at = e.created_at AND x.event_id = e.id)")
+		b.and("EXISTS (SELECT 1 FROM event_tag x WHERE x.tag_id = ANY(ARRAY(SELECT v.id FROM tag_value v WHERE v.key = ANY(" +
+			b.arg(t.keys) + "::bytea[]))) AND x.created_at = e.created_at AND x.event_seq = e.seq)")
 	}
 	b.and("NOT e.deleted")
 	b.and("(e.expires_at IS NULL OR e.expires_at > " + b.arg(now) + "::int8)")
@@ -166,16 +204,19 @@ func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, now int64) {
 	}
 }
 
-// pgTagKey packs a tag name and value into event_tag.key: the name's
+// pgTagKey packs a tag name and value into tag_value.key: the name's
 // letter, then 0x00 and 32 bytes for a 64-hex value, else the value's
 // bytes (never containing NUL, so the forms cannot collide). Filters are
 // packed the same way, so an upper-case hex value stays distinct.
-func pgTagKey(name, value string) []byte {
-	if b, ok := decodeID(value); ok {
-		return append([]byte{name[0], 0}, b...)
+func pgTagKey(name, value string) string {
+	if len(value) == 64 {
+		var buf [34]byte
+		buf[0] = name[0]
+		if k, ok := appendHex(buf[:2], value); ok {
+			return string(k)
+		}
 	}
-	k := make([]byte, 0, 1+len(value))
-	return append(append(k, name[0]), value...)
+	return name[:1] + value
 }
 
 // pgTagConds keeps the "#x" conditions that take part: nil value lists are
@@ -193,7 +234,7 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		var keys [][]byte
 		for _, v := range values {
 			if validTagElement(v) {
-				keys = append(keys, pgTagKey(name, v))
+				keys = append(keys, []byte(pgTagKey(name, v)))
 			}
 		}
 		if len(keys) == 0 {

@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -42,7 +41,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 			Kind:      int(kind),
 		}
 		if tags != nil {
-			if err := json.Unmarshal(tags, &ev.Tags); err != nil {
+			if ev.Tags, err = parseTagsJSON(tags); err != nil {
 				return fmt.Errorf("query events: decode tags of %s: %w", ev.ID, err)
 			}
 		}
@@ -101,7 +100,9 @@ func (s *pgStore) Sightings(ctx context.Context, id string) (map[string]time.Tim
 	if !ok {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, "SELECT relay_url, seen_at FROM event_relay WHERE event_id = $1", raw)
+	rows, err := s.pool.Query(ctx, `SELECT r.url, er.seen_at FROM event e
+		JOIN event_relay er ON er.event_seq = e.seq JOIN relay_ref r ON r.id = er.relay_id
+		WHERE e.id = $1`, raw)
 	if err != nil {
 		return nil, pgErr(ctx, "sightings", err)
 	}

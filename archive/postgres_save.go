@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -21,8 +20,10 @@ const pgSaveAttempts = 3
 // the authors, row locks on the replaceable heads it touches, the events
 // through one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING,
 // their tag rows through COPY, then head moves and provenance pipelined in
-// one round trip. NIP-09 requests in the batch are applied right after in
-// a second, short transaction (see pgLockBuckets for why).
+// one round trip. The ids of relay URLs and tag values (see pgDict) are
+// resolved first: from memory, or one round trip committed on its own.
+// NIP-09 requests in the batch are applied right after in a second, short
+// transaction (see pgLockBuckets for why).
 func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
 	start := time.Now()
 	b := pgNewBatch(batch, s.mode)
@@ -30,8 +31,16 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult,
 	if len(b.rows) == 0 {
 		return res, ctx.Err()
 	}
-	err := s.retry(ctx, func(tx pgx.Tx) error {
-		inserted, sightings, err := s.saveTx(ctx, tx, b)
+	relays, err := s.relays.resolve(ctx, s.pool, b.relays(), relayURLsArg)
+	if err != nil {
+		return SaveResult{}, pgErr(ctx, "save events", err)
+	}
+	tagIDs, err := s.tagIDs.resolve(ctx, s.pool, b.keys(), tagKeysArg)
+	if err != nil {
+		return SaveResult{}, pgErr(ctx, "save events", err)
+	}
+	err = s.retry(ctx, func(tx pgx.Tx) error {
+		inserted, sightings, err := s.saveTx(ctx, tx, b, relays, tagIDs)
 		res.Inserted, res.Duplicates, res.Sightings = inserted, b.valid-inserted, sightings
 		return err
 	})
@@ -85,7 +94,7 @@ const pgLockNamespaceSQL = "1650619506"
 
 const pgInsertEventsSQL = `INSERT INTO event
 	(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
-SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::jsonb, u.content, u.sig, u.d_tag, u.expires_at, u.superseded,
+SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::json, u.content, u.sig, u.d_tag, u.expires_at, u.superseded,
 	u.deleted OR (u.kind <> 5 AND (
 		EXISTS (SELECT 1 FROM deletion_id x WHERE x.target = u.id AND x.pubkey = u.pubkey)
 		OR (u.d_tag IS NOT NULL AND EXISTS (SELECT 1 FROM deletion_address a
@@ -94,9 +103,10 @@ FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::by
 	$8::text[], $9::int8[], $10::bool[], $11::bool[])
 	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
 ON CONFLICT (id) DO NOTHING
-RETURNING id`
+RETURNING id, seq`
 
-func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch) (inserted, sightings int, err error) {
+func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[string]int32,
+	tagIDs map[string]int64) (inserted, sightings int, err error) {
 	authors := b.buckets(func(*eventRow) bool { return true })
 	if _, err := tx.Exec(ctx, pgLockSQL, authors, false); err != nil {
 		return 0, 0, fmt.Errorf("lock authors: %w", err)
@@ -130,66 +140,88 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch) (inserted, 
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert events: %w", err)
 	}
-	isNew := make(map[string]bool, n)
-	var id []byte
-	_, err = pgx.ForEachRow(rows, []any{&id}, func() error { isNew[string(id)] = true; return nil })
+	seqs := make(map[string]int64, n) // id -> seq of the events this batch inserted
+	var (
+		id  []byte
+		seq int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[string(id)] = seq; return nil })
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert events: %w", err)
 	}
-	if err := copyTags(ctx, tx, b, isNew); err != nil {
+	if err := copyTags(ctx, tx, b, seqs, tagIDs); err != nil {
 		return 0, 0, err
 	}
 
 	// Everything else depends only on what is now in the table: one pipeline.
 	var pipe pgx.Batch
 	plan.queue(&pipe)
-	var relayIDs [][]byte
-	var relays []string
-	var seenAts []int64
-	for _, st := range b.sightings {
-		relayIDs, relays, seenAts = append(relayIDs, st.id), append(relays, st.relay), append(seenAts, st.seenAt)
+	if len(b.sightings) > 0 {
+		var (
+			sightIDs [][]byte
+			sightSeq []*int64 // nil: stored before this batch
+			relayIDs []int32
+			seenAts  []int64
+		)
+		for _, st := range b.sightings {
+			var known *int64
+			if seq, ok := seqs[string(st.id)]; ok {
+				known = &seq
+			}
+			sightIDs, sightSeq = append(sightIDs, st.id), append(sightSeq, known)
+			relayIDs, seenAts = append(relayIDs, relays[st.relay]), append(seenAts, st.seenAt)
+		}
+		// Only events stored before this batch are looked up by id
+		// (COALESCE runs the subquery for those rows alone); they are all
+		// there by now, a concurrent batch's included: the insert above
+		// waited for any it conflicted with.
+		provenance := pipe.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
+			SELECT coalesce(u.seq, (SELECT e.seq FROM event e WHERE e.id = u.id)), u.relay_id, u.seen_at
+			FROM unnest($1::bytea[], $2::int8[], $3::int4[], $4::int8[]) AS u(id, seq, relay_id, seen_at)
+			ON CONFLICT DO NOTHING`, sightIDs, sightSeq, relayIDs, seenAts)
+		provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
 	}
-	provenance := pipe.Queue(`INSERT INTO event_relay (event_id, relay_url, seen_at)
-		SELECT * FROM unnest($1::bytea[], $2::text[], $3::int8[]) ON CONFLICT DO NOTHING`, relayIDs, relays, seenAts)
-	provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
 	if err := tx.SendBatch(ctx, &pipe).Close(); err != nil {
 		return 0, 0, fmt.Errorf("update replacements, deletions and provenance: %w", err)
 	}
-	return len(isNew), sightings, nil
+	return len(seqs), sightings, nil
 }
 
 // copyTags writes the index rows of the newly inserted events. COPY is the
 // cheapest way in; no conflict is possible since each event is new. Rows
 // go in index order: consecutive inserts land on the same btree pages,
 // which measured 1.7-4x faster than arrival order.
-func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, isNew map[string]bool) error {
+func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64, tagIDs map[string]int64) error {
 	type tagRow struct {
-		key       []byte
-		createdAt int64
-		id        []byte
-		kind      int32
+		tagID, createdAt, seq int64
+		kind                  int32
 	}
 	var rows []tagRow
 	for i := range b.rows {
 		r := &b.rows[i]
-		if !isNew[string(r.id)] {
+		seq, ok := seqs[string(r.id)]
+		if !ok {
 			continue
 		}
-		for _, t := range r.tags {
-			rows = append(rows, tagRow{pgTagKey(t.name, t.value), r.createdAt, r.id, r.kind})
+		for _, k := range b.tagKeys[i] {
+			id, ok := tagIDs[k]
+			if !ok {
+				return fmt.Errorf("copy tags: no tag_value id for %x", k)
+			}
+			rows = append(rows, tagRow{id, r.createdAt, seq, r.kind})
 		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	slices.SortFunc(rows, func(x, y tagRow) int {
-		if c := bytes.Compare(x.key, y.key); c != 0 {
-			return c
+		if x.tagID != y.tagID {
+			return cmp.Compare(x.tagID, y.tagID)
 		}
 		if x.createdAt != y.createdAt {
 			return cmp.Compare(y.createdAt, x.createdAt) // created_at DESC
 		}
-		return bytes.Compare(x.id, y.id)
+		return cmp.Compare(x.seq, y.seq)
 	})
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
@@ -198,9 +230,9 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, isNew map[string]bool)
 		}
 		r := rows[i]
 		i++
-		return []any{r.key, r.createdAt, r.id, r.kind}, nil
+		return []any{r.createdAt, r.seq, r.tagID, r.kind}, nil
 	})
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"event_tag"}, []string{"key", "created_at", "event_id", "kind"}, src)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"event_tag"}, []string{"created_at", "event_seq", "tag_id", "kind"}, src)
 	if err != nil {
 		return fmt.Errorf("copy tags: %w", err)
 	}

@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -153,7 +152,8 @@ func pgScanRow(rows rowScanner) (uint64, *nostr.Event, error) {
 		Content:   string(cont),
 	}
 	if tags != nil {
-		if err := json.Unmarshal(tags, &ev.Tags); err != nil {
+		var err error
+		if ev.Tags, err = parseTagsJSON(tags); err != nil {
 			return 0, nil, fmt.Errorf("scan archived events: decode tags of %s: %w", ev.ID, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -101,4 +102,27 @@ func FuzzEventRow(f *testing.F) {
 			}
 		}
 	})
+}
+
+// decodeHex takes exactly lower-case hex: every byte value in every
+// position of a pair is tried against encoding/hex.
+func TestDecodeHex(t *testing.T) {
+	for c := range 256 {
+		for _, s := range []string{string([]byte{byte(c), 'a'}), string([]byte{'0', byte(c)})} {
+			got, ok := decodeHex(s, 1)
+			want, err := hex.DecodeString(s)
+			if lower := strings.ToLower(s) == s; ok != (err == nil && lower) || (ok && got[0] != want[0]) {
+				t.Errorf("decodeHex(%q) = %x, %v; encoding/hex says %x, %v", s, got, ok, want, err)
+			}
+		}
+	}
+	id := strings.Repeat("0123456789abcdef", 4)
+	if got, ok := decodeID(id); !ok || hex.EncodeToString(got) != id {
+		t.Errorf("decodeID(%s) = %x, %v", id, got, ok)
+	}
+	for _, bad := range []string{id[:63], id + "0", strings.ToUpper(id), id[:62] + "g0"} {
+		if _, ok := decodeID(bad); ok {
+			t.Errorf("decodeID(%q) accepted", bad)
+		}
+	}
 }

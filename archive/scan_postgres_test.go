@@ -60,12 +60,17 @@ func TestPostgresScanWaitsForInFlightWriters(t *testing.T) {
 	const blockRelay = "wss://block.example.com"
 
 	blocker := connect(t, url)
+	if _, err := blocker.Exec(ctx, "INSERT INTO relay_ref (url) VALUES ($1)", blockRelay); err != nil {
+		t.Fatal(err)
+	}
 	tx, err := blocker.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES ($1, $2, 1)", rawID(t, evA), blockRelay); err != nil {
+	// Provenance rows name the event by seq: A will draw 1, the first.
+	if _, err := tx.Exec(ctx, `INSERT INTO event_relay (event_seq, relay_id, seen_at)
+		SELECT 1, id, 1 FROM relay_ref WHERE url = $1`, blockRelay); err != nil {
 		t.Fatal(err)
 	}
 	doneA := make(chan error, 1)

@@ -31,6 +31,19 @@ type ingestRow struct {
 	inserted int
 	dups     int
 	sights   int
+	url      string
+	// CPU time of the timed run: the server's processes and this one.
+	server, client time.Duration
+	cpuSeen        bool // server CPU known (the server runs on this machine)
+}
+
+// cpuPerEvent is the CPU time (server and client) the timed run took per
+// event, in microseconds; 0 when the server's CPU is unknown.
+func (r ingestRow) cpuPerEvent(n int) float64 {
+	if !r.cpuSeen {
+		return 0
+	}
+	return float64((r.server + r.client).Microseconds()) / float64(n)
 }
 
 func (r ingestRow) rate(n int) float64 { return float64(n) / r.run.Seconds() }
@@ -55,12 +68,18 @@ func BenchmarkIngest(b *testing.B) {
 	stockWriters := 8
 
 	var rows []*ingestRow
-	ours := func(name string, s archive.Store, w int) *ingestRow {
+	ours := func(name string, s archive.Store, url string, w int) *ingestRow {
 		_, pd, err := saveOurs(ctx, s, pre, size, 1, preloadRelay)
 		if err != nil {
 			b.Fatalf("%s preload: %v", name, err)
 		}
+		var cpu cpuMeter // the embedded store (no url) runs in this process
+		if url != "" {
+			cpu = newCPUMeter(b, url)
+		}
+		server0, client0 := cpu.read()
 		res, rd, err := saveOurs(ctx, s, events, size, w, runRelay)
+		server1, client1 := cpu.read()
 		if err != nil {
 			b.Fatalf("%s: %v", name, err)
 		}
@@ -68,56 +87,75 @@ func BenchmarkIngest(b *testing.B) {
 			b.Errorf("%s: saved %+v, want %d inserted and %d duplicates", name, res, len(events)-len(pre), len(pre))
 		}
 		r := &ingestRow{store: name, writers: w, preload: pd, run: rd,
-			inserted: res.Inserted, dups: res.Duplicates, sights: res.Sightings}
+			inserted: res.Inserted, dups: res.Duplicates, sights: res.Sightings,
+			server: server1 - server0, client: client1 - client0, cpuSeen: url == "" || cpu.postmaster != 0}
 		rows = append(rows, r)
 		return r
 	}
 
 	var pg1, pgN, lite, stock *ingestRow
+	durable := ""
 	if want(b, "postgres") {
-		s, _ := openPostgres(b, archive.Full)
-		pg1 = ours("bigbrotr postgres", s, 1)
+		s, url := openPostgres(b, archive.Full)
+		durable = durability(b, url)
+		pg1 = ours("bigbrotr postgres", s, url, 1)
 		if writers > 1 {
-			s, _ := openPostgres(b, archive.Full)
-			pgN = ours("bigbrotr postgres", s, writers)
+			s, url := openPostgres(b, archive.Full)
+			pgN = ours("bigbrotr postgres", s, url, writers)
 		}
 	}
 	if want(b, "sqlite") {
 		s, _ := openSQLite(b, archive.Full)
-		lite = ours("bigbrotr sqlite", s, 1)
+		lite = ours("bigbrotr sqlite", s, "", 1)
 	}
 	if want(b, "stock") {
-		st, _ := openStock(b)
+		st, stockURL := openStock(b)
 		_, pd, err := saveStock(ctx, st, pre, stockWriters)
 		if err != nil {
 			b.Fatalf("stock preload: %v", err)
 		}
+		cpu := newCPUMeter(b, stockURL)
+		server0, client0 := cpu.read()
 		dups, rd, err := saveStock(ctx, st, events, stockWriters)
 		if err != nil {
 			b.Fatalf("stock: %v", err)
 		}
+		server1, client1 := cpu.read()
 		stock = &ingestRow{store: "stock eventstore/postgresql", writers: stockWriters, preload: pd, run: rd,
-			inserted: len(events) - int(dups), dups: int(dups), sights: -1}
+			inserted: len(events) - int(dups), dups: int(dups), sights: -1, url: stockURL,
+			server: server1 - server0, client: client1 - client0, cpuSeen: cpu.postmaster != 0}
 		rows = append(rows, stock)
 	}
 
+	if durable == "" && stock != nil {
+		durable = durability(b, stock.url)
+	}
 	n := len(events)
 	out.printf("\ningest: %d events, %d (%.0f%%) already stored from another relay; our batches of %d sightings\n",
 		n, len(pre), 100*float64(len(pre))/float64(n), size)
-	out.printf("%-30s %7s %9s %9s %10s %9s %9s %9s\n",
-		"store", "writers", "preload", "run", "events/s", "inserted", "dups", "sightings")
+	out.printf("server: %s\n", durable)
+	out.printf("%-30s %7s %9s %9s %10s %9s %9s %9s %12s\n",
+		"store", "writers", "preload", "run", "events/s", "inserted", "dups", "sightings", "cpu us/event")
 	for _, r := range rows {
 		sights := "-" // the stock store keeps no provenance
 		if r.sights >= 0 {
 			sights = fmt.Sprint(r.sights)
 		}
-		out.printf("%-30s %7d %8.1fs %8.1fs %10.0f %9d %9d %9s\n", r.store, r.writers,
-			r.preload.Seconds(), r.run.Seconds(), r.rate(n), r.inserted, r.dups, sights)
+		cpu := "-"
+		if r.cpuSeen {
+			cpu = fmt.Sprintf("%.1f+%.1f", float64(r.server.Microseconds())/float64(n), float64(r.client.Microseconds())/float64(n))
+		}
+		out.printf("%-30s %7d %8.1fs %8.1fs %10.0f %9d %9d %9s %12s\n", r.store, r.writers,
+			r.preload.Seconds(), r.run.Seconds(), r.rate(n), r.inserted, r.dups, sights, cpu)
 	}
+	out.printf("cpu us/event: server processes + this process (the client) during the timed run; the steadier figure on a busy machine\n")
 	b.ReportMetric(0, "ns/op")
 	if pg1 != nil {
 		best := pg1
 		b.ReportMetric(pg1.rate(n), "pg-1w-events/s")
+		if pg1.cpuSeen {
+			b.ReportMetric(pg1.cpuPerEvent(n), "pg-1w-cpu-us/event")
+		}
 		if pgN != nil {
 			b.ReportMetric(pgN.rate(n), fmt.Sprintf("pg-%dw-events/s", writers))
 			if pgN.rate(n) > best.rate(n) {
@@ -128,6 +166,11 @@ func BenchmarkIngest(b *testing.B) {
 		if stock != nil {
 			out.printf("ours/stock: %.1fx (target >= 8x)\n", best.rate(n)/stock.rate(n))
 			b.ReportMetric(best.rate(n)/stock.rate(n), "x-stock")
+			if pg1.cpuSeen && stock.cpuSeen {
+				out.printf("stock/ours cpu per event: %.1fx (single writer: %.1f vs %.1f us)\n",
+					stock.cpuPerEvent(n)/pg1.cpuPerEvent(n), pg1.cpuPerEvent(n), stock.cpuPerEvent(n))
+				b.ReportMetric(stock.cpuPerEvent(n)/pg1.cpuPerEvent(n), "x-stock-cpu")
+			}
 		}
 	}
 	if lite != nil {

@@ -75,3 +75,21 @@ func databaseName(raw string) string {
 	}
 	return strings.TrimPrefix(u.Path, "/")
 }
+
+// durability describes the settings that decide what a commit costs. The
+// throwaway cluster turns them off (as for the tests), which flatters a
+// store that commits every event; BIGBROTR_BENCH_PG_URL can name a
+// server with production settings instead (see README.md).
+func durability(tb testing.TB, url string) string {
+	tb.Helper()
+	db := sqlDB(tb, url)
+	var parts []string
+	for _, name := range []string{"fsync", "synchronous_commit", "full_page_writes", "shared_buffers"} {
+		var v string
+		if err := db.QueryRowContext(context.Background(), "SHOW "+name).Scan(&v); err != nil {
+			tb.Fatalf("show %s: %v", name, err)
+		}
+		parts = append(parts, name+"="+v)
+	}
+	return strings.Join(parts, " ")
+}

@@ -110,6 +110,8 @@ func testDeleteByAddress(t *testing.T, mode archive.Mode, open Opener) {
 		order([]*nostr.Event{v3, r3}))
 	wantIDs(t, "latest per address", query(t, s, nostr.Filter{Kinds: []int{kind, 10002}}),
 		order([]*nostr.Event{v3, other, theirs, theirOther, r3}))
+	wantIDs(t, "latest per address, limited", query(t, s, nostr.Filter{Kinds: []int{kind, 10002}, Limit: 10}),
+		order([]*nostr.Event{v3, other, theirs, theirOther, r3}))
 	wantIDs(t, "regular kinds", query(t, s, nostr.Filter{Kinds: []int{1, 5}}), order(append([]*nostr.Event{regular}, dels...)))
 	for _, c := range []struct {
 		name string
@@ -145,6 +147,7 @@ func testExpiration(t *testing.T, mode archive.Mode, open Opener) {
 	served := order([]*nostr.Event{future, malformed, plain})
 	wantIDs(t, "everything", query(t, s, nostr.Filter{}), served)
 	wantIDs(t, "by tag", query(t, s, nostr.Filter{Tags: nostr.TagMap{"t": {"exp"}}}), served)
+	wantIDs(t, "by kinds, limited", query(t, s, nostr.Filter{Kinds: []int{1, 10000}, Limit: 10}), served)
 	wantIDs(t, "by id", query(t, s, nostr.Filter{IDs: []string{expired.ID, expiredReplaceable.ID, future.ID}}), []*nostr.Event{future})
 	if n := count(t, s, nostr.Filter{}); n != 3 {
 		t.Errorf("count = %d, want 3", n)

@@ -68,6 +68,17 @@ func testReplaceable(t *testing.T, mode archive.Mode, open Opener) {
 		order([]*nostr.Event{newest, low3, low10002, v3, r2, theirs}))
 	wantIDs(t, "not replaceable", query(t, s, nostr.Filter{Kinds: []int{9999, 40000}}),
 		order([]*nostr.Event{reg1, reg2, big1, big2}))
+	// A limit lets a store walk kinds newest first (or read current
+	// versions apart): the answers must not change.
+	latest := order([]*nostr.Event{newest, low3, low10002, v3, r2, theirs})
+	wantIDs(t, "latest per key, limited", query(t, s, nostr.Filter{Kinds: []int{0, 3, 10000, 10002, 19999}, Limit: 4}),
+		latest[:4])
+	wantIDs(t, "latest per key since, limited", query(t, s, nostr.Filter{Kinds: []int{0, 3, 10000, 10002, 19999},
+		Since: ts(base + 1), Limit: 10}), order([]*nostr.Event{newest, v3, r2}))
+	wantIDs(t, "latest per key until, limited", query(t, s, nostr.Filter{Kinds: []int{0, 10000},
+		Until: ts(base + 2), Limit: 10}), []*nostr.Event{theirs})
+	wantIDs(t, "replaceable and regular kinds, limited", query(t, s, nostr.Filter{Kinds: []int{0, 9999}, Limit: 3}),
+		order([]*nostr.Event{newest, reg1, reg2, theirs})[:3])
 	if n := count(t, s, nostr.Filter{}); n != 10 {
 		t.Errorf("count of everything = %d, want 10 (latest versions and regular events)", n)
 	}
@@ -94,6 +105,8 @@ func testAddressable(t *testing.T, mode archive.Mode, open Opener) {
 
 	wantIDs(t, "latest per address", query(t, s, nostr.Filter{Kinds: []int{kind, 39999}}),
 		order([]*nostr.Event{x2, y1, n2, lowTie, other}))
+	wantIDs(t, "latest per address, limited", query(t, s, nostr.Filter{Kinds: []int{kind, 39999}, Limit: 3}),
+		order([]*nostr.Event{x2, y1, n2, lowTie, other})[:3])
 	wantIDs(t, "by d tag", query(t, s, nostr.Filter{Kinds: []int{kind}, Authors: []string{k.pk}, Tags: nostr.TagMap{"d": {"x"}}}),
 		[]*nostr.Event{x2})
 	wantIDs(t, "second d tag is not the address", query(t, s, nostr.Filter{Tags: nostr.TagMap{"d": {"ignored"}}}),

@@ -57,16 +57,21 @@ WITH NO DATA;
 CREATE UNIQUE INDEX stats_daily_key ON stats_daily (day);
 
 -- Provenance per relay: events seen there, first and last sighting.
+-- Grouped by the narrow relay id first, named after.
 CREATE MATERIALIZED VIEW stats_relay AS
-SELECT relay_url, count(*) AS events, min(seen_at) AS first_seen, max(seen_at) AS last_seen
-FROM event_relay GROUP BY relay_url
+SELECT r.url AS relay_url, s.events, s.first_seen, s.last_seen
+FROM (SELECT relay_id, count(*) AS events, min(seen_at) AS first_seen, max(seen_at) AS last_seen
+      FROM event_relay GROUP BY relay_id) s
+JOIN relay_ref r ON r.id = s.relay_id
 WITH NO DATA;
 CREATE UNIQUE INDEX stats_relay_key ON stats_relay (relay_url);
 
 CREATE MATERIALIZED VIEW stats_relay_kind AS
-SELECT er.relay_url, e.kind, count(*) AS events
-FROM event_relay er JOIN event e ON e.id = er.event_id
-GROUP BY er.relay_url, e.kind
+SELECT r.url AS relay_url, s.kind, s.events
+FROM (SELECT er.relay_id, e.kind, count(*) AS events
+      FROM event_relay er JOIN event e ON e.seq = er.event_seq
+      GROUP BY er.relay_id, e.kind) s
+JOIN relay_ref r ON r.id = s.relay_id
 WITH NO DATA;
 CREATE UNIQUE INDEX stats_relay_kind_key ON stats_relay_kind (relay_url, kind);
 
