@@ -34,8 +34,7 @@ func (h *Handler) apiOverview(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	s, err := h.summary(ctx)
 	if err != nil {
-		code, msg := h.status(r, err)
-		writeError(w, code, msg)
+		h.apiFail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s)
@@ -51,8 +50,7 @@ func (h *Handler) apiRelays(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	relays, err := h.cachedRelays(ctx)
 	if err != nil {
-		code, msg := h.status(r, err)
-		writeError(w, code, msg)
+		h.apiFail(w, r, err)
 		return
 	}
 	page, total := q.apply(relays)
@@ -75,8 +73,7 @@ func (h *Handler) apiRelay(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	d, err := h.o.Source.Relay(ctx, r.PathValue("url"), since)
 	if err != nil {
-		code, msg := h.status(r, err)
-		writeError(w, code, msg)
+		h.apiFail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, normalizeDetail(d))
@@ -87,8 +84,7 @@ func (h *Handler) apiStats(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	st, err := h.o.Source.Stats(ctx)
 	if err != nil {
-		code, msg := h.status(r, err)
-		writeError(w, code, msg)
+		h.apiFail(w, r, err)
 		return
 	}
 	st.Kinds, st.Days, st.Software = nonNil(st.Kinds), nonNil(st.Days), nonNil(st.Software)

@@ -220,6 +220,18 @@ func (h *Handler) status(r *http.Request, err error) (int, string) {
 	}
 }
 
+// apiFail answers a Source error as JSON.
+func (h *Handler) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := h.status(r, err)
+	writeError(w, code, msg)
+}
+
+// pageFail answers a Source error as an error page.
+func (h *Handler) pageFail(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := h.status(r, err)
+	h.errorPage(w, r, code, msg)
+}
+
 func cacheFor(next http.Handler, d time.Duration) http.Handler {
 	v := fmt.Sprintf("public, max-age=%d", int(d.Seconds()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -68,14 +68,12 @@ func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	s, err := h.summary(ctx)
 	if err != nil {
-		code, msg := h.status(r, err)
-		h.errorPage(w, r, code, msg)
+		h.pageFail(w, r, err)
 		return
 	}
 	st, err := h.o.Source.Stats(ctx)
 	if err != nil {
-		code, msg := h.status(r, err)
-		h.errorPage(w, r, code, msg)
+		h.pageFail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, "overview", "Overview", overviewData{Summary: s, Stats: st})
@@ -104,8 +102,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		relays, err := h.cachedRelays(ctx)
 		if err != nil {
-			code, msg := h.status(r, err)
-			h.errorPage(w, r, code, msg)
+			h.pageFail(w, r, err)
 			return
 		}
 		d.Relays, d.Total = q.apply(relays)
@@ -131,8 +128,7 @@ func (h *Handler) pageRelay(w http.ResponseWriter, r *http.Request) {
 	now := h.o.Now()
 	d, err := h.o.Source.Relay(ctx, u, now.Add(-h.o.History))
 	if err != nil {
-		code, msg := h.status(r, err)
-		h.errorPage(w, r, code, msg)
+		h.pageFail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, "relay", d.URL, struct {
