@@ -22,12 +22,37 @@ const pgServerEnv = "BIGBROTR_BENCH_PG_URL"
 
 var dbSeq atomic.Int64
 
-// newDatabase returns the URL of a fresh, empty database that is dropped
-// when tb ends.
-func newDatabase(tb testing.TB) string {
+// server is where a benchmark's PostgreSQL databases live.
+type server int
+
+const (
+	// testServer is the tests' throwaway cluster: durability off.
+	testServer server = iota
+	// durableServer keeps PostgreSQL's default durability (fsync,
+	// synchronous_commit, full_page_writes on), as a production server.
+	durableServer
+)
+
+func (s server) String() string {
+	if s == durableServer {
+		return "durable cluster (production durability)"
+	}
+	return "test cluster (durability off)"
+}
+
+// newDatabase returns the URL of a fresh, empty database on the test
+// cluster (or BIGBROTR_BENCH_PG_URL's server) that is dropped when tb ends.
+func newDatabase(tb testing.TB) string { return newDatabaseOn(tb, testServer) }
+
+// newDatabaseOn is newDatabase on a chosen server; BIGBROTR_BENCH_PG_URL,
+// when set, replaces both.
+func newDatabaseOn(tb testing.TB, srv server) string {
 	tb.Helper()
 	admin := os.Getenv(pgServerEnv)
 	if admin == "" {
+		if srv == durableServer {
+			return pgtest.NewDurableDatabase(tb)
+		}
 		return pgtest.NewDatabase(tb)
 	}
 	u, err := url.Parse(admin)

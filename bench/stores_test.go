@@ -23,7 +23,12 @@ import (
 // run's cluster; the URL is returned for size queries.
 func openPostgres(tb testing.TB, mode archive.Mode) (archive.Store, string) {
 	tb.Helper()
-	url := newDatabase(tb)
+	return openPostgresOn(tb, mode, testServer)
+}
+
+func openPostgresOn(tb testing.TB, mode archive.Mode, srv server) (archive.Store, string) {
+	tb.Helper()
+	url := newDatabaseOn(tb, srv)
 	if ms := explainAbove(tb); ms > 0 {
 		enableAutoExplain(tb, url, ms)
 	}
@@ -60,7 +65,12 @@ func openSQLite(tb testing.TB, mode archive.Mode) (archive.Store, string) {
 // shapes stay under them.
 func openStock(tb testing.TB) (*postgresql.PostgresBackend, string) {
 	tb.Helper()
-	url := newDatabase(tb)
+	return openStockOn(tb, testServer)
+}
+
+func openStockOn(tb testing.TB, srv server) (*postgresql.PostgresBackend, string) {
+	tb.Helper()
+	url := newDatabaseOn(tb, srv)
 	if ms := explainAbove(tb); ms > 0 {
 		enableAutoExplain(tb, url, ms)
 	}

@@ -26,22 +26,25 @@ type cluster struct {
 	port int
 	// major is the server's major version (0 when unknown).
 	major int
-	cmd   *exec.Cmd
-	done  chan struct{} // closed when the postmaster exits
-	cred  *syscall.Credential
+	// durable keeps PostgreSQL's default durability (fsync,
+	// synchronous_commit, full_page_writes on), as a production server.
+	durable bool
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the postmaster exits
+	cred    *syscall.Credential
 	// lockFile holds the owner lock; see lock.
 	lockFile *os.File
 }
 
 // startCluster runs initdb and starts a postmaster, retrying with another
 // port if the one picked was taken in between.
-func startCluster(bin string) (*cluster, error) {
+func startCluster(bin string, durable bool) (*cluster, error) {
 	removeStale()
 	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{bin: bin, dir: dir, major: majorVersion(bin)}
+	c := &cluster{bin: bin, dir: dir, major: majorVersion(bin), durable: durable}
 	if err := c.lock(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -103,10 +106,13 @@ func (c *cluster) start() error {
 		return err
 	}
 	defer logf.Close()
-	cmd := c.command("postgres", "-D", filepath.Join(c.dir, "data"), "-p", strconv.Itoa(port), "-k", c.dir,
+	args := []string{"-D", filepath.Join(c.dir, "data"), "-p", strconv.Itoa(port), "-k", c.dir,
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=300", "-c", "dynamic_shared_memory_type=mmap")
+		"-c", "max_connections=300", "-c", "dynamic_shared_memory_type=mmap"}
+	if !c.durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := c.command("postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// SIGQUIT is an immediate shutdown: nothing here needs to survive.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT

@@ -13,6 +13,10 @@
 //		...
 //	}
 //
+// NewDurableDatabase gives a database on a second cluster that keeps
+// PostgreSQL's default durability, for benchmarks whose stores commit at
+// different rates; tests use NewDatabase.
+//
 // The server binaries are looked up in $PG_BIN, /usr/lib/postgresql/*/bin
 // and PATH. When they are missing the test is skipped, unless CI=true, where
 // it fails: CI must never silently skip the PostgreSQL tests.

@@ -16,8 +16,13 @@ var (
 	once     sync.Once
 	shared   *cluster
 	startErr error
-	dbSeq    atomic.Int64
-	drops    sync.WaitGroup // background DROP DATABASE still running
+
+	durableOnce sync.Once
+	durable     *cluster
+	durableErr  error
+
+	dbSeq atomic.Int64
+	drops sync.WaitGroup // background DROP DATABASE still running
 )
 
 // Main runs the package's tests and then stops the cluster and removes its
@@ -33,11 +38,13 @@ func Main(m *testing.M) {
 // Stop shuts the cluster down and removes its directory. Main calls it; it
 // is safe to call when no cluster was started.
 func Stop() {
-	if shared != nil {
-		drops.Wait()
-		shared.stop()
-		os.RemoveAll(shared.dir)
-		shared = nil
+	drops.Wait()
+	for _, c := range []**cluster{&shared, &durable} {
+		if *c != nil {
+			(*c).stop()
+			os.RemoveAll((*c).dir)
+			*c = nil
+		}
 	}
 }
 
@@ -47,18 +54,8 @@ func Stop() {
 // when the cluster cannot start.
 func Start(t testing.TB) string {
 	t.Helper()
-	once.Do(func() {
-		var bin string
-		if bin, startErr = findBinDir(); startErr == nil {
-			shared, startErr = startCluster(bin)
-		}
-	})
-	if startErr != nil {
-		if errors.Is(startErr, errNoBinaries) && os.Getenv("CI") != "true" {
-			t.Skipf("pgtest: %v; install Debian's postgresql (make postgres-deps) or set PG_BIN to run this test", startErr)
-		}
-		t.Fatalf("pgtest: %v", startErr)
-	}
+	once.Do(func() { shared, startErr = launch(false) })
+	check(t, startErr)
 	return shared.url("postgres")
 }
 
@@ -67,7 +64,43 @@ func Start(t testing.TB) string {
 func NewDatabase(t testing.TB) string {
 	t.Helper()
 	Start(t)
-	c := shared
+	return newDatabase(t, shared)
+}
+
+// NewDurableDatabase is NewDatabase on a second cluster, started on first
+// use, that keeps PostgreSQL's default durability: every commit waits for
+// its WAL flush, as on a production server. Benchmarks that compare
+// stores which commit at different rates need it; tests do not.
+func NewDurableDatabase(t testing.TB) string {
+	t.Helper()
+	durableOnce.Do(func() { durable, durableErr = launch(true) })
+	check(t, durableErr)
+	return newDatabase(t, durable)
+}
+
+func launch(durable bool) (*cluster, error) {
+	bin, err := findBinDir()
+	if err != nil {
+		return nil, err
+	}
+	return startCluster(bin, durable)
+}
+
+// check skips the test when the server binaries are missing (fails it
+// instead under CI=true) and fails it when the cluster could not start.
+func check(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if errors.Is(err, errNoBinaries) && os.Getenv("CI") != "true" {
+		t.Skipf("pgtest: %v; install Debian's postgresql (make postgres-deps) or set PG_BIN to run this test", err)
+	}
+	t.Fatalf("pgtest: %v", err)
+}
+
+func newDatabase(t testing.TB, c *cluster) string {
+	t.Helper()
 	name := fmt.Sprintf("t%d_%s", dbSeq.Add(1), sanitize(t.Name()))
 	create := `CREATE DATABASE "` + name + `"`
 	if c.major >= 15 {
