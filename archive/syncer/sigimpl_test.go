@@ -3,5 +3,5 @@
 package syncer
 
 // sigImpl names the Schnorr implementation go-nostr was built with: the
-// shipped binary's (CGO_ENABLED=0).
+// fallback build (CGO_ENABLED=0) where no C compiler is at hand.
 const sigImpl = "pure Go"

@@ -115,7 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if code, ok := c.parse("version", rest[1:]); !ok {
 			return code
 		}
-		fmt.Fprintf(stdout, "bigbrotr %s (%s %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		fmt.Fprintf(stdout, "bigbrotr %s (%s %s/%s; signatures: %s)\n",
+			buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, signatureImpl)
 		return exitOK
 	case "help":
 		fmt.Fprint(stdout, usage)

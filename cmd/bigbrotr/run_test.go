@@ -139,7 +139,7 @@ func TestStoreErrors(t *testing.T) {
 
 func TestCommands(t *testing.T) {
 	code, out, _ := runCLI(t, context.Background(), "version")
-	if code != 0 || !strings.HasPrefix(out, "bigbrotr ") {
+	if code != 0 || !strings.HasPrefix(out, "bigbrotr ") || !strings.Contains(out, "signatures: "+signatureImpl+")") {
 		t.Fatalf("version: %d %q", code, out)
 	}
 	code, out, _ = runCLI(t, context.Background(), "--help")
