@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -62,7 +61,7 @@ func (s *liteStore) scanEvent(rows *sql.Rows) (*nostr.Event, error) {
 	ev.ID, ev.PubKey = hex.EncodeToString(id), hex.EncodeToString(pubkey)
 	ev.Tags = nostr.Tags{}
 	if len(tags) > 0 {
-		if err := json.Unmarshal(tags, &ev.Tags); err != nil {
+		if ev.Tags, err = parseTagsJSON(tags); err != nil {
 			return nil, fmt.Errorf("event %s: decode tags: %w", ev.ID, err)
 		}
 	}
