@@ -2,6 +2,7 @@ package archive
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,11 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 	if lil {
 		cols = "e.id, e.pubkey, e.created_at, e.kind, NULL::json AS tags, NULL::bytea AS content, NULL::bytea AS sig"
 	}
+	if !count && ids == nil && kinds != nil {
+		if values, ok := pgAddressValues(f, kinds); ok {
+			return pgAddressPlan(f, cols, pks, kinds, values, tags, now)
+		}
+	}
 	if !count && f.Limit > 0 && ids == nil && kinds != nil && !tagDriven {
 		if pks == nil && len(kinds) <= pgUnionMaxKinds {
 			return pgKindsUnion(f, cols, kinds, tags, now)
@@ -154,6 +160,75 @@ func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []
 		" FROM event e WHERE " + strings.Join(b.where, " AND ") +
 		" ORDER BY e.created_at DESC, e.id LIMIT " + limit + ") r" +
 		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
+// pgAddressValues returns the "#d" values of a filter that pgAddressPlan
+// can serve: every kind addressable, and no empty value (event.d_tag is ""
+// both for an empty d tag and for none at all).
+func pgAddressValues(f nostr.Filter, kinds []int32) ([]string, bool) {
+	raw, ok := f.Tags["d"]
+	if !ok || raw == nil {
+		return nil, false
+	}
+	for _, k := range kinds {
+		if !nostr.IsAddressableKind(int(k)) {
+			return nil, false
+		}
+	}
+	var values []string
+	for _, v := range raw {
+		if v == "" {
+			return nil, false
+		}
+		if validTagElement(v) && !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+	}
+	return values, len(values) > 0
+}
+
+// pgAddressPlan serves "#d" on addressable kinds from the current versions
+// only (event_d_current, migration 0003): the address's d value is
+// event.d_tag, so the first branch is an index lookup that never meets a
+// superseded version, where event_tag would walk the address's whole
+// history. Events that match by a later d tag (event.extra_d, rare) are
+// the second branch, minus those the first one returns. A single value or
+// kind is compared with "=", not "= ANY": with a scalar parameter the
+// planner's generic plan costs what a custom one does, so the prepared
+// statement stops being planned at every execution.
+func pgAddressPlan(f nostr.Filter, cols string, pks [][]byte, kinds []int32, values []string,
+	tags []pgTagCond, now int64) pgQuery {
+	var rest []pgTagCond
+	for _, t := range tags {
+		if t.name != "d" {
+			rest = append(rest, t)
+		}
+	}
+	var b pgBuilder
+	var d string
+	if len(values) == 1 {
+		d = "e.d_tag = " + b.arg(values[0]) + "::text"
+	} else {
+		d = "e.d_tag = ANY(" + b.arg(values) + "::text[])"
+	}
+	if len(kinds) == 1 {
+		b.and("e.kind = " + b.arg(kinds[0]) + "::int4")
+	} else {
+		b.and("e.kind = ANY(" + b.arg(kinds) + "::int4[])")
+	}
+	if pks != nil {
+		b.and("e.pubkey = ANY(" + b.arg(pks) + "::bytea[])")
+	}
+	pgEventConds(&b, f, rest, now)
+	common := strings.Join(b.where, " AND ")
+	first := "SELECT " + cols + " FROM event e WHERE e.d_tag IS NOT NULL AND " + d + " AND " + common
+	others := "SELECT " + cols + " FROM event e WHERE e.extra_d IS NOT NULL AND e.extra_d && " + b.arg(values) +
+		"::text[] AND NOT (" + d + ") AND " + common
+	sql := "SELECT r.* FROM ((" + first + ") UNION ALL (" + others + ")) r ORDER BY r.created_at DESC, r.id"
+	if f.Limit > 0 {
+		sql += " LIMIT " + b.arg(int64(f.Limit))
+	}
 	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,15 +94,15 @@ const pgLockSQL = `SELECT CASE WHEN $2::bool THEN pg_advisory_xact_lock(` + pgLo
 const pgLockNamespaceSQL = "1650619506"
 
 const pgInsertEventsSQL = `INSERT INTO event
-	(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
-SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::json, u.content, u.sig, u.d_tag, u.expires_at, u.superseded,
+	(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, extra_d, deleted)
+SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::json, u.content, u.sig, u.d_tag, u.expires_at, u.superseded, u.extra_d::text[],
 	u.deleted OR (u.kind <> 5 AND (
 		EXISTS (SELECT 1 FROM deletion_id x WHERE x.target = u.id AND x.pubkey = u.pubkey)
 		OR (u.d_tag IS NOT NULL AND EXISTS (SELECT 1 FROM deletion_address a
 			WHERE a.pubkey = u.pubkey AND a.kind = u.kind AND a.d_tag = u.d_tag AND a.until >= u.created_at))))
 FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::bytea[], $7::bytea[],
-	$8::text[], $9::int8[], $10::bool[], $11::bool[])
-	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
+	$8::text[], $9::int8[], $10::bool[], $11::bool[], $12::text[])
+	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted, extra_d)
 ON CONFLICT (id) DO NOTHING
 RETURNING id, seq`
 
@@ -127,16 +128,17 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		contents            = make([][]byte, n)
 		expires             = make([]*int64, n)
 		superseded, deleted = make([]bool, n), make([]bool, n)
+		extraD              = make([]*string, n)
 	)
 	for i := range b.rows {
 		r := &b.rows[i]
 		ids[i], pubkeys[i], sigs[i] = r.id, r.pubkey, r.sig
 		createdAts[i], kinds[i] = r.createdAt, r.kind
 		tags[i], contents[i], dTag[i], expires[i] = r.tagsJSON, r.content, r.dTag, r.expiresAt
-		superseded[i], deleted[i] = plan.superseded[i], dels.hides(r)
+		superseded[i], deleted[i], extraD[i] = plan.superseded[i], dels.hides(r), pgTextArray(r.extraD)
 	}
 	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
-		dTag, expires, superseded, deleted)
+		dTag, expires, superseded, deleted, extraD)
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert events: %w", err)
 	}
@@ -237,4 +239,31 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64,
 		return fmt.Errorf("copy tags: %w", err)
 	}
 	return nil
+}
+
+// pgTextArray writes values as a PostgreSQL array literal, for a column of
+// arrays passed through unnest (which cannot take a ragged 2-D array);
+// nil for no values.
+func pgTextArray(values []string) *string {
+	if len(values) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '"' || v[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(v[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	lit := b.String()
+	return &lit
 }

@@ -111,10 +111,32 @@ func testAddressable(t *testing.T, mode archive.Mode, open Opener) {
 		[]*nostr.Event{x2})
 	wantIDs(t, "second d tag is not the address", query(t, s, nostr.Filter{Tags: nostr.TagMap{"d": {"ignored"}}}),
 		[]*nostr.Event{x2})
+	// "#d" with addressable kinds: the current version of each address,
+	// found by any of its d tags, once.
+	wantIDs(t, "by a second d tag, addressable kind", query(t, s, nostr.Filter{Kinds: []int{kind}, Tags: nostr.TagMap{"d": {"ignored"}}}),
+		[]*nostr.Event{x2})
+	wantIDs(t, "by both d tags of one event", query(t, s, nostr.Filter{Kinds: []int{kind}, Tags: nostr.TagMap{"d": {"x", "ignored"}}}),
+		order([]*nostr.Event{x2, other}))
+	wantIDs(t, "by d tags over two kinds, limited", query(t, s, nostr.Filter{Kinds: []int{kind, 39999},
+		Tags: nostr.TagMap{"d": {"x", "t", "y"}}, Limit: 3}), order([]*nostr.Event{x2, y1, lowTie, other})[:3])
+	wantIDs(t, "by d tag and author", query(t, s, nostr.Filter{Kinds: []int{kind}, Authors: []string{other.PubKey},
+		Tags: nostr.TagMap{"d": {"x", "ignored"}}}), []*nostr.Event{other})
+	wantIDs(t, "by empty d tag", query(t, s, nostr.Filter{Kinds: []int{kind}, Tags: nostr.TagMap{"d": {""}}}),
+		[]*nostr.Event{n2})
+	wantIDs(t, "by d tag and another tag", query(t, s, nostr.Filter{Kinds: []int{kind},
+		Tags: nostr.TagMap{"d": {"x", "ignored"}, "t": {"none"}}}), nil)
 	wantIDs(t, "history by id", query(t, s, nostr.Filter{IDs: []string{x1.ID, x2.ID, n1.ID, highTie.ID}}),
 		order([]*nostr.Event{x1, x2, n1, highTie}))
 	if n := count(t, s, nostr.Filter{Kinds: []int{kind}}); n != 4 {
 		t.Errorf("count = %d, want 4", n)
 	}
 	checkEvents(t, mode, "by id", query(t, s, nostr.Filter{IDs: []string{x2.ID}}), []*nostr.Event{x2})
+
+	// A later d value with the characters array literals quote.
+	odd := `a"b\c,{x} NULL`
+	q := k.sign(t, kind, base+2, nostr.Tags{{"d", "q"}, {"d", odd}}, "odd second d")
+	save(t, s, q)
+	wantIDs(t, "by an odd second d tag", query(t, s, nostr.Filter{Kinds: []int{kind}, Tags: nostr.TagMap{"d": {odd}}}),
+		[]*nostr.Event{q})
+	wantIDs(t, "by a prefix of it", query(t, s, nostr.Filter{Kinds: []int{kind}, Tags: nostr.TagMap{"d": {`a"b`}}}), nil)
 }
