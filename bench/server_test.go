@@ -40,12 +40,9 @@ func (s server) String() string {
 	return "test cluster (durability off)"
 }
 
-// newDatabase returns the URL of a fresh, empty database on the test
-// cluster (or BIGBROTR_BENCH_PG_URL's server) that is dropped when tb ends.
-func newDatabase(tb testing.TB) string { return newDatabaseOn(tb, testServer) }
-
-// newDatabaseOn is newDatabase on a chosen server; BIGBROTR_BENCH_PG_URL,
-// when set, replaces both.
+// newDatabaseOn returns the URL of a fresh, empty database on srv that is
+// dropped when tb ends; BIGBROTR_BENCH_PG_URL, when set, replaces both
+// servers.
 func newDatabaseOn(tb testing.TB, srv server) string {
 	tb.Helper()
 	admin := os.Getenv(pgServerEnv)
@@ -92,7 +89,7 @@ func adminExec(tb testing.TB, sql string) {
 	}
 }
 
-// databaseName is the database part of a URL newDatabase returned.
+// databaseName is the database part of a URL newDatabaseOn returned.
 func databaseName(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
