@@ -27,7 +27,7 @@ const (
 	// relay caps (64-512 KiB) and below the transport's message limit, so a
 	// large event is counted, not a broken connection.
 	DefaultMaxEventBytes = 256 << 10
-	DefaultBatchSize     = 2500
+	DefaultBatchSize     = 1000
 	DefaultIdleTimeout   = 60 * time.Second
 	DefaultRetries       = 3
 	DefaultBackoffBase   = time.Second
