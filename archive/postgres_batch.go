@@ -88,30 +88,19 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 
 // relays returns the distinct relay URLs of the batch's sightings.
 func (b *pgBatch) relays() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, st := range b.sightings {
-		if !seen[st.relay] {
-			seen[st.relay] = true
-			out = append(out, st.relay)
-		}
+	urls := make([]string, len(b.sightings))
+	for i, st := range b.sightings {
+		urls[i] = st.relay
 	}
-	return out
+	slices.Sort(urls)
+	return slices.Compact(urls)
 }
 
 // keys returns the distinct tag keys of the batch.
 func (b *pgBatch) keys() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, ks := range b.tagKeys {
-		for _, k := range ks {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
-		}
-	}
-	return out
+	keys := slices.Concat(b.tagKeys...)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // buckets returns the lock buckets of the authors of rows that pass keep,

@@ -206,11 +206,10 @@ func pgAddressPlan(f nostr.Filter, cols string, pks [][]byte, kinds []int32, val
 		}
 	}
 	var b pgBuilder
-	var d string
+	vals := b.arg(values)
+	d := "e.d_tag = ANY(" + vals + "::text[])"
 	if len(values) == 1 {
 		d = "e.d_tag = " + b.arg(values[0]) + "::text"
-	} else {
-		d = "e.d_tag = ANY(" + b.arg(values) + "::text[])"
 	}
 	if len(kinds) == 1 {
 		b.and("e.kind = " + b.arg(kinds[0]) + "::int4")
@@ -223,7 +222,7 @@ func pgAddressPlan(f nostr.Filter, cols string, pks [][]byte, kinds []int32, val
 	pgEventConds(&b, f, rest, now)
 	common := strings.Join(b.where, " AND ")
 	first := "SELECT " + cols + " FROM event e WHERE e.d_tag IS NOT NULL AND " + d + " AND " + common
-	others := "SELECT " + cols + " FROM event e WHERE e.extra_d IS NOT NULL AND e.extra_d && " + b.arg(values) +
+	others := "SELECT " + cols + " FROM event e WHERE e.extra_d IS NOT NULL AND e.extra_d && " + vals +
 		"::text[] AND NOT (" + d + ") AND " + common
 	sql := "SELECT r.* FROM ((" + first + ") UNION ALL (" + others + ")) r ORDER BY r.created_at DESC, r.id"
 	if f.Limit > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // pgSaveAttempts bounds retries of a batch that lost a deadlock or
@@ -135,7 +136,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		ids[i], pubkeys[i], sigs[i] = r.id, r.pubkey, r.sig
 		createdAts[i], kinds[i] = r.createdAt, r.kind
 		tags[i], contents[i], dTag[i], expires[i] = r.tagsJSON, r.content, r.dTag, r.expiresAt
-		superseded[i], deleted[i], extraD[i] = plan.superseded[i], dels.hides(r), pgTextArray(r.extraD)
+		superseded[i], deleted[i], extraD[i] = plan.superseded[i], dels.hides(r), pgExtraD(r)
 	}
 	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
 		dTag, expires, superseded, deleted, extraD)
@@ -241,27 +242,35 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64,
 	return nil
 }
 
-// pgTextArray writes values as a PostgreSQL array literal, for a column of
-// arrays passed through unnest (which cannot take a ragged 2-D array);
-// nil for no values.
-func pgTextArray(values []string) *string {
-	if len(values) == 0 {
+// pgExtraD returns an addressable event's distinct d values after the
+// first (its address's), which a "#d" filter matches too (see
+// pgAddressPlan), as a PostgreSQL array literal: the column goes through
+// unnest, which cannot take a ragged 2-D array. nil for nearly every event.
+func pgExtraD(r *eventRow) *string {
+	if r.dTag == nil || !nostr.IsAddressableKind(int(r.kind)) {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range values {
-		if i > 0 {
+	for _, t := range r.tags {
+		if t.name != "d" || t.value == *r.dTag {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteByte('{')
+		} else {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		for j := 0; j < len(v); j++ {
-			if v[j] == '"' || v[j] == '\\' {
+		for j := 0; j < len(t.value); j++ {
+			if c := t.value[j]; c == '"' || c == '\\' {
 				b.WriteByte('\\')
 			}
-			b.WriteByte(v[j])
+			b.WriteByte(t.value[j])
 		}
 		b.WriteByte('"')
+	}
+	if b.Len() == 0 {
+		return nil
 	}
 	b.WriteByte('}')
 	lit := b.String()

@@ -20,11 +20,8 @@ type eventRow struct {
 	tagsJSON        *string // nil in lil mode
 	content         []byte  // nil in lil mode, never nil in full mode
 	dTag            *string // replacement address, nil when not replaceable
-	// extraD: the distinct d values after the first, which a "#d" filter
-	// matches too (see pgAddressPlan); nil for all but a few events.
-	extraD    []string
-	expiresAt *int64
-	tags      []indexedTag // deduplicated
+	expiresAt       *int64
+	tags            []indexedTag // deduplicated
 	// Only for kind 5: the NIP-09 targets this request names.
 	delIDs   [][]byte
 	delAddrs []deletionAddr
@@ -156,13 +153,6 @@ func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, ok bool) {
 		}
 	}
 	r.tags = dedupTags(r.tags)
-	if nostr.IsAddressableKind(ev.Kind) {
-		for _, t := range r.tags {
-			if t.name == "d" && t.value != *d {
-				r.extraD = append(r.extraD, t.value)
-			}
-		}
-	}
 	r.expiresAt = parseExpiration(expiry)
 	r.dTag = replacementD(ev.Kind, d)
 	return r, true

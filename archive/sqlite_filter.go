@@ -71,17 +71,6 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 			kinds = append(kinds, k)
 		}
 	}
-	// A limited kinds (or authors+kinds) filter becomes one newest-first
-	// branch per kind (or per author and kind), merged; see liteUnion.
-	union := !count && f.Limit > 0 && f.IDs == nil && kinds != nil &&
-		(authors == nil && len(kinds) <= liteUnionMaxKinds ||
-			authors != nil && len(authors)*len(kinds) <= liteUnionMaxPairs)
-	if authors != nil && !union {
-		in("e.pubkey", authors)
-	}
-	if kinds != nil && !union {
-		in("e.kind", kinds)
-	}
 	conds, args = liteTimeConds(f, "e", conds, args)
 	conds = append(conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
 	args = append(args, now)
@@ -123,9 +112,16 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 	}
 	from, order := "event e", "e.created_at DESC, e.id"
 	tagDriven := len(tags) > 0 && f.IDs == nil && f.Authors == nil
-	if union && tagDriven {
-		// The tag index serves it better; keep the kinds as a condition.
-		union = false
+	// A limited kinds (or authors+kinds) filter becomes one newest-first
+	// branch per kind (or per author and kind), merged (see liteUnion),
+	// unless a tag index drives it.
+	union := !count && f.Limit > 0 && f.IDs == nil && kinds != nil && !tagDriven &&
+		(authors == nil && len(kinds) <= liteUnionMaxKinds ||
+			authors != nil && len(authors)*len(kinds) <= liteUnionMaxPairs)
+	if authors != nil && !union {
+		in("e.pubkey", authors)
+	}
+	if kinds != nil && !union {
 		in("e.kind", kinds)
 	}
 	if tagDriven {

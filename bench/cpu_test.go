@@ -3,12 +3,13 @@ package bench
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/procstat"
 )
 
 // CPU time is what an ingest costs on a busy machine, where wall time
@@ -35,17 +36,15 @@ func newCPUMeter(tb testing.TB, url string) cpuMeter {
 	if err != nil || !strings.HasPrefix(string(title), "postgres: ") || !strings.Contains(string(title), " "+databaseName(url)+" ") {
 		return cpuMeter{}
 	}
-	f, ok := procStat(pid)
+	st, ok := procstat.Read(pid)
 	if !ok {
 		return cpuMeter{}
 	}
-	ppid, _ := strconv.Atoi(f[1])
-	return cpuMeter{postmaster: ppid}
+	return cpuMeter{postmaster: st.PPID}
 }
 
-// read returns the server's and this process's CPU time so far. The
-// server's is the postmaster's own and its reaped children's (backends
-// that have exited) plus that of its live children.
+// read returns the server's CPU time so far (the postmaster's, its
+// backends' and its reaped children's) and this process's.
 func (m cpuMeter) read() (server, client time.Duration) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -53,35 +52,5 @@ func (m cpuMeter) read() (server, client time.Duration) {
 	if m.postmaster == 0 {
 		return 0, client
 	}
-	var ticks int64
-	if f, ok := procStat(m.postmaster); ok {
-		ticks += field(f, 11) + field(f, 12) + field(f, 13) + field(f, 14)
-	}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	parent := strconv.Itoa(m.postmaster)
-	for _, p := range stats {
-		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-		if f, ok := procStat(pid); ok && f[1] == parent {
-			ticks += field(f, 11) + field(f, 12)
-		}
-	}
-	return time.Duration(ticks) * time.Second / 100, client // USER_HZ is 100 on Linux
-}
-
-// procStat returns the fields of /proc/pid/stat after the command name
-// (f[0] is the state, f[1] the parent pid, f[11] and f[12] utime and
-// stime, f[13] and f[14] those of reaped children, in clock ticks).
-func procStat(pid int) ([]string, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil, false
-	}
-	_, rest, ok := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	return f, ok && len(f) > 14
-}
-
-func field(f []string, i int) int64 {
-	n, _ := strconv.ParseInt(f[i], 10, 64)
-	return n
+	return procstat.TreeCPU(m.postmaster), client
 }

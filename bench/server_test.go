@@ -98,10 +98,8 @@ func databaseName(raw string) string {
 	return strings.TrimPrefix(u.Path, "/")
 }
 
-// durability describes the settings that decide what a commit costs. The
-// throwaway cluster turns them off (as for the tests), which flatters a
-// store that commits every event; BIGBROTR_BENCH_PG_URL can name a
-// server with production settings instead (see README.md).
+// durability describes the settings that decide what a commit costs, so
+// that a table says which kind of server it ran on (see README.md).
 func durability(tb testing.TB, url string) string {
 	tb.Helper()
 	db := sqlDB(tb, url)

@@ -6,25 +6,26 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/procstat"
 )
 
 // cpuSample is where CPU time stood at one moment: the benchmark's own
-// process, the relay process and the whole machine, in clock ticks. The
-// machine's figure says whether the sync kept both cores busy; the other
-// developers' benchmarks on the same machine show up in it too.
+// process, the relay process, the PostgreSQL server and the whole machine
+// (in clock ticks). The machine's figure says whether the sync kept both
+// cores busy; the other developers' benchmarks on the same machine show
+// up in it too.
 type cpuSample struct {
-	self, relays, pg int64
+	self, relays, pg time.Duration
 	busy, machineAll int64
 }
 
-// clkTck is USER_HZ, 100 on every Linux the project runs on.
-const clkTck = 100
-
 func sampleCPU(relayPid, pgPid int) cpuSample {
 	var s cpuSample
-	s.self = procTicks("/proc/self/stat")
-	s.relays = procTicks(fmt.Sprintf("/proc/%d/stat", relayPid))
-	s.pg = treeTicks(pgPid)
+	self, _ := procstat.Read(os.Getpid())
+	relays, _ := procstat.Read(relayPid)
+	s.self, s.relays, s.pg = self.CPU, relays.CPU, procstat.TreeCPU(pgPid)
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return s
@@ -41,56 +42,6 @@ func sampleCPU(relayPid, pgPid int) cpuSample {
 		}
 	}
 	return s
-}
-
-// procTicks is a process's utime+stime (fields 14 and 15 of its stat).
-func procTicks(path string) int64 {
-	f := statFields(path)
-	if len(f) < 15 {
-		return 0
-	}
-	return f[11] + f[12]
-}
-
-// statFields are the numeric fields of a /proc stat file from field 3 on
-// (state is 0): index i is field i+3.
-func statFields(path string) []int64 {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	// The command name (field 2) may hold spaces; fields resume after ')'.
-	_, rest, _ := strings.Cut(string(b), ") ")
-	var out []int64
-	for _, f := range strings.Fields(rest) {
-		v, _ := strconv.ParseInt(f, 10, 64)
-		out = append(out, v)
-	}
-	return out
-}
-
-// treeTicks is the CPU time of a PostgreSQL server: the postmaster, its
-// live children (the backends) and the children it has reaped.
-func treeTicks(root int) int64 {
-	if root == 0 {
-		return 0
-	}
-	f := statFields(fmt.Sprintf("/proc/%d/stat", root))
-	if len(f) < 15 {
-		return 0
-	}
-	total := f[11] + f[12] + f[13] + f[14]
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		if c := statFields(fmt.Sprintf("/proc/%d/stat", pid)); len(c) > 12 && c[1] == int64(root) {
-			total += c[11] + c[12]
-		}
-	}
-	return total
 }
 
 // postmaster finds the PID of the PostgreSQL server listening on the
@@ -124,9 +75,9 @@ func postmaster(url string) int {
 // fetched: seconds of the synchronizer and of the relays, their cost per
 // event, and how busy the machine's cores were.
 func cpuReport(a, b cpuSample, fetched int, cores int) string {
-	self := float64(b.self-a.self) / clkTck
-	relays := float64(b.relays-a.relays) / clkTck
-	pg := float64(b.pg-a.pg) / clkTck
+	self := (b.self - a.self).Seconds()
+	relays := (b.relays - a.relays).Seconds()
+	pg := (b.pg - a.pg).Seconds()
 	busy := 0.0
 	if all := b.machineAll - a.machineAll; all > 0 {
 		busy = float64(b.busy-a.busy) / float64(all)

@@ -1,0 +1,35 @@
+package procstat
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func TestReadAndTreeCPU(t *testing.T) {
+	// Burn some CPU so the process's time is above zero.
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	self, ok := Read(os.Getpid())
+	if !ok || self.PPID != os.Getppid() || self.CPU <= 0 {
+		t.Fatalf("Read(self) = %+v, %v; want ppid %d and some CPU", self, ok, os.Getppid())
+	}
+	if _, ok := Read(-1); ok {
+		t.Error("Read(-1) succeeded")
+	}
+	// A live child counts in its parent's tree.
+	child := exec.Command("sleep", "5")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Process.Kill()
+	if tree := TreeCPU(os.Getpid()); tree < self.CPU {
+		t.Errorf("TreeCPU(self) = %v, below the process's own %v", tree, self.CPU)
+	}
+	if TreeCPU(-1) != 0 {
+		t.Error("TreeCPU(-1) != 0")
+	}
+}
