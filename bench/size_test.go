@@ -84,9 +84,63 @@ func dirSizes(b *testing.B, dir string) map[string]int64 {
 	return sizes
 }
 
+// pgRelationSizes returns the size of each table (heap, TOAST and free
+// space maps) and each index on its own, largest first, for the detail
+// lines; pgSizes must have run (it vacuums).
+func pgRelationSizes(b *testing.B, url string) []relSize {
+	db := sqlDB(b, url)
+	rows, err := db.QueryContext(context.Background(), `
+		SELECT c.relname, c.relkind = 'i',
+		       CASE WHEN c.relkind = 'i' THEN pg_relation_size(c.oid) ELSE pg_table_size(c.oid) END AS size
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'i')
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+		  AND n.nspname NOT LIKE 'pg_toast%'
+		ORDER BY size DESC`)
+	if err != nil {
+		b.Fatalf("relation sizes: %v", err)
+	}
+	defer rows.Close()
+	var out []relSize
+	for rows.Next() {
+		var r relSize
+		if err := rows.Scan(&r.name, &r.index, &r.size); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+type relSize struct {
+	name  string
+	index bool
+	size  int64
+}
+
 type sizeRow struct {
 	store string
 	parts map[string]int64
+	rels  []relSize // PostgreSQL only: each heap and index
+}
+
+// detail lists each heap and index of at least 1% of the total.
+func (r sizeRow) detail(n int) string {
+	var s []string
+	for _, rel := range r.rels {
+		if rel.size*100 < r.total() {
+			continue
+		}
+		kind := "heap"
+		if rel.index {
+			kind = "index"
+		}
+		s = append(s, fmt.Sprintf("%s %s %.0f", kind, rel.name, float64(rel.size)/float64(n)))
+	}
+	return strings.Join(s, ", ")
 }
 
 func (r sizeRow) total() int64 {
@@ -127,13 +181,16 @@ func BenchmarkBytesPerEvent(b *testing.B) {
 			b.Fatalf("%s: %v", name, err)
 		}
 	}
-	sizes := map[string]float64{} // bytes per event by backend+mode
+	sizes := map[string]float64{}    // bytes per event by backend+mode
+	tagIndex := map[string]float64{} // PostgreSQL: of which the #x index
 	if want(b, "postgres") {
 		for _, mode := range []archive.Mode{archive.Full, archive.Lil} {
 			s, url := openPostgres(b, mode)
 			save("postgres", s)
-			rows = append(rows, sizeRow{"bigbrotr postgres " + string(mode), pgSizes(b, url)})
-			sizes["pg-"+string(mode)] = float64(rows[len(rows)-1].total()) / float64(n)
+			rows = append(rows, sizeRow{"bigbrotr postgres " + string(mode), pgSizes(b, url), pgRelationSizes(b, url)})
+			last := rows[len(rows)-1]
+			sizes["pg-"+string(mode)] = float64(last.total()) / float64(n)
+			tagIndex["pg-"+string(mode)] = float64(last.parts["event_tag"]+last.parts["tag_value"]) / float64(n)
 		}
 	}
 	if want(b, "sqlite") {
@@ -143,7 +200,7 @@ func BenchmarkBytesPerEvent(b *testing.B) {
 			if err := s.Close(); err != nil { // checkpoints the WAL into the file
 				b.Fatalf("close sqlite: %v", err)
 			}
-			rows = append(rows, sizeRow{"bigbrotr sqlite " + string(mode), dirSizes(b, dir)})
+			rows = append(rows, sizeRow{"bigbrotr sqlite " + string(mode), dirSizes(b, dir), nil})
 			sizes["sqlite-"+string(mode)] = float64(rows[len(rows)-1].total()) / float64(n)
 		}
 	}
@@ -152,7 +209,7 @@ func BenchmarkBytesPerEvent(b *testing.B) {
 		if err := bulkStock(ctx, st, events); err != nil {
 			b.Fatal(err)
 		}
-		rows = append(rows, sizeRow{"stock eventstore/postgresql", pgSizes(b, stockURL)})
+		rows = append(rows, sizeRow{"stock eventstore/postgresql", pgSizes(b, stockURL), pgRelationSizes(b, stockURL)})
 		sizes["stock"] = float64(rows[len(rows)-1].total()) / float64(n)
 	}
 
@@ -164,6 +221,11 @@ func BenchmarkBytesPerEvent(b *testing.B) {
 	out.printf("%-30s %9s %7s  %s\n", "store", "B/event", "x raw", "breakdown (B/event)")
 	for _, row := range rows {
 		out.printf("%-30s %9.0f %7.2f  %s\n", row.store, per(row.total()), float64(row.total())/float64(r.total), row.breakdown(n))
+	}
+	for _, row := range rows {
+		if row.rels != nil {
+			out.printf("  %s: %s\n", row.store, row.detail(n))
+		}
 	}
 	raw := per(r.total)
 	b.ReportMetric(0, "ns/op")
@@ -178,6 +240,13 @@ func BenchmarkBytesPerEvent(b *testing.B) {
 			target = " (targets: full <= 2x raw, lil <= 40% of full)"
 		}
 		out.printf("%s: full %.2fx raw, lil %.0f%% of full%s\n", backend, full/raw, 100*lil/full, target)
+		if backend == "pg" && tagIndex["pg-lil"] > 0 {
+			// What lil/full would be with no #x index at all: how much of the
+			// gap the tag index explains, and how much the rest does.
+			fullRest, lilRest := full-tagIndex["pg-full"], lil-tagIndex["pg-lil"]
+			out.printf("pg without the tag index (event_tag, tag_value): full %.0f B (%.2fx raw), lil %.0f B (%.0f%% of full)\n",
+				fullRest, fullRest/raw, lilRest, 100*lilRest/fullRest)
+		}
 		b.ReportMetric(full, backend+"-full-B/event")
 		b.ReportMetric(lil, backend+"-lil-B/event")
 	}
