@@ -1,57 +1,51 @@
 package archive
 
 import (
-	"context"
-	"fmt"
 	"maps"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// lockHeads locks the head row of every address the batch touches, in
-// address order, and returns the current heads. An address seen for the
-// first time gets its row inserted with the batch's winner (the insert
-// waits for a concurrent transaction creating the same row), so every
-// replacement of one address is serialized on one row lock while unrelated
-// addresses proceed in parallel.
-func (s *pgStore) lockHeads(ctx context.Context, tx pgx.Tx, b *pgBatch) (map[pgKey]pgVersion, error) {
+// Reading and locking replaceable heads. SaveEvents reads the heads of
+// the addresses a batch touches without a lock at its start, writes the
+// batch's rows flagged against them, and only locks the heads at its end,
+// to move them: a head lock is then held for the last round trip and the
+// commit rather than for the whole batch, so concurrent batches that touch
+// the same addresses (a busy author's profile, a monitor's reports) no
+// longer run one after the other. A head that moved in between only ever
+// moves forward, so the rows flagged superseded stay so; rows flagged
+// current that lost meanwhile are fixed by pgHeadPlan.lostSince.
+
+// headKeys returns the batch's addresses in lock order and their winners
+// within the batch, as the unnest arguments of the head statements.
+func headKeys(b *pgBatch) (n int, pubkeys [][]byte, kinds []int32, ds []string, ids [][]byte, ats []int64) {
 	keys, wins := b.winners()
-	heads := make(map[pgKey]pgVersion, len(keys))
-	if len(keys) == 0 {
-		return heads, nil
-	}
-	n := len(keys)
-	pubkeys, kinds, ds, ids, ats := make([][]byte, n), make([]int32, n), make([]string, n), make([][]byte, n), make([]int64, n)
+	n = len(keys)
+	pubkeys, kinds, ds, ids, ats = make([][]byte, n), make([]int32, n), make([]string, n), make([][]byte, n), make([]int64, n)
 	for i, k := range keys {
 		pubkeys[i], kinds[i], ds[i], ids[i], ats[i] = []byte(k.pubkey), k.kind, k.d, wins[i].id, wins[i].createdAt
 	}
-	created, err := tx.Query(ctx, `INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
-		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
-		ON CONFLICT (pubkey, kind, d_tag) DO NOTHING
-		RETURNING pubkey, kind, d_tag, event_id, created_at`, pubkeys, kinds, ds, ids, ats)
-	if err != nil {
-		return nil, fmt.Errorf("create replaceable heads: %w", err)
-	}
-	if err := scanHeads(created, heads); err != nil {
-		return nil, fmt.Errorf("create replaceable heads: %w", err)
-	}
-	if len(heads) == n {
-		return heads, nil
-	}
-	existing, err := tx.Query(ctx, `SELECT h.pubkey, h.kind, h.d_tag, h.event_id, h.created_at
+	return n, pubkeys, kinds, ds, ids, ats
+}
+
+// pgHeadsSQL reads the heads of the addresses in $1-$3; pgLockHeadsSQL
+// locks them too, in address order (the order of the keys), so that two
+// batches locking common addresses cannot deadlock.
+const (
+	pgHeadsSQL = `SELECT h.pubkey, h.kind, h.d_tag, h.event_id, h.created_at
 		FROM replaceable_head h
 		JOIN unnest($1::bytea[], $2::int4[], $3::text[]) AS u(pubkey, kind, d)
-		  ON h.pubkey = u.pubkey AND h.kind = u.kind AND h.d_tag = u.d
+		  ON h.pubkey = u.pubkey AND h.kind = u.kind AND h.d_tag = u.d`
+	pgLockHeadsSQL = pgHeadsSQL + `
 		ORDER BY h.pubkey, h.kind, h.d_tag
-		FOR UPDATE OF h`, pubkeys, kinds, ds)
-	if err != nil {
-		return nil, fmt.Errorf("lock replaceable heads: %w", err)
-	}
-	if err := scanHeads(existing, heads); err != nil {
-		return nil, fmt.Errorf("lock replaceable heads: %w", err)
-	}
-	return heads, nil
-}
+		FOR UPDATE OF h`
+	// pgCreateHeadsSQL gives an address seen for the first time its row,
+	// with the batch's winner; the insert waits for a concurrent
+	// transaction creating the same row, whose row the lock then reads.
+	pgCreateHeadsSQL = `INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
+		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
+		ON CONFLICT (pubkey, kind, d_tag) DO NOTHING`
+)
 
 func scanHeads(rows pgx.Rows, into map[pgKey]pgVersion) error {
 	var (
@@ -104,6 +98,21 @@ func pgPlanHeads(b *pgBatch, heads map[pgKey]pgVersion) pgHeadPlan {
 		}
 	}
 	return p
+}
+
+// lostSince returns the ids of the rows this batch inserted (by id in
+// inserted) flagged current under the earlier plan that this one, made
+// from the locked heads, supersedes.
+func (p pgHeadPlan) lostSince(earlier pgHeadPlan, b *pgBatch, inserted map[string]int64) [][]byte {
+	var lost [][]byte
+	for i := range b.rows {
+		if p.superseded[i] && !earlier.superseded[i] {
+			if _, ok := inserted[string(b.rows[i].id)]; ok {
+				lost = append(lost, b.rows[i].id)
+			}
+		}
+	}
+	return lost
 }
 
 // queue adds the head upsert and the demotion of replaced versions.

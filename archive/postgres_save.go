@@ -19,10 +19,11 @@ import (
 const pgSaveAttempts = 3
 
 // SaveEvents writes a batch in one transaction: shared advisory locks on
-// the authors, row locks on the replaceable heads it touches, the events
+// the authors and a read of the replaceable heads it touches, the events
 // through one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING,
-// their tag rows through COPY, then head moves and provenance pipelined in
-// one round trip. The ids of relay URLs and tag values (see pgDict) are
+// their tag rows through COPY, provenance and the head row locks in one
+// round trip, then the head moves (postgres_replace.go says why the heads
+// are locked last). The ids of relay URLs and tag values (see pgDict) are
 // resolved first: from memory, or one round trip committed on its own.
 // NIP-09 requests in the batch are applied right after in a second, short
 // transaction (see pgLockBuckets for why).
@@ -109,12 +110,32 @@ RETURNING id, seq`
 
 func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[string]int32,
 	tagIDs map[string]int64) (inserted, sightings int, err error) {
+	// Start: the authors' shared locks and an unlocked read of the heads
+	// (see postgres_replace.go), one round trip.
 	authors := b.buckets(func(*eventRow) bool { return true })
-	if _, err := tx.Exec(ctx, pgLockSQL, authors, false); err != nil {
-		return 0, 0, fmt.Errorf("lock authors: %w", err)
+	nHeads, hPubkeys, hKinds, hDs, hIDs, hAts := headKeys(b)
+	var start pgx.Batch
+	start.Queue(pgLockSQL, authors, false)
+	if nHeads > 0 {
+		start.Queue(pgHeadsSQL, hPubkeys, hKinds, hDs)
 	}
-	heads, err := s.lockHeads(ctx, tx, b)
-	if err != nil {
+	heads := map[pgKey]pgVersion{}
+	if err := readBatch(tx.SendBatch(ctx, &start), func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lock authors: %w", err)
+		}
+		if nHeads == 0 {
+			return nil
+		}
+		rows, err := br.Query()
+		if err == nil {
+			err = scanHeads(rows, heads)
+		}
+		if err != nil {
+			return fmt.Errorf("read replaceable heads: %w", err)
+		}
+		return nil
+	}); err != nil {
 		return 0, 0, err
 	}
 	plan := pgPlanHeads(b, heads)
@@ -156,9 +177,9 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		return 0, 0, err
 	}
 
-	// Everything else depends only on what is now in the table: one pipeline.
-	var pipe pgx.Batch
-	plan.queue(&pipe)
+	// End: provenance, then the head locks, one round trip; then the head
+	// moves, decided under those locks, with the commit right behind.
+	var end pgx.Batch
 	if len(b.sightings) > 0 {
 		var (
 			sightIDs [][]byte
@@ -178,16 +199,66 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		// (COALESCE runs the subquery for those rows alone); they are all
 		// there by now, a concurrent batch's included: the insert above
 		// waited for any it conflicted with.
-		provenance := pipe.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
+		end.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
 			SELECT coalesce(u.seq, (SELECT e.seq FROM event e WHERE e.id = u.id)), u.relay_id, u.seen_at
 			FROM unnest($1::bytea[], $2::int8[], $3::int4[], $4::int8[]) AS u(id, seq, relay_id, seen_at)
 			ON CONFLICT DO NOTHING`, sightIDs, sightSeq, relayIDs, seenAts)
-		provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
 	}
-	if err := tx.SendBatch(ctx, &pipe).Close(); err != nil {
-		return 0, 0, fmt.Errorf("update replacements, deletions and provenance: %w", err)
+	if nHeads > 0 {
+		end.Queue(pgCreateHeadsSQL, hPubkeys, hKinds, hDs, hIDs, hAts)
+		end.Queue(pgLockHeadsSQL, hPubkeys, hKinds, hDs)
+	}
+	locked := map[pgKey]pgVersion{}
+	if err := readBatch(tx.SendBatch(ctx, &end), func(br pgx.BatchResults) error {
+		if len(b.sightings) > 0 {
+			ct, err := br.Exec()
+			if err != nil {
+				return fmt.Errorf("insert provenance: %w", err)
+			}
+			sightings = int(ct.RowsAffected())
+		}
+		if nHeads == 0 {
+			return nil
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("create replaceable heads: %w", err)
+		}
+		rows, err := br.Query()
+		if err == nil {
+			err = scanHeads(rows, locked)
+		}
+		if err != nil {
+			return fmt.Errorf("lock replaceable heads: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	if nHeads == 0 {
+		return len(seqs), sightings, nil
+	}
+	final := pgPlanHeads(b, locked)
+	var moves pgx.Batch
+	final.queue(&moves)
+	if lost := final.lostSince(plan, b, seqs); len(lost) > 0 {
+		moves.Queue(`UPDATE event SET superseded = true WHERE id = ANY($1::bytea[]) AND NOT superseded`, lost)
+	}
+	if moves.Len() > 0 {
+		if err := tx.SendBatch(ctx, &moves).Close(); err != nil {
+			return 0, 0, fmt.Errorf("update replacements: %w", err)
+		}
 	}
 	return len(seqs), sightings, nil
+}
+
+// readBatch reads a pipeline's results with read, then closes it; the
+// first error wins.
+func readBatch(br pgx.BatchResults, read func(pgx.BatchResults) error) error {
+	err := read(br)
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // copyTags writes the index rows of the newly inserted events. COPY is the

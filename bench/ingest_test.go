@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func (r ingestRow) rate(n int) float64 { return float64(n) / r.run.Seconds() }
 // alone (see README.md). BIGBROTR_BENCH_PG_URL replaces both with one
 // server. Knobs: BIGBROTR_BENCH_BATCH (default 2000) and
 // BIGBROTR_BENCH_WRITERS (concurrent SaveEvents callers on our PostgreSQL
-// store, default 4, always beside a single-writer run).
+// store, default one per core, always beside a single-writer run).
 func BenchmarkIngest(b *testing.B) {
 	events := ingestSet(b)
 	defer explainLog(b)()
@@ -86,7 +87,10 @@ func BenchmarkIngest(b *testing.B) {
 func ingestOn(b *testing.B, events, pre []*nostr.Event, srv server, first bool) {
 	ctx := context.Background()
 	size := envInt(b, "BIGBROTR_BENCH_BATCH", 2000)
-	writers := envInt(b, "BIGBROTR_BENCH_WRITERS", 4)
+	// One writer per core keeps client and server busy on every core;
+	// more only queue on the same cores and contend for the same pages
+	// (4 writers measured 22.3k events/s where 2 gave 25.4k, 2 cores).
+	writers := envInt(b, "BIGBROTR_BENCH_WRITERS", runtime.NumCPU())
 	stockWriters := 8
 
 	var rows []*ingestRow
