@@ -127,14 +127,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		if nHeads == 0 {
 			return nil
 		}
-		rows, err := br.Query()
-		if err == nil {
-			err = scanHeads(rows, heads)
-		}
-		if err != nil {
-			return fmt.Errorf("read replaceable heads: %w", err)
-		}
-		return nil
+		return nextHeads(br, heads, "read replaceable heads")
 	}); err != nil {
 		return 0, 0, err
 	}
@@ -223,14 +216,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("create replaceable heads: %w", err)
 		}
-		rows, err := br.Query()
-		if err == nil {
-			err = scanHeads(rows, locked)
-		}
-		if err != nil {
-			return fmt.Errorf("lock replaceable heads: %w", err)
-		}
-		return nil
+		return nextHeads(br, locked, "lock replaceable heads")
 	}); err != nil {
 		return 0, 0, err
 	}
@@ -259,6 +245,18 @@ func readBatch(br pgx.BatchResults, read func(pgx.BatchResults) error) error {
 		err = cerr
 	}
 	return err
+}
+
+// nextHeads scans the pipeline's next result, a head query, into heads.
+func nextHeads(br pgx.BatchResults, heads map[pgKey]pgVersion, what string) error {
+	rows, err := br.Query()
+	if err == nil {
+		err = scanHeads(rows, heads)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // copyTags writes the index rows of the newly inserted events. COPY is the
