@@ -116,20 +116,12 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	nHeads, hPubkeys, hKinds, hDs, hIDs, hAts := headKeys(b)
 	var start pgx.Batch
 	start.Queue(pgLockSQL, authors, false)
-	if nHeads > 0 {
-		start.Queue(pgHeadsSQL, hPubkeys, hKinds, hDs)
-	}
 	heads := map[pgKey]pgVersion{}
-	if err := readBatch(tx.SendBatch(ctx, &start), func(br pgx.BatchResults) error {
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock authors: %w", err)
-		}
-		if nHeads == 0 {
-			return nil
-		}
-		return nextHeads(br, heads, "read replaceable heads")
-	}); err != nil {
-		return 0, 0, err
+	if nHeads > 0 {
+		start.Queue(pgHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, heads) })
+	}
+	if err := tx.SendBatch(ctx, &start).Close(); err != nil {
+		return 0, 0, fmt.Errorf("lock authors and read replaceable heads: %w", err)
 	}
 	plan := pgPlanHeads(b, heads)
 	dels := b.deletions()
@@ -192,33 +184,19 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		// (COALESCE runs the subquery for those rows alone); they are all
 		// there by now, a concurrent batch's included: the insert above
 		// waited for any it conflicted with.
-		end.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
+		provenance := end.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
 			SELECT coalesce(u.seq, (SELECT e.seq FROM event e WHERE e.id = u.id)), u.relay_id, u.seen_at
 			FROM unnest($1::bytea[], $2::int8[], $3::int4[], $4::int8[]) AS u(id, seq, relay_id, seen_at)
 			ON CONFLICT DO NOTHING`, sightIDs, sightSeq, relayIDs, seenAts)
-	}
-	if nHeads > 0 {
-		end.Queue(pgCreateHeadsSQL, hPubkeys, hKinds, hDs, hIDs, hAts)
-		end.Queue(pgLockHeadsSQL, hPubkeys, hKinds, hDs)
+		provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
 	}
 	locked := map[pgKey]pgVersion{}
-	if err := readBatch(tx.SendBatch(ctx, &end), func(br pgx.BatchResults) error {
-		if len(b.sightings) > 0 {
-			ct, err := br.Exec()
-			if err != nil {
-				return fmt.Errorf("insert provenance: %w", err)
-			}
-			sightings = int(ct.RowsAffected())
-		}
-		if nHeads == 0 {
-			return nil
-		}
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("create replaceable heads: %w", err)
-		}
-		return nextHeads(br, locked, "lock replaceable heads")
-	}); err != nil {
-		return 0, 0, err
+	if nHeads > 0 {
+		end.Queue(pgCreateHeadsSQL, hPubkeys, hKinds, hDs, hIDs, hAts)
+		end.Queue(pgLockHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, locked) })
+	}
+	if err := tx.SendBatch(ctx, &end).Close(); err != nil {
+		return 0, 0, fmt.Errorf("insert provenance and lock replaceable heads: %w", err)
 	}
 	if nHeads == 0 {
 		return len(seqs), sightings, nil
@@ -235,28 +213,6 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		}
 	}
 	return len(seqs), sightings, nil
-}
-
-// readBatch reads a pipeline's results with read, then closes it; the
-// first error wins.
-func readBatch(br pgx.BatchResults, read func(pgx.BatchResults) error) error {
-	err := read(br)
-	if cerr := br.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return err
-}
-
-// nextHeads scans the pipeline's next result, a head query, into heads.
-func nextHeads(br pgx.BatchResults, heads map[pgKey]pgVersion, what string) error {
-	rows, err := br.Query()
-	if err == nil {
-		err = scanHeads(rows, heads)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
 }
 
 // copyTags writes the index rows of the newly inserted events. COPY is the

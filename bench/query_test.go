@@ -43,6 +43,9 @@ func stockQuerier(st *postgresql.PostgresBackend) querier {
 	}}
 }
 
+// floorName names the query table's SELECT 1 column, which is no store.
+const floorName = "SELECT 1 round trip"
+
 // latency is one store's result on one shape.
 type latency struct {
 	p50, p99 time.Duration
@@ -156,14 +159,12 @@ func BenchmarkQuery(b *testing.B) {
 		if _, err := sqlDB(b, pgURL).ExecContext(ctx, "CHECKPOINT"); err != nil {
 			out.printf("checkpoint before timing failed (%v): p99 may include the loads' write-back\n", err)
 		}
-	}
-	// The floor: a SELECT 1 round trip over lib/pq, timed between the
-	// stores' queries. Its p99 is what the machine alone adds to the tail
-	// of any query (scheduling on 2 cores shared with the server,
-	// background processes), whatever the store.
-	if pgURL != "" {
+		// The floor: a SELECT 1 round trip over lib/pq, timed between the
+		// stores' queries. Its p99 is what the machine alone adds to the
+		// tail of any query (scheduling on 2 cores shared with the server,
+		// background processes), whatever the store.
 		db := sqlDB(b, pgURL)
-		stores = append(stores, querier{"SELECT 1 round trip", func(ctx context.Context, _ nostr.Filter) (int, error) {
+		stores = append(stores, querier{floorName, func(ctx context.Context, _ nostr.Filter) (int, error) {
 			var one int
 			return 0, db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 		}})
@@ -214,7 +215,7 @@ func BenchmarkQuery(b *testing.B) {
 	out.printf("slowest query of each shape, per store:\n")
 	for _, sh := range shapes {
 		for k, l := range results[sh.name] {
-			if stores[k].name == "SELECT 1 round trip" {
+			if stores[k].name == floorName {
 				continue
 			}
 			out.printf("  %-14s %-28s %9s %s\n", sh.name, stores[k].name, ms(l.worst), l.worstFilter)
