@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -220,6 +222,14 @@ func (c *Config) resolve() *ConfigError {
 	if len(problems) == 0 {
 		problems = append(problems, c.validate()...)
 	}
+	for _, g := range []struct{ key, path, kind string }{
+		{"monitor.geoip_city", c.Monitor.GeoIPCity, "City"},
+		{"monitor.geoip_asn", c.Monitor.GeoIPASN, "ASN"},
+	} {
+		if p := checkGeoIP(g.key, g.path, g.kind); p != "" {
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		return &ConfigError{Problems: problems}
 	}
@@ -232,7 +242,7 @@ func (c *Config) validate() []string {
 	add := func(key, format string, args ...any) {
 		p = append(p, key+": "+fmt.Sprintf(format, args...))
 	}
-	checkAddr(add, "node.listen", c.Node.Listen, false)
+	checkAddr(add, "node.listen", c.Node.Listen)
 	if c.Node.DataDir == "" {
 		add("node.data_dir", "must not be empty")
 	}
@@ -273,7 +283,7 @@ func (c *Config) validate() []string {
 		}
 	}
 	if c.Metrics.Listen != "" {
-		checkAddr(add, "metrics.listen", c.Metrics.Listen, false)
+		checkAddr(add, "metrics.listen", c.Metrics.Listen)
 	}
 	if c.Database.URL != "" && !archive.IsPostgres(c.Database.URL) {
 		add("database.url", "want \"\" (embedded store) or postgres://...")
@@ -290,14 +300,42 @@ func (c *Config) validate() []string {
 	return p
 }
 
-func checkAddr(add func(string, string, ...any), key, addr string, _ bool) {
+// checkAddr wants host:port with a numeric port in 0-65535: net.Listen would
+// take a service name, but an operator reading the file should see the port.
+// 0 picks a free port (what tests and one-off runs use).
+func checkAddr(add func(string, string, ...any), key, addr string) {
 	if addr == "" {
 		add(key, "must not be empty")
 		return
 	}
-	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
 		add(key, "want host:port such as \"127.0.0.1:7447\", got %q", addr)
+		return
 	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || strconv.FormatUint(n, 10) != port {
+		add(key, "port must be a number from 1 to 65535 (0: any free port), got %q", port)
+	}
+}
+
+// checkGeoIP opens a configured GeoIP database the way the monitor will, so
+// that a file that cannot be read or is not a GeoLite2-format City/ASN
+// database fails `config check` rather than the node's start. A missing file
+// is accepted: the monitor then disables that check with a warning.
+func checkGeoIP(key, path, kind string) string {
+	if path == "" {
+		return ""
+	}
+	city, asn := path, ""
+	if kind == "ASN" {
+		city, asn = "", path
+	}
+	g, err := probe.OpenGeoIP(city, asn, nil)
+	if err != nil {
+		return key + ": " + oneLine(err.Error())
+	}
+	_ = g.Close()
+	return ""
 }
 
 // oneLine keeps a decoder error on a single line for the CLI.

@@ -56,6 +56,9 @@ type loop struct {
 	name string
 	run  func(context.Context) error
 	once func(context.Context) error
+	// close, when set, releases what the loop holds if it is never run (a
+	// later start-up step failed); run and once release it themselves.
+	close func() error
 }
 
 // buildLoops constructs the enabled loops (all of them when only is empty,
@@ -63,6 +66,9 @@ type loop struct {
 // [network]. env is the monitor's key and publish func; nil leaves the
 // monitor out.
 func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheus.Registerer, only string, env *monitorEnv) ([]loop, error) {
+	var loops []loop
+	// fail releases the loops built so far (the monitor's GeoIP databases).
+	fail := func(err error) ([]loop, error) { closeLoops(loops); return nil, err }
 	tr, err := transport.New(cfg.Network, log.With("component", "transport"))
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
@@ -75,37 +81,37 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		}
 		return enabled
 	}
-	var loops []loop
 	if want(LoopSeeder, cfg.Seeder.Enabled) {
 		s, err := discovery.NewSeeder(cfg.Seeder.SeederConfig, ds, opts)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopSeeder, run: s.Run, once: s.Run})
 	}
 	if want(LoopFinder, cfg.Finder.Enabled) {
 		f, err := discovery.NewFinder(cfg.Finder.FinderConfig, ds, tr, opts)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopFinder, run: f.Run, once: f.Once})
 	}
 	if want(LoopValidator, cfg.Validator.Enabled) {
 		v, err := discovery.NewValidator(cfg.Validator.ValidatorConfig, ds, tr, opts)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
 		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		// The monitor holds the GeoIP databases open until its loop ends.
 		loops = append(loops, loop{name: LoopMonitor,
-			run:  func(ctx context.Context) error { defer m.Close(); return m.Run(ctx) },
-			once: func(ctx context.Context) error { defer m.Close(); return m.Once(ctx) },
+			run:   func(ctx context.Context) error { defer m.Close(); return m.Run(ctx) },
+			once:  func(ctx context.Context) error { defer m.Close(); return m.Once(ctx) },
+			close: m.Close,
 		})
 	}
 	if want(LoopSynchronizer, cfg.Synchronizer.Enabled) {
@@ -113,7 +119,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if env != nil {
 			sk = env.secretKey
 		} else if sk, _, err = LoadKey(cfg.Node); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		s, err := syncer.New(cfg.Synchronizer.Config, syncStore{store}, tr, syncer.Options{
 			Logger: log, Registerer: reg,
@@ -121,18 +127,27 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },
 		})
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
 	}
 	if want(LoopStats, cfg.Stats.Enabled) {
 		s, err := newStatsLoop(cfg.Stats, store, log, reg)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopStats, run: s.Run, once: s.Once})
 	}
 	return loops, nil
+}
+
+// closeLoops releases the resources of loops that will never run.
+func closeLoops(loops []loop) {
+	for _, l := range loops {
+		if l.close != nil {
+			_ = l.close()
+		}
+	}
 }
 
 // RunLoop runs one loop alone on the configured archive, without the relay:

@@ -61,10 +61,12 @@ type Node struct {
 	metricsServer   *http.Server
 }
 
-// New loads the node key, opens (and migrates) the archive, builds the relay
-// and binds the listeners, so that Addr is known before Run. On error
-// everything already opened is released.
-func New(ctx context.Context, o Options) (n *Node, err error) {
+// New loads the node key, binds the listeners, opens (and migrates) the
+// archive and builds the relay and the loops, so that Addr is known before
+// Run. The listeners come first: a port already taken fails before the store
+// is touched. On error everything already opened is released and the error
+// names the cause; New never returns a half-built Node.
+func New(ctx context.Context, o Options) (*Node, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,72 +79,89 @@ func New(ctx context.Context, o Options) (n *Node, err error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	cfg := o.Config
-	n = &Node{cfg: cfg, log: o.Logger, version: o.Version, now: o.Now}
+	n := &Node{cfg: o.Config, log: o.Logger, version: o.Version, now: o.Now}
+	src, err := n.open(ctx, o)
+	if err != nil {
+		// n, not a named result: the cleanup must see what open got to.
+		n.closeAll()
+		return nil, err
+	}
+	n.log.Info("node ready",
+		"listen", n.Addr(), "metrics", n.MetricsAddr(), "pubkey", n.pubKey, "key_source", string(src),
+		"database", databaseKind(n.cfg.Database.URL), "mode", n.store.Mode(), "version", n.version)
+	return n, nil
+}
 
+// open does New's work, leaving on n whatever it opened so that closeAll can
+// release it when a later step fails.
+func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
+	cfg := n.cfg
 	sk, src, err := LoadKey(cfg.Node)
 	if err != nil {
-		return nil, err
+		return src, err
 	}
 	n.secretKey = sk
 	n.pubKey, _ = nostr.GetPublicKey(sk)
 
+	if n.listener, err = net.Listen("tcp", cfg.Node.Listen); err != nil {
+		return src, fmt.Errorf("node.listen %s: %w", cfg.Node.Listen, unwrapOp(err))
+	}
+	if cfg.Metrics.Listen != "" {
+		if n.metricsListener, err = net.Listen("tcp", cfg.Metrics.Listen); err != nil {
+			return src, fmt.Errorf("metrics.listen %s: %w", cfg.Metrics.Listen, unwrapOp(err))
+		}
+	}
+
 	o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	n.store, err = archive.Open(ctx, archive.Options{
+	if n.store, err = archive.Open(ctx, archive.Options{
 		URL:        cfg.Database.URL,
 		DataDir:    cfg.Node.DataDir,
 		Mode:       archive.Mode(cfg.Database.Mode),
 		Registerer: o.Registry,
 		Logger:     o.Logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open archive: %w", err)
+	}); err != nil {
+		return src, fmt.Errorf("open archive: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			n.closeAll()
-		}
-	}()
 
 	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
-		return nil, err
+		return src, err
 	}
 	n.metrics = newRelayMetrics(o.Registry)
 	n.buildRelay()
-	n.web, err = web.New(web.Options{
+	if n.web, err = web.New(web.Options{
 		Source: newWebSource(cfg, n.store, o.Registry, n.loops),
 		Logger: o.Logger,
 		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version},
-	})
-	if err != nil {
-		return nil, err
+	}); err != nil {
+		return src, err
 	}
 	o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "bigbrotr", Subsystem: "relay", Name: "subscriptions",
 		Help: "Open subscriptions on all connections.",
 	}, func() float64 { return float64(n.subs.Total()) }))
 
-	if n.listener, err = net.Listen("tcp", cfg.Node.Listen); err != nil {
-		return nil, fmt.Errorf("node.listen: %w", err)
-	}
 	n.server = &http.Server{
 		Handler:           n.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
 	}
-	if cfg.Metrics.Listen != "" {
-		if n.metricsListener, err = net.Listen("tcp", cfg.Metrics.Listen); err != nil {
-			return nil, fmt.Errorf("metrics.listen: %w", err)
-		}
+	if n.metricsListener != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
 		n.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
-	n.log.Info("node ready",
-		"listen", n.Addr(), "metrics", n.MetricsAddr(), "pubkey", n.pubKey, "key_source", string(src),
-		"database", databaseKind(cfg.Database.URL), "mode", n.store.Mode(), "version", n.version)
-	return n, nil
+	return src, nil
+}
+
+// unwrapOp drops net.OpError's "listen tcp ADDR:" prefix when the caller
+// already names the address, leaving the cause ("address already in use").
+func unwrapOp(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
 }
 
 // Run serves until ctx is done, then shuts down gracefully: stop accepting,
@@ -196,7 +215,9 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-// closeAll releases what New opened when New fails half way.
+// closeAll releases what New opened when New fails half way: the
+// listeners, the loops' resources (the monitor's GeoIP databases) and the
+// store, last, so that nothing built on it outlives it.
 func (n *Node) closeAll() {
 	if n.listener != nil {
 		n.listener.Close()
@@ -204,8 +225,11 @@ func (n *Node) closeAll() {
 	if n.metricsListener != nil {
 		n.metricsListener.Close()
 	}
+	closeLoops(n.loops)
 	if n.store != nil {
-		n.store.Close()
+		if err := n.store.Close(); err != nil {
+			n.log.Debug("close archive after a failed start", "err", err)
+		}
 	}
 }
 
