@@ -3,8 +3,10 @@
 // HTTP JSON sources, and the validator promotes the candidates that prove
 // they speak Nostr.
 //
-// Every URL, whatever its source, goes through schema.ParseRelayURL; rejects
-// are counted by reason (bigbrotr_loop_rejects_total), never stored.
+// Every URL, whatever its source, goes through schema.ParseRelayURLWith
+// under Options.URLs (public relays only unless the node allows private
+// ones); rejects are counted by reason (bigbrotr_loop_rejects_total), never
+// stored.
 //
 // The finder has three phases per cycle:
 //

@@ -99,15 +99,17 @@ type collector struct {
 	rejects map[string]int
 	// networks counts found URLs by network.
 	networks map[string]int
+	// urls is the policy URLs are normalized under.
+	urls schema.ParseOptions
 }
 
-func newCollector() *collector {
-	return &collector{found: map[schema.RelayURL]struct{}{}, rejects: map[string]int{}, networks: map[string]int{}}
+func newCollector(urls schema.ParseOptions) *collector {
+	return &collector{found: map[schema.RelayURL]struct{}{}, rejects: map[string]int{}, networks: map[string]int{}, urls: urls}
 }
 
 // add normalizes raw and keeps it when it is a new relay URL.
 func (c *collector) add(raw string) {
-	u, err := schema.ParseRelayURL(raw)
+	u, err := schema.ParseRelayURLWith(raw, c.urls)
 	if err != nil {
 		c.rejects[schema.Reason(err)]++
 		return

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 func TestExtractURLs(t *testing.T) {
@@ -48,7 +50,7 @@ func TestExtractURLs(t *testing.T) {
 }
 
 func TestCollectorNormalizesAndCounts(t *testing.T) {
-	c := newCollector()
+	c := newCollector(schema.ParseOptions{})
 	for _, raw := range []string{
 		"wss://A.example/", "wss://a.example", "ws://a.example:443", "https://web.example", "wss://127.0.0.1",
 		"wss://localhost", "", "wss://b.example", "ws://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion",

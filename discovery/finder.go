@@ -93,7 +93,7 @@ func (f *Finder) RunOnce(ctx context.Context) (FinderStats, error) {
 	f.run.Lock()
 	defer f.run.Unlock()
 	st := &FinderStats{}
-	f.col, f.st = newCollector(), st
+	f.col, f.st = newCollector(f.d.urls), st
 	var errs []error
 	if len(f.cfg.Sources) > 0 {
 		errs = append(errs, f.sources(ctx))
@@ -126,7 +126,7 @@ func (f *Finder) flush(ctx context.Context) error {
 	if err != nil {
 		// Put them back so the final flush retries them.
 		for _, c := range batch {
-			u, _ := schema.ParseCanonicalRelayURL(c.URL)
+			u, _ := schema.ParseCanonicalRelayURLWith(c.URL, f.col.urls)
 			f.col.order = append(f.col.order, u)
 		}
 		return fmt.Errorf("finder: add candidates: %w", err)

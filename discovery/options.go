@@ -19,6 +19,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now func() time.Time
+	// URLs is the policy every found or seeded URL is normalized under;
+	// the zero value accepts public relays only. The node sets
+	// AllowPrivate from [network] allow_private.
+	URLs schema.ParseOptions
 }
 
 // Loop names: the "loop" metric label and log attribute.
@@ -32,10 +36,11 @@ type deps struct {
 	logger  *slog.Logger
 	metrics *loop.Metrics
 	now     func() time.Time
+	urls    schema.ParseOptions
 }
 
 func (o Options) build(name string, reasons []string) (deps, error) {
-	d := deps{logger: o.Logger, now: o.Now}
+	d := deps{logger: o.Logger, now: o.Now, urls: o.URLs}
 	if d.logger == nil {
 		d.logger = slog.New(slog.DiscardHandler)
 	}

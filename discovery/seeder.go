@@ -100,7 +100,7 @@ func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
 		return st, fmt.Errorf("seeder: %w", err)
 	}
 	defer f.Close()
-	c := newCollector()
+	c := newCollector(s.d.urls)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), maxSeedLine)
 	flush := func() error {

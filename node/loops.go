@@ -12,6 +12,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -73,7 +74,10 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
-	opts := discovery.Options{Logger: log, Registerer: reg}
+	// allow_private reaches the URL model too, not only the dialer: the
+	// operator's own relays must get past discovery and the monitor first.
+	urls := schema.ParseOptions{AllowPrivate: cfg.Network.AllowPrivate}
+	opts := discovery.Options{Logger: log, Registerer: reg, URLs: urls}
 	ds := discoveryStore{store}
 	want := func(name string, enabled bool) bool {
 		if only != "" {
@@ -103,7 +107,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
-		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
+		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg, URLs: urls})
 		if err != nil {
 			return fail(err)
 		}

@@ -139,7 +139,9 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 		ok    bool
 	)
 	norm := url
-	if u, err := schema.ParseRelayURL(url); err == nil {
+	// Only a lookup among stored relays: any URL the node may have stored
+	// (a private one under allow_private included) normalizes here.
+	if u, err := schema.ParseRelayURLWith(url, schema.ParseOptions{AllowPrivate: true}); err == nil {
 		norm = u.String()
 	}
 	for _, r := range relays {

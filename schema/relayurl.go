@@ -19,7 +19,8 @@ const maxRawInput = 16 << 10
 //	scheme://host[:port][/path]
 //
 // where the scheme is enforced by the network (wss on the clearnet, ws on
-// overlays), the host is lower-case ASCII (punycode for IDNs, RFC 5952
+// overlays) except for a private host accepted under AllowPrivate, which
+// keeps the scheme it was given (see ParseOptions), the host is lower-case ASCII (punycode for IDNs, RFC 5952
 // text for IPv6, bracketed in the URL only), the port is present only when
 // it is not the scheme's default, and the path has no empty, dot or
 // trailing segments. Query, fragment and user info never survive.
@@ -30,10 +31,30 @@ const maxRawInput = 16 << 10
 // the empty, invalid URL (IsZero); every method is safe on it.
 type RelayURL struct {
 	s       string
+	scheme  string
 	host    string
 	path    string
 	port    uint16
 	network Network
+	private bool
+}
+
+// ParseOptions is the policy a parse applies. The zero value is the public
+// policy of ParseRelayURL. It is a value, not a global: the URL model stays
+// pure, and the node passes its [network] allow_private down to every loop
+// that reads relay URLs.
+type ParseOptions struct {
+	// AllowPrivate accepts relays on the operator's own machine and
+	// network: IP literals that IsLocalIP accepts (loopback, RFC 1918,
+	// shared address space, IPv4 and IPv6 link-local, IPv6 unique local)
+	// and the private name zones of IsLocalName plus "localhost" itself.
+	// Such a URL keeps its scheme: ws:// stays ws://, since a relay on a
+	// LAN or on localhost commonly serves plain WebSocket and has no
+	// certificate for its address, so forcing wss:// would make it
+	// unreachable. Public hosts are unaffected (wss://, as always), and
+	// every other non-public range (unspecified, multicast, documentation,
+	// 6to4, obfuscated IPv4 spellings, ...) stays refused.
+	AllowPrivate bool
 }
 
 // ParseRelayURL is the tolerant normalizer for untrusted relay URLs (from
@@ -62,6 +83,12 @@ type RelayURL struct {
 // "/x" and "/x/" alike, and one spelling per relay is what deduplication
 // needs. NIP-66 "d" tags therefore carry no trailing slash either.
 func ParseRelayURL(raw string) (RelayURL, error) {
+	return ParseRelayURLWith(raw, ParseOptions{})
+}
+
+// ParseRelayURLWith is ParseRelayURL under the policy o. With the zero
+// ParseOptions the two are identical.
+func ParseRelayURLWith(raw string, o ParseOptions) (RelayURL, error) {
 	if len(raw) > maxRawInput {
 		return RelayURL{}, reject(ErrTooLong, raw, "input over "+strconv.Itoa(maxRawInput)+" bytes")
 	}
@@ -109,7 +136,7 @@ func ParseRelayURL(raw string) (RelayURL, error) {
 	if err != nil {
 		return RelayURL{}, reject(ErrInvalidHost, raw, err.Error())
 	}
-	h, err := normalizeHost(raw, hostPart, bracketed)
+	h, err := normalizeHost(raw, hostPart, bracketed, o)
 	if err != nil {
 		return RelayURL{}, err
 	}
@@ -118,8 +145,11 @@ func ParseRelayURL(raw string) (RelayURL, error) {
 		return RelayURL{}, err
 	}
 
-	u := RelayURL{host: h.host, network: h.network, path: normalizePath(rawPath)}
-	if port != defaultPort(h.network) {
+	u := RelayURL{scheme: h.network.Scheme(), host: h.host, network: h.network, path: normalizePath(rawPath), private: h.private}
+	if h.private {
+		u.scheme = scheme
+	}
+	if port != defaultPort(u.scheme) {
 		u.port = uint16(port)
 	}
 	u.s = u.build(h.v6)
@@ -134,7 +164,12 @@ func ParseRelayURL(raw string) (RelayURL, error) {
 // with ErrNotCanonical, so drift between the stored and the computed form
 // is noticed instead of silently creating a second row.
 func ParseCanonicalRelayURL(s string) (RelayURL, error) {
-	u, err := ParseRelayURL(s)
+	return ParseCanonicalRelayURLWith(s, ParseOptions{})
+}
+
+// ParseCanonicalRelayURLWith is ParseCanonicalRelayURL under the policy o.
+func ParseCanonicalRelayURLWith(s string, o ParseOptions) (RelayURL, error) {
+	u, err := ParseRelayURLWith(s, o)
 	if err != nil {
 		return RelayURL{}, err
 	}
@@ -163,13 +198,15 @@ func (u RelayURL) IsZero() bool { return u.s == "" }
 // Network is the overlay the relay is reached through ("" for the zero value).
 func (u RelayURL) Network() Network { return u.network }
 
-// Scheme is "wss" on the clearnet and "ws" on overlays ("" for the zero value).
-func (u RelayURL) Scheme() string {
-	if u.IsZero() {
-		return ""
-	}
-	return u.network.Scheme()
-}
+// Scheme is "wss" on the clearnet and "ws" on overlays; a private host
+// (IsPrivate) has the scheme it was written with. "" for the zero value.
+func (u RelayURL) Scheme() string { return u.scheme }
+
+// IsPrivate reports whether the host is a private address or a local name,
+// accepted only under ParseOptions.AllowPrivate. Such a relay is reached
+// over the clearnet dialer but is no public relay: no certificate, DNS or
+// GeoIP check says anything useful about it.
+func (u RelayURL) IsPrivate() bool { return u.private }
 
 // Host is the canonical host without IPv6 brackets.
 func (u RelayURL) Host() string { return u.host }
@@ -212,7 +249,7 @@ func (u *RelayURL) UnmarshalText(b []byte) error {
 func (u RelayURL) build(bracket bool) string {
 	var b strings.Builder
 	b.Grow(len(u.host) + len(u.path) + 16)
-	b.WriteString(u.network.Scheme())
+	b.WriteString(u.scheme)
 	b.WriteString("://")
 	if bracket {
 		b.WriteByte('[')
@@ -229,8 +266,8 @@ func (u RelayURL) build(bracket bool) string {
 	return b.String()
 }
 
-func defaultPort(n Network) int {
-	if n.Scheme() == "wss" {
+func defaultPort(scheme string) int {
+	if scheme == "wss" {
 		return 443
 	}
 	return 80

@@ -56,13 +56,15 @@ type hostInfo struct {
 	host    string // canonical, no brackets
 	v6      bool   // an IPv6 literal: bracketed in the URL
 	network Network
+	private bool // a private address or local name, accepted under AllowPrivate
 }
 
 // normalizeHost canonicalizes and classifies the host, rejecting what
-// cannot be a public relay. raw is only for error messages.
-func normalizeHost(raw, h string, bracketed bool) (hostInfo, error) {
+// cannot be a relay under o (by default: what cannot be a public relay).
+// raw is only for error messages.
+func normalizeHost(raw, h string, bracketed bool, o ParseOptions) (hostInfo, error) {
 	if bracketed {
-		return ipLiteral(raw, h)
+		return ipLiteral(raw, h, o)
 	}
 	if strings.IndexByte(h, '%') >= 0 {
 		dec, err := url.PathUnescape(h)
@@ -94,7 +96,7 @@ func normalizeHost(raw, h string, bracketed bool) (hostInfo, error) {
 
 	if strings.IndexByte(h, ':') < 0 {
 		if a, err := netip.ParseAddr(h); err == nil {
-			return checkIP(raw, a)
+			return checkIP(raw, a, o)
 		}
 	}
 	if endsInNumber(h) {
@@ -108,7 +110,17 @@ func normalizeHost(raw, h string, bracketed bool) (hostInfo, error) {
 		return hostInfo{}, reject(ErrInvalidHost, raw, "not a dotted-decimal IPv4 address")
 	}
 	if IsLocalName(h) {
-		return hostInfo{}, reject(ErrLocalAddress, raw, "local host name")
+		if !o.AllowPrivate {
+			return hostInfo{}, reject(ErrLocalAddress, raw, "local host name")
+		}
+		// "localhost" is the one single-label name accepted: the others
+		// need a search domain to mean anything.
+		if h != "localhost" {
+			if err := validHostname(h); err != nil {
+				return hostInfo{}, reject(ErrInvalidHost, raw, err.Error())
+			}
+		}
+		return hostInfo{host: h, network: Clearnet, private: true}, nil
 	}
 	if err := validHostname(h); err != nil {
 		sentinel := ErrInvalidHost
@@ -126,7 +138,7 @@ func normalizeHost(raw, h string, bracketed bool) (hostInfo, error) {
 
 // ipLiteral handles a bracketed host: an IPv6 address without zone. An
 // IPv4-mapped address is the IPv4 address it carries, spelled as such.
-func ipLiteral(raw, h string) (hostInfo, error) {
+func ipLiteral(raw, h string, o ParseOptions) (hostInfo, error) {
 	if strings.IndexByte(h, '%') >= 0 {
 		return hostInfo{}, reject(ErrInvalidHost, raw, "zone or percent-encoding in IPv6 literal")
 	}
@@ -134,14 +146,17 @@ func ipLiteral(raw, h string) (hostInfo, error) {
 	if err != nil || !a.Is6() {
 		return hostInfo{}, reject(ErrInvalidHost, raw, "invalid IPv6 literal")
 	}
-	return checkIP(raw, a.Unmap())
+	return checkIP(raw, a.Unmap(), o)
 }
 
-func checkIP(raw string, a netip.Addr) (hostInfo, error) {
-	if IsPrivateIP(a) {
-		return hostInfo{}, reject(ErrLocalAddress, raw, a.String()+" is not a public address")
+func checkIP(raw string, a netip.Addr, o ParseOptions) (hostInfo, error) {
+	if !IsPrivateIP(a) {
+		return hostInfo{host: a.String(), v6: a.Is6(), network: Clearnet}, nil
 	}
-	return hostInfo{host: a.String(), v6: a.Is6(), network: Clearnet}, nil
+	if o.AllowPrivate && IsLocalIP(a) {
+		return hostInfo{host: a.String(), v6: a.Is6(), network: Clearnet, private: true}, nil
+	}
+	return hostInfo{}, reject(ErrLocalAddress, raw, a.String()+" is not a public address")
 }
 
 var errNameLength = errors.New("too long")

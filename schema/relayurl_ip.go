@@ -84,6 +84,34 @@ func IsPrivateIP(a netip.Addr) bool {
 	return !globalUnicastV6.Contains(a) || inAny(nonPublicV6, a)
 }
 
+// localV4 and localV6 are the ranges of the operator's own machine and
+// network that AllowPrivate opens: what a relay run at home, on a LAN, in a
+// container network or on a VPN mesh (Tailscale and the like hand out
+// 100.64.0.0/10) is reached at. Everything else IsPrivateIP refuses
+// (unspecified, multicast, broadcast, documentation, benchmarking,
+// transition prefixes) cannot be a relay anyone runs.
+var (
+	localV4 = mustPrefixes("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+	localV6 = mustPrefixes("::1/128", "fc00::/7", "fe80::/10")
+)
+
+// IsLocalIP reports whether a is an address of this machine or of a
+// private network it is on: loopback, RFC 1918, RFC 6598 shared space,
+// link-local, IPv6 unique local. Such addresses are private (IsPrivateIP)
+// and accepted only under ParseOptions.AllowPrivate (and by transport's
+// dial guard under allow_private). IPv4-mapped addresses are judged by the
+// IPv4 address they carry; zones are ignored.
+func IsLocalIP(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return inAny(localV4, a)
+	}
+	return inAny(localV6, a)
+}
+
 func inAny(ps []netip.Prefix, a netip.Addr) bool {
 	for _, p := range ps {
 		if p.Contains(a) {

@@ -80,7 +80,7 @@ func explainedChange(in string, u RelayURL) bool {
 	if u.Network() != Clearnet {
 		want = "ws" + strings.TrimPrefix(want, "wss")
 	}
-	def := ":" + strconv.Itoa(defaultPort(u.Network()))
+	def := ":" + strconv.Itoa(defaultPort(u.Scheme()))
 	if i := strings.Index(want, def); i >= 0 && (i+len(def) == len(want) || want[i+len(def)] == '/') {
 		want = want[:i] + want[i+len(def):]
 	}
@@ -97,22 +97,40 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// checkInvariants asserts what every accepted URL must satisfy; the fuzz
-// target shares it.
+// checkInvariants asserts what every URL accepted under the public policy
+// must satisfy; the fuzz target shares it.
 func checkInvariants(t testing.TB, in string, u RelayURL) {
+	t.Helper()
+	checkInvariantsWith(t, in, u, ParseOptions{})
+}
+
+// checkInvariantsWith is checkInvariants for a URL accepted under o: a
+// private host (only under AllowPrivate) keeps its scheme and may be a
+// local name or a local IP; everything else is as under the public policy.
+func checkInvariantsWith(t testing.TB, in string, u RelayURL, o ParseOptions) {
 	t.Helper()
 	s := u.String()
 	if u.IsZero() || len(s) > MaxRelayURLLength {
 		t.Fatalf("%q -> %q: empty or over %d bytes", in, s, MaxRelayURLLength)
 	}
-	again, err := ParseRelayURL(s)
+	again, err := ParseRelayURLWith(s, o)
 	if err != nil || again != u {
 		t.Fatalf("not idempotent: %q -> %q -> %q, %v", in, s, again, err)
 	}
-	if c, err := ParseCanonicalRelayURL(s); err != nil || c != u {
+	if c, err := ParseCanonicalRelayURLWith(s, o); err != nil || c != u {
 		t.Fatalf("canonical form %q refused by ParseCanonicalRelayURL: %v", s, err)
 	}
-	if !strings.HasPrefix(s, u.Scheme()+"://") || u.Scheme() != u.Network().Scheme() {
+	if u.IsPrivate() && !o.AllowPrivate {
+		t.Fatalf("%q: private host accepted without AllowPrivate", s)
+	}
+	scheme := u.Network().Scheme()
+	if u.IsPrivate() {
+		if u.Network() != Clearnet || (u.Scheme() != "ws" && u.Scheme() != "wss") {
+			t.Fatalf("%q: private host on network %q with scheme %q", s, u.Network(), u.Scheme())
+		}
+		scheme = u.Scheme()
+	}
+	if !strings.HasPrefix(s, u.Scheme()+"://") || u.Scheme() != scheme {
 		t.Fatalf("%q: scheme does not match network %q", s, u.Network())
 	}
 	h := u.Host()
@@ -129,13 +147,16 @@ func checkInvariants(t testing.TB, in string, u RelayURL) {
 		t.Fatalf("%q: network %q, host says %q", s, u.Network(), want)
 	}
 	if a, err := netip.ParseAddr(h); err == nil {
-		if IsPrivateIP(a) || a.Is4In6() || a.String() != h {
-			t.Fatalf("%q: IP host %q private or not canonical", s, h)
+		if a.Is4In6() || a.String() != h {
+			t.Fatalf("%q: IP host %q not canonical", s, h)
 		}
-	} else if IsLocalName(h) || h != strings.ToLower(h) || !strings.Contains(h, ".") {
+		if IsPrivateIP(a) != u.IsPrivate() || (u.IsPrivate() && !IsLocalIP(a)) {
+			t.Fatalf("%q: IP host %q private = %v, IsPrivate = %v", s, h, IsPrivateIP(a), u.IsPrivate())
+		}
+	} else if IsLocalName(h) != u.IsPrivate() || h != strings.ToLower(h) || (!strings.Contains(h, ".") && h != "localhost") {
 		t.Fatalf("%q: host %q local, not lower-case or single-label", s, h)
 	}
-	if p := u.Port(); p < 0 || p > 65535 || p == defaultPort(u.Network()) {
+	if p := u.Port(); p < 0 || p > 65535 || p == defaultPort(u.Scheme()) {
 		t.Fatalf("%q: port %d", s, p)
 	}
 	if p := u.Path(); p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//")) {

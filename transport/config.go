@@ -31,9 +31,12 @@ const (
 
 // Config is the [network] section of the node configuration.
 type Config struct {
-	// AllowPrivate lets dials reach loopback addresses (127.0.0.0/8, ::1),
-	// where test networks run. Other non-public ranges stay refused even
-	// then. Off by default: only tests and testnets turn it on.
+	// AllowPrivate lets dials reach the operator's own machine and network
+	// (schema.IsLocalIP: loopback, RFC 1918, 100.64.0.0/10, link-local,
+	// IPv6 ULA) and local names, to monitor and archive one's own relays
+	// and to run test networks. Other non-public ranges stay refused even
+	// then. Off by default: a relay list from the network could otherwise
+	// point the node at any service on its LAN.
 	AllowPrivate bool `toml:"allow_private"`
 	// DNSResolver is "host:port" of a DNS server queried over UDP (TCP when
 	// the answer is truncated). Empty means the system resolver.

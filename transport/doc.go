@@ -8,8 +8,9 @@
 //     connection goes to the checked IP, never to the name again, so a
 //     second, different DNS answer cannot slip past the guard;
 //   - private, loopback, link-local, multicast, unspecified and other
-//     non-public addresses are refused unless allow_private is set, at dial
-//     time and on every HTTP redirect, because a relay URL is attacker input;
+//     non-public addresses are refused at dial time and on every HTTP
+//     redirect, because a relay URL is attacker input; allow_private opens
+//     only the machine's own and its LAN's ranges (schema.IsLocalIP);
 //   - .onion, .i2p and .loki hosts go through the SOCKS5 proxy of their
 //     network with the name passed to the proxy (never resolved locally, which
 //     would leak it to the clearnet DNS), or fail with ErrNetworkDisabled;

@@ -9,6 +9,13 @@ import (
 
 // TestBlocked checks the guard's verdict, which is schema.IsPrivateIP: the
 // table pins the forms that matter at dial time (mapped, zoned, 6to4).
+// localRange are the rows of TestBlocked that allow_private opens.
+var localRange = map[string]bool{
+	"127.0.0.1": true, "127.255.0.9": true, "10.0.0.1": true, "172.16.5.4": true, "192.168.1.1": true,
+	"169.254.169.254": true, "100.64.0.1": true, "::1": true, "::ffff:127.0.0.1": true, "::ffff:10.0.0.1": true,
+	"fe80::1": true, "fe80::1%eth0": true, "fc00::1": true, "fd12:3456::1": true,
+}
+
 func TestBlocked(t *testing.T) {
 	guard := &Transport{}
 	open := &Transport{cfg: Config{AllowPrivate: true}}
@@ -56,9 +63,10 @@ func TestBlocked(t *testing.T) {
 			if got := guard.blocked(a); got != tt.blocked {
 				t.Errorf("blocked(%s) = %v, want %v", tt.addr, got, tt.blocked)
 			}
-			// allow_private opens loopback only; every other private range
-			// stays shut so a test node never leaves 127.0.0.0/8.
-			wantOpen := tt.blocked && !a.Unmap().WithZone("").IsLoopback()
+			// allow_private opens the machine's own and its LAN's ranges
+			// (loopback, RFC 1918, shared space, link-local, ULA, also
+			// mapped or zoned); every other non-public range stays shut.
+			wantOpen := tt.blocked && !localRange[tt.addr]
 			if got := open.blocked(a); got != wantOpen {
 				t.Errorf("blocked(%s) with allow_private = %v, want %v", tt.addr, got, wantOpen)
 			}

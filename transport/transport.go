@@ -274,11 +274,13 @@ func (t *Transport) controlGuard(_, address string, _ syscall.RawConn) error {
 
 // blocked is the guard's verdict on one address under this configuration:
 // schema.IsPrivateIP, which also judges IPv4-mapped and zoned forms.
-// allow_private opens loopback only: test networks live on 127.0.0.0/8, and
-// a hostile relay list or redirect must never steer even a test node onto
-// the LAN, link-local metadata services or any other private range.
+// allow_private opens the operator's own machine and network
+// (schema.IsLocalIP: loopback, RFC 1918, shared space, link-local, ULA), so
+// that relays run at home or on a LAN can be monitored; every other
+// non-public range (unspecified, multicast, documentation, 6to4, NAT64 ...)
+// stays shut even then, since no relay can be reached there.
 func (t *Transport) blocked(a netip.Addr) bool {
-	if t.cfg.AllowPrivate && a.Unmap().WithZone("").IsLoopback() {
+	if t.cfg.AllowPrivate && schema.IsLocalIP(a) {
 		return false
 	}
 	return schema.IsPrivateIP(a) && !t.exempt[a.Unmap().WithZone("")]

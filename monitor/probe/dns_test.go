@@ -97,6 +97,14 @@ func TestApplies(t *testing.T) {
 	clear := schema.MustRelayURL("wss://relay.example.com")
 	ip := schema.MustRelayURL("wss://93.184.216.34")
 	onion := schema.MustRelayURL("ws://" + "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion")
+	private := func(s string) schema.RelayURL {
+		u, err := schema.ParseRelayURLWith(s, schema.ParseOptions{AllowPrivate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	lan, lanTLS, local := private("ws://192.168.1.10:4848"), private("wss://192.168.1.10"), private("ws://nas.lan")
 	for _, tc := range []struct {
 		check Check
 		url   schema.RelayURL
@@ -106,6 +114,9 @@ func TestApplies(t *testing.T) {
 		{CheckSSL, clear, true}, {CheckSSL, ip, true}, {CheckSSL, onion, false},
 		{CheckGeo, ip, true}, {CheckNet, onion, false},
 		{CheckRTT, onion, true}, {CheckNIP11, onion, true}, {CheckHTTP, onion, true}, {CheckNIPs, onion, true},
+		// the operator's own relays: no public DNS, GeoIP or AS; TLS only over wss
+		{CheckSSL, lan, false}, {CheckSSL, lanTLS, true}, {CheckDNS, local, false}, {CheckGeo, lan, false},
+		{CheckNet, lan, false}, {CheckRTT, lan, true}, {CheckNIP11, local, true},
 	} {
 		if got := Applies(tc.check, tc.url); got != tc.want {
 			t.Errorf("Applies(%s, %s) = %v", tc.check, tc.url, got)

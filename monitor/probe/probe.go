@@ -65,13 +65,18 @@ func wrap[O Outcome](f func(context.Context, Target) (O, error)) Func {
 
 // Applies reports whether check makes sense for u: certificate, DNS, Geo
 // and Net are clearnet matters (an overlay hides the server's address and
-// encrypts already), and DNS has nothing to ask about an IP literal.
+// encrypts already), and DNS has nothing to ask about an IP literal. A
+// private relay (u.IsPrivate: the operator's own, on loopback or a LAN)
+// has no public DNS name, GeoIP location or AS, and a certificate only
+// when it is reached over wss.
 func Applies(check Check, u schema.RelayURL) bool {
 	switch check {
-	case CheckSSL, CheckGeo, CheckNet:
-		return u.Network() == schema.Clearnet
+	case CheckSSL:
+		return u.Network() == schema.Clearnet && u.Scheme() == "wss"
+	case CheckGeo, CheckNet:
+		return u.Network() == schema.Clearnet && !u.IsPrivate()
 	case CheckDNS:
-		if u.Network() != schema.Clearnet {
+		if u.Network() != schema.Clearnet || u.IsPrivate() {
 			return false
 		}
 		_, err := netip.ParseAddr(u.Host())
