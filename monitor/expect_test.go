@@ -111,6 +111,14 @@ func checkRelayEvent(t *testing.T, r testnet.RelayInfo, ev *nostr.Event, writePr
 			errorf("R = %v, want %q", R, k)
 		}
 	}
+	// T from who may read and write; the write is asked on a connection of
+	// its own when the read had to AUTH, so auth-all is private storage.
+	if want, ok := map[testnet.Profile]string{testnet.AuthRead: "PrivateInbox", testnet.AuthAll: "PrivateStorage",
+		testnet.AuthWrite: "PublicOutbox", testnet.Healthy: "PublicInbox"}[r.Profile]; ok && writeProbe {
+		if T := tagValues(ev, "T"); !slices.Contains(T, want) {
+			errorf("T = %v, want %q", T, want)
+		}
+	}
 	switch r.Profile {
 	case testnet.AuthRead, testnet.AuthAll:
 		need("auth")

@@ -114,7 +114,8 @@ func (o *RTTOutcome) Requirements() map[string]bool {
 // NIP-40, signed by Target.Signer, until its OK). Read gets half of the
 // budget left after Open, Write the rest. If Open fails nothing else is
 // tried. A refusal with "auth-required:" is answered with AUTH when
-// Target.Auth is set, then the step is retried once.
+// Target.Auth is set, then the step is retried once; after an AUTH on the
+// read, the write is asked on a second connection (see writeSession).
 func RTT(ctx context.Context, t Target) (*RTTOutcome, error) {
 	if err := t.validate(true); err != nil {
 		return nil, err
@@ -153,13 +154,18 @@ func RTT(ctx context.Context, t Target) (*RTTOutcome, error) {
 	rctx, rcancel := phaseCtx(pctx, share)
 	out.Read = s.readPhase(rctx)
 	rcancel()
+	ws := s
 	if t.Signer != nil && !s.echoed && out.Read.Reason != ReasonNotNostr {
-		out.Write = s.writePhase(pctx, kind)
+		ws = s.writeSession(pctx)
+		if ws != s {
+			defer ws.close()
+		}
+		out.Write = ws.writePhase(pctx, kind)
 	}
 	if e := abandoned(ctx, CheckRTT, t.URL); e != nil {
 		return nil, e
 	}
-	out.Challenged, out.Authenticated = s.challenged, s.authenticated
+	out.Challenged, out.Authenticated = s.challenged || ws.challenged, s.authenticated || ws.authenticated
 	switch {
 	case s.spoke && !s.echoed:
 		out.Status = ok()
@@ -169,6 +175,24 @@ func RTT(ctx context.Context, t Target) (*RTTOutcome, error) {
 		out.Status = failed(s.waitErrReason(errTimeout), "no relay message")
 	}
 	return out, nil
+}
+
+// writeSession is where the write phase runs: the read's session, unless
+// the read had to AUTH. A write on that session would ride on the read's
+// AUTH and say nothing about whether an unauthenticated client may write,
+// which is what tells an inbox (AUTH to read, anyone writes) from private
+// storage (AUTH for both). The write then gets a fresh connection, and
+// answers an auth-required refusal there itself. If that connection cannot
+// be opened, the write falls back to the read's session.
+func (s *session) writeSession(ctx context.Context) *session {
+	if !s.authenticated {
+		return s
+	}
+	fresh, _, err := openSession(ctx, s.t)
+	if err != nil {
+		return s
+	}
+	return fresh
 }
 
 // readPhase sends a REQ and waits for the first EVENT or EOSE of it.

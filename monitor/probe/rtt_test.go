@@ -56,7 +56,9 @@ func TestRTTTestnet(t *testing.T) {
 			req: map[string]bool{"auth": true, "payment": false, "pow": false, "writes": false}}},
 		{testnet.AuthWrite, testnet.Clearnet, 0, false, false, want{success: true, write: ReasonAuthRequired, writeAuth: true,
 			req: map[string]bool{"auth": true}}},
-		{testnet.AuthAll, testnet.Clearnet, 0, true, false, want{success: true, readAuth: true, authed: true, // the write rides on the read's AUTH
+		// The write does not ride on the read's AUTH: it asks on a fresh
+		// connection, so AUTH for writing is proved here too.
+		{testnet.AuthAll, testnet.Clearnet, 0, true, false, want{success: true, readAuth: true, writeAuth: true, authed: true,
 			req: map[string]bool{"auth": true, "payment": false, "pow": false, "writes": false}}},
 		{testnet.AuthAll, testnet.Clearnet, 0, false, false, want{success: true, read: ReasonAuthRequired,
 			write: ReasonAuthRequired, readAuth: true, writeAuth: true, req: map[string]bool{"auth": true}}},
