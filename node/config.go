@@ -188,15 +188,23 @@ func LoadConfig(path string) (Config, error) {
 // environment, and validates what it decoded.
 func ParseConfig(data []byte) (Config, error) {
 	cfg := Default()
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return cfg, &ConfigError{Source: "input", Problems: []string{oneLine(err.Error())}}
-	}
 	var problems []string
-	for _, k := range md.Undecoded() {
-		problems = append(problems, "unknown key "+k.String())
+	md, strictErr := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if strictErr != nil {
+		// A bad value stops the strict decoder; decode key by key to
+		// list it with every other problem of the file. A syntax error
+		// stays the one problem: nothing after it can be read.
+		cfg = Default()
+		var err error
+		if problems, err = decodeByKey(data, &cfg); err != nil || len(problems) == 0 {
+			return cfg, &ConfigError{Source: "input", Problems: []string{oneLine(strictErr.Error())}}
+		}
+	} else {
+		for _, k := range md.Undecoded() {
+			problems = append(problems, "unknown key "+k.String())
+		}
+		sort.Strings(problems)
 	}
-	sort.Strings(problems)
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return cfg, &ConfigError{Source: "input", Problems: problems}

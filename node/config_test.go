@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,6 +25,32 @@ func TestConfigExampleEqualsDefaults(t *testing.T) {
 	}
 }
 
+// TestDecodeByKeyMatchesStrict: the key-by-key decoder, used to list every
+// bad value, reads every key of node.toml.example (all of them, with
+// sub-tables and arrays of tables) exactly as the strict decoder does.
+func TestDecodeByKeyMatchesStrict(t *testing.T) {
+	data, err := os.ReadFile("../node.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("\nsources = []\n"), []byte("\n"), 1)
+	data = append(data, []byte("\n[[finder.sources]]\nurl = \"https://example.com/r.json\"\npath = \"$.relays\"\n")...)
+	strict, err := ParseConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := Default()
+	if problems, err := decodeByKey(data, &byKey); err != nil || len(problems) > 0 {
+		t.Fatalf("decodeByKey: %v %q", err, problems)
+	}
+	if problems := byKey.validate(); len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if !reflect.DeepEqual(strict, byKey) {
+		t.Fatalf("decoders differ:\nstrict %+v\nbyKey  %+v", strict, byKey)
+	}
+}
+
 func TestConfigEmptyIsDefaults(t *testing.T) {
 	got, err := ParseConfig(nil)
 	if err != nil {
@@ -43,7 +70,35 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown key", "[node]\nfoo = 1\n", []string{"unknown key node.foo"}},
 		{"unknown section", "[nope]\nx = 1\n", []string{"unknown key nope", "unknown key nope.x"}},
 		{"malformed", "[node\n", []string{"toml: line 2: expected"}},
-		{"bad duration", "[relay]\nidle_timeout = \"soon\"\n", []string{"toml:"}},
+		{"bad duration", "[relay]\nidle_timeout = \"soon\"\n", []string{`relay.idle_timeout: want a duration such as "90s"`}},
+		// A bad value no longer hides the rest of the file: every other bad
+		// value, unknown key and validation problem is listed with it.
+		{"bad values and the rest", `
+[relay]
+idle_timeout = "5 parsecs"
+max_limit = 0
+query_timeout = true
+[node]
+listen = "127.0.0.1:99999"
+bogus = 1
+[network.tor]
+timeout = "soon"
+[[finder.sources]]
+url = "https://example.com/relays.json"
+path = "$.relays"
+wat = 3
+[synchronizer]
+limit = "many"
+`, []string{
+			"unknown key finder.sources.wat",
+			"unknown key node.bogus",
+			`network.tor.timeout: want a duration such as "90s", "5m" or "1h30m" (invalid duration: "soon") (line 10)`,
+			`relay.idle_timeout: want a duration such as "90s", "5m" or "1h30m" (invalid duration: "5 parsecs") (line 3)`,
+			"relay.query_timeout: want a duration",
+			"synchronizer.limit: incompatible types: TOML value has type string; destination has type integer (line 16)",
+			"node.listen: port must be a number from 1 to 65535",
+			"relay.max_limit: must be between 1 and 100000, got 0",
+		}},
 		{"all errors at once", `
 [node]
 listen = "nowhere"
