@@ -1,16 +1,35 @@
-// Command bigbrotr is a Nostr relay monitor and archive node: one binary that
-// is at once a relay (public read, operator-only write) and, as later
-// subcommands land, a crawler of the relay ecosystem.
+// Command bigbrotr is a self-hostable Nostr relay monitor and archive: one
+// binary that is at once a relay (public read, operator-only write) with a
+// status page and a JSON API, and a crawler of the relay ecosystem that
+// discovers relays (seeder, finder), proves they speak Nostr (validator),
+// checks them and publishes NIP-66 events (monitor) and archives their
+// events (synchronizer).
 //
 // Usage:
 //
 //	bigbrotr [global flags] <command> [flags]
 //
-// Commands: node, migrate, config check, version. Global flags (accepted
-// before or after the command): --config PATH, --log-level
-// debug|info|warn|error, --log-format text|json.
+// Commands:
 //
-// Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+//	node          the relay, status page, API and every enabled loop
+//	migrate       apply pending archive migrations and exit
+//	config check  validate the configuration, listing every problem, and exit
+//	seeder        add the seed file's relays as candidates and exit
+//	finder, validator, monitor, synchronizer, stats
+//	              run one loop alone, without the relay (--once: one cycle)
+//	testnet       run a simulated relay network on loopback
+//	version       print the version and the signature implementation
+//	help COMMAND  print a command's flags (as does COMMAND --help)
+//
+// Global flags, accepted before or after the command and checked for every
+// command: --config PATH (default: built-in defaults, see
+// node.toml.example), --log-level debug|info|warn|error, --log-format
+// text|json. Logs go to stderr; a failure ends with one line,
+// "bigbrotr: <cause>", on stderr.
+//
+// Exit codes: 0 success, 1 runtime failure (a port in use, the database
+// unreachable or too new, a corrupt store), 2 usage or configuration error
+// (bad flags, config check failures, an unreadable key file).
 package main
 
 import (

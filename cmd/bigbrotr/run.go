@@ -62,9 +62,24 @@ commands:
   stats         refresh the statistics and prune old snapshots (--once: one cycle)
   testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
   version       print the version
+  help COMMAND  print a command's flags (also: bigbrotr COMMAND --help)
 
 exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error
 `
+
+// summaries describe each command in its --help.
+var summaries = map[string]string{
+	"node":         "Runs the relay, the status page and JSON API over the archive, and every enabled loop,\nuntil interrupted (SIGINT or SIGTERM: graceful stop).",
+	"migrate":      "Applies pending archive migrations and exits.",
+	"config check": "Validates the configuration (every problem listed at once) and exits; no store is opened.",
+	"version":      "Prints the version, the Go version and platform, and the signature implementation.",
+	"seeder":       "Adds the relays of [seeder] file as candidates and exits.",
+	"finder":       "Runs the finder alone, without the relay.",
+	"validator":    "Runs the validator alone, without the relay.",
+	"monitor":      "Runs the monitor alone, without the relay; its events go straight to the archive.",
+	"synchronizer": "Runs the synchronizer alone, without the relay.",
+	"stats":        "Refreshes the statistics and prunes old snapshots, alone, without the relay.",
+}
 
 // cli carries the output streams so every command reports the same way.
 type cli struct {
@@ -90,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usage)
 			return exitOK
 		}
+		return c.fail(exitUsage, "%v (see bigbrotr --help)", err)
+	}
+	if err := c.g.check(); err != nil {
 		return c.fail(exitUsage, "%v (see bigbrotr --help)", err)
 	}
 	rest := fs.Args()
@@ -119,6 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, signatureImpl)
 		return exitOK
 	case "help":
+		if len(rest) > 1 {
+			// "help node" is "node --help".
+			return run(ctx, append(rest[1:], "--help"), stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
@@ -128,21 +150,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // cmdLoop runs one crawler loop alone, without the relay.
 func (c *cli) cmdLoop(ctx context.Context, name string, args []string) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	c.g.register(fs)
-	once := fs.Bool("once", false, "run one cycle and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(c.stdout, usage)
-			return exitOK
-		}
-		return c.fail(exitUsage, "%s: %v (see bigbrotr --help)", name, err)
+	fs := c.flags(name)
+	once := fs.Bool("once", false, "run one cycle and exit (the seeder always runs once)")
+	if code, ok := c.parseFlags(fs, args); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return c.fail(exitUsage, "%s: unexpected argument %q", name, fs.Arg(0))
-	}
-	cfg, log, code, ok := c.setup(name, nil)
+	cfg, log, code, ok := c.load()
 	if !ok {
 		return code
 	}
@@ -152,23 +165,46 @@ func (c *cli) cmdLoop(ctx context.Context, name string, args []string) int {
 	return exitOK
 }
 
-// parse reads a command's flags (the global ones again, so they may follow
-// the command). ok is false when the caller must return code.
-func (c *cli) parse(name string, args []string) (code int, ok bool) {
+// flags is a command's flag set, with the global flags again so that they
+// may follow the command.
+func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	c.g.register(fs)
+	return fs
+}
+
+// parseFlags parses args into fs. --help prints the command's own usage
+// and flags. ok is false when the caller must return code.
+func (c *cli) parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	name := fs.Name()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(c.stdout, usage)
+			c.help(fs)
 			return exitOK, false
 		}
-		return c.fail(exitUsage, "%s: %v (see bigbrotr --help)", name, err), false
+		return c.fail(exitUsage, "%s: %v (see bigbrotr %s --help)", name, err, name), false
 	}
 	if fs.NArg() > 0 {
-		return c.fail(exitUsage, "%s: unexpected argument %q", name, fs.Arg(0)), false
+		return c.fail(exitUsage, "%s: unexpected argument %q (see bigbrotr %s --help)", name, fs.Arg(0), name), false
+	}
+	if err := c.g.check(); err != nil {
+		return c.fail(exitUsage, "%s: %v", name, err), false
 	}
 	return 0, true
+}
+
+// help prints a command's usage, summary and flags to stdout.
+func (c *cli) help(fs *flag.FlagSet) {
+	fmt.Fprintf(c.stdout, "usage: bigbrotr %s [flags]\n\n%s\n\nflags:\n", fs.Name(), summaries[fs.Name()])
+	fs.SetOutput(c.stdout)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parse reads the flags of a command that has only the global ones.
+func (c *cli) parse(name string, args []string) (code int, ok bool) {
+	return c.parseFlags(c.flags(name), args)
 }
 
 // setup parses flags, builds the logger and loads the configuration.
@@ -176,6 +212,11 @@ func (c *cli) setup(name string, args []string) (node.Config, *slog.Logger, int,
 	if code, ok := c.parse(name, args); !ok {
 		return node.Config{}, nil, code, false
 	}
+	return c.load()
+}
+
+// load builds the logger and loads the configuration of parsed flags.
+func (c *cli) load() (node.Config, *slog.Logger, int, bool) {
 	log, err := newLogger(c.stderr, c.g.logLevel, c.g.logFormat)
 	if err != nil {
 		return node.Config{}, nil, c.fail(exitUsage, "%v", err), false

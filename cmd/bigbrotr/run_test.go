@@ -160,6 +160,61 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// TestCommandHelp: every command's --help (and "help COMMAND") prints that
+// command's usage and flags on stdout, exit 0.
+func TestCommandHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"node", "--help"}, {"migrate", "-h"}, {"config", "check", "--help"}, {"version", "--help"},
+		{"seeder", "--help"}, {"finder", "--help"}, {"validator", "--help"}, {"monitor", "--help"},
+		{"synchronizer", "--help"}, {"stats", "--help"}, {"help", "monitor"}, {"--log-level", "debug", "help", "node"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, stderr := runCLI(t, context.Background(), args...)
+			name := args[0]
+			if name == "config" {
+				name = "config check"
+			}
+			if args[0] == "help" {
+				name = args[1]
+			} else if args[0] == "--log-level" {
+				name = args[3]
+			}
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			for _, want := range []string{"usage: bigbrotr " + name + " [flags]", summaries[name], "-config path", "-log-level", "-log-format"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("help lacks %q:\n%s", want, out)
+				}
+			}
+			loop := name == "finder" || name == "validator" || name == "monitor" || name == "synchronizer" || name == "stats" || name == "seeder"
+			if strings.Contains(out, "-once") != loop {
+				t.Errorf("-once listed = %v, want %v:\n%s", !loop, loop, out)
+			}
+		})
+	}
+}
+
+// TestGlobalFlagsCheckedForEveryCommand: a bad --log-level or --log-format
+// is refused even by commands that log nothing, wherever it is written.
+func TestGlobalFlagsCheckedForEveryCommand(t *testing.T) {
+	for _, args := range [][]string{
+		{"--log-level", "loud", "version"},
+		{"version", "--log-level", "loud"},
+		{"--log-format", "xml", "version"},
+		{"--log-level", "loud", "testnet", "--help"},
+		{"migrate", "--log-level", "LOUD", "--config", filepath.Join(t.TempDir(), "absent.toml")},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, stderr := runCLI(t, context.Background(), args...)
+			if code != 2 || out != "" {
+				t.Fatalf("exit %d, stdout %q; want 2 and nothing", code, out)
+			}
+			oneLine(t, stderr, "--log-")
+		})
+	}
+}
+
 // TestNodeRunsAndStopsOnCancel starts `bigbrotr node` and stops it the way a
 // signal does (context cancellation), expecting exit 0.
 func TestNodeRunsAndStopsOnCancel(t *testing.T) {
