@@ -23,6 +23,10 @@ type Options struct {
 	// the zero value accepts public relays only. The node sets
 	// AllowPrivate from [network] allow_private.
 	URLs schema.ParseOptions
+	// Seeds is the seed list the seeder reads when [seeder] file is ""
+	// (the node passes the one built into the binary); "" seeds nothing
+	// then. The other loops ignore it.
+	Seeds string
 }
 
 // Loop names: the "loop" metric label and log attribute.
@@ -37,10 +41,11 @@ type deps struct {
 	metrics *loop.Metrics
 	now     func() time.Time
 	urls    schema.ParseOptions
+	seeds   string
 }
 
 func (o Options) build(name string, reasons []string) (deps, error) {
-	d := deps{logger: o.Logger, now: o.Now, urls: o.URLs}
+	d := deps{logger: o.Logger, now: o.Now, urls: o.URLs, seeds: o.Seeds}
 	if d.logger == nil {
 		d.logger = slog.New(slog.DiscardHandler)
 	}

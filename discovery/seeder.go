@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -16,17 +17,23 @@ import (
 // SeederConfig is the [seeder] section.
 type SeederConfig struct {
 	// File lists relay URLs, one a line; blank lines and lines starting with
-	// '#' are skipped. Empty (the default) disables seeding.
+	// '#' are skipped. Empty (the default) means the list the seeder was
+	// given in Options.Seeds (the node's built-in seeds.txt); SeedsNone
+	// disables seeding.
 	File string `toml:"file"`
 }
 
-// DefaultSeederConfig returns the defaults: no seed file.
+// SeedsNone as [seeder] file disables seeding. A file of that name is
+// still reachable as "./none".
+const SeedsNone = "none"
+
+// DefaultSeederConfig returns the defaults: the built-in list.
 func DefaultSeederConfig() SeederConfig { return SeederConfig{} }
 
 // Validate checks that the seed file, when set, can be read, so that
 // `config check` catches a wrong path.
 func (c SeederConfig) Validate() error {
-	if c.File == "" {
+	if c.File == "" || c.File == SeedsNone {
 		return nil
 	}
 	f, err := os.Open(c.File)
@@ -60,6 +67,7 @@ type SeederStats struct {
 	Networks map[string]int // Valid by network
 	Added    int            // candidates that were new
 	Rejected map[string]int // invalid lines by schema.Reason
+	Source   string         // the file read, "built-in" or "none"
 }
 
 // NewSeeder validates cfg and builds a seeder.
@@ -87,21 +95,31 @@ func (s *Seeder) Run(ctx context.Context) error {
 	})
 }
 
-// RunOnce reads the seed file and inserts its relays as candidates.
-// Existing candidates keep their failure count and validated relays are not
-// re-added (the store's AddCandidates guarantees both).
+// RunOnce reads the seed file (or the built-in list) and inserts its
+// relays as candidates. Existing candidates keep their failure count and
+// validated relays are not re-added (the store's AddCandidates guarantees
+// both).
 func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
-	st := SeederStats{Rejected: map[string]int{}}
-	if s.cfg.File == "" {
+	st := SeederStats{Rejected: map[string]int{}, Source: s.source()}
+	var in io.Reader
+	switch s.cfg.File {
+	case SeedsNone:
 		return st, nil
+	case "":
+		if s.d.seeds == "" {
+			return st, nil
+		}
+		in = strings.NewReader(s.d.seeds)
+	default:
+		f, err := os.Open(s.cfg.File)
+		if err != nil {
+			return st, fmt.Errorf("seeder: %w", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	f, err := os.Open(s.cfg.File)
-	if err != nil {
-		return st, fmt.Errorf("seeder: %w", err)
-	}
-	defer f.Close()
 	c := newCollector(s.d.urls)
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 4096), maxSeedLine)
 	flush := func() error {
 		batch := c.take()
@@ -129,10 +147,23 @@ func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return st.finish(c), fmt.Errorf("seeder: read %s: %w", s.cfg.File, err)
+		return st.finish(c), fmt.Errorf("seeder: read %s: %w", st.Source, err)
 	}
-	err = flush()
+	err := flush()
 	return st.finish(c), err
+}
+
+// source names what RunOnce reads, for its log line.
+func (s *Seeder) source() string {
+	switch {
+	case s.cfg.File == SeedsNone:
+		return "none"
+	case s.cfg.File != "":
+		return s.cfg.File
+	case s.d.seeds != "":
+		return "built-in"
+	}
+	return "none"
 }
 
 func (st SeederStats) finish(c *collector) SeederStats {
@@ -146,6 +177,6 @@ func (st SeederStats) loopStats() loop.Stats {
 	return loop.Stats{
 		Items:   st.Networks,
 		Rejects: st.Rejected,
-		Attrs:   []slog.Attr{slog.Int("lines", st.Lines), slog.Int("added", st.Added)},
+		Attrs:   []slog.Attr{slog.String("source", st.Source), slog.Int("lines", st.Lines), slog.Int("added", st.Added)},
 	}
 }

@@ -69,6 +69,44 @@ func TestSeeder(t *testing.T) {
 	}
 }
 
+// TestSeederSources: file "" reads the list handed in Options.Seeds (the
+// node's built-in one), "none" reads nothing even then, and a file wins
+// over the list; under allow_private a private seed is kept as written.
+func TestSeederSources(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "seeds.txt")
+	if err := os.WriteFile(file, []byte("wss://from-file.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	builtin := "# built in\nwss://one.example\nws://127.0.0.1:7777\nwss://two.example/\n"
+	for _, tc := range []struct {
+		file, source string
+		urls         schema.ParseOptions
+		want         []string
+	}{
+		{"", "built-in", schema.ParseOptions{}, []string{"wss://one.example", "wss://two.example"}},
+		{"", "built-in", schema.ParseOptions{AllowPrivate: true}, []string{"ws://127.0.0.1:7777", "wss://one.example", "wss://two.example"}},
+		{SeedsNone, "none", schema.ParseOptions{}, nil},
+		{file, file, schema.ParseOptions{}, []string{"wss://from-file.example"}},
+	} {
+		s, st := openStore(t)
+		sd, err := NewSeeder(SeederConfig{File: tc.file}, st, Options{Seeds: builtin, URLs: tc.urls})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats, err := sd.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(candidates(t, s)); stats.Source != tc.source || !slices.Equal(got, tc.want) {
+			t.Errorf("file %q: source %q, candidates %v; want %q, %v", tc.file, stats.Source, got, tc.source, tc.want)
+		}
+	}
+	if err := (SeederConfig{File: SeedsNone}).Validate(); err != nil {
+		t.Errorf("\"none\" refused: %v", err)
+	}
+}
+
 func series(t *testing.T, reg *prometheus.Registry, name string) int {
 	t.Helper()
 	fams, err := reg.Gather()

@@ -45,6 +45,8 @@ func startNode(t *testing.T, mutate func(*Config)) *testNode {
 	cfg.Node.PrivateKeyFile = keyFile
 	cfg.Metrics.Listen = "127.0.0.1:0"
 	cfg.Relay.Writers = []string{writerPK}
+	// Not the built-in public list: a test node never dials out.
+	cfg.Seeder.File = "none"
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
@@ -86,7 +87,9 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		return enabled
 	}
 	if want(LoopSeeder, cfg.Seeder.Enabled) {
-		s, err := discovery.NewSeeder(cfg.Seeder.SeederConfig, ds, opts)
+		so := opts
+		so.Seeds = bigbrotr.Seeds // used when [seeder] file is unset
+		s, err := discovery.NewSeeder(cfg.Seeder.SeederConfig, ds, so)
 		if err != nil {
 			return fail(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func TestLoopCommands(t *testing.T) {
 	if err := os.WriteFile(seeds, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, dir, baseConfig(dir)+"[seeder]\nfile = \""+seeds+"\"\n[finder]\nrelays = false\n")
+	cfg := writeConfig(t, dir, strings.Replace(baseConfig(dir), `file = "none"`, `file = "`+seeds+`"`, 1)+"[finder]\nrelays = false\n")
 	ctx := context.Background()
 	if code, _, stderr := runCLI(t, ctx, "--config", cfg, "seeder"); code != 0 {
 		t.Fatalf("seeder exit %d: %s", code, stderr)

@@ -34,9 +34,10 @@ func writeConfig(t *testing.T, dir, body string) string {
 	return p
 }
 
-// baseConfig listens on free loopback ports and keeps data in dir.
+// baseConfig listens on free loopback ports, keeps data in dir and seeds
+// nothing (the built-in list would have the validator dial public relays).
 func baseConfig(dir string) string {
-	return "[node]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"" + filepath.Join(dir, "data") + "\"\n[metrics]\nlisten = \"\"\n"
+	return "[node]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"" + filepath.Join(dir, "data") + "\"\n[metrics]\nlisten = \"\"\n[seeder]\nfile = \"none\"\n"
 }
 
 // oneLine asserts the error output is exactly one line with no panic trace.

@@ -139,6 +139,7 @@ func scrapeBusyNode(t *testing.T, dbURL string) map[string]*dto.MetricFamily {
 	cfg.Node.DataDir = filepath.Join(dir, "data")
 	cfg.Metrics.Listen = "127.0.0.1:0"
 	cfg.Relay.Writers = []string{writerPK}
+	cfg.Seeder.File = "none" // not the built-in public list: no dialling out
 	cfg.Database.URL = dbURL
 	if dbURL != "" {
 		cfg.Relay.QueryTimeout = time.Nanosecond
