@@ -153,7 +153,10 @@ func relayTypes(rtt *probe.RTTOutcome, req map[string]bool, nips []int) []string
 	readAuth := rtt.Read.AuthRequired
 	var writeRestricted bool
 	if w := rtt.Write; w != nil {
-		writeRestricted = w.AuthRequired || !w.Success && probe.Requirement(w.Reason) != ""
+		// A write that rode on the read's AUTH proves nothing for anyone
+		// else: count it restricted, as AUTH to read mostly means AUTH
+		// for everything.
+		writeRestricted = w.AuthRequired || w.AfterAuth || !w.Success && probe.Requirement(w.Reason) != ""
 	} else {
 		writeRestricted = req["payment"] || req["writes"] || req["auth"] && !readAuth
 	}

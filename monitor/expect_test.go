@@ -111,12 +111,13 @@ func checkRelayEvent(t *testing.T, r testnet.RelayInfo, ev *nostr.Event, writePr
 			errorf("R = %v, want %q", R, k)
 		}
 	}
-	// T from who may read and write; the write is asked on a connection of
-	// its own when the read had to AUTH, so auth-all is private storage.
-	if want, ok := map[testnet.Profile]string{testnet.AuthRead: "PrivateInbox", testnet.AuthAll: "PrivateStorage",
-		testnet.AuthWrite: "PublicOutbox", testnet.Healthy: "PublicInbox"}[r.Profile]; ok && writeProbe {
-		if T := tagValues(ev, "T"); !slices.Contains(T, want) {
-			errorf("T = %v, want %q", T, want)
+	// T: AUTH to read and to write is private storage, whether the write
+	// proved its own AUTH on a connection of its own or (that connection
+	// failing) rode on the read's. The other types hang on the write's
+	// outcome, which a loaded machine can time out; TestRelayTypes has them.
+	if r.Profile == testnet.AuthAll && writeProbe {
+		if T := tagValues(ev, "T"); !slices.Contains(T, "PrivateStorage") {
+			errorf("T = %v, want PrivateStorage", T)
 		}
 	}
 	switch r.Profile {

@@ -46,6 +46,10 @@ type Phase struct {
 	// AuthRequired: the relay refused this step with "auth-required:"
 	// (even if it then succeeded after AUTH).
 	AuthRequired bool `json:"auth_required,omitempty"`
+	// AfterAuth: the step was sent on a connection that had already
+	// authenticated (the write, when a fresh connection for it could not
+	// be opened), so it says nothing about unauthenticated clients.
+	AfterAuth bool `json:"after_auth,omitempty"`
 	// Duration is the round trip (of the retry, after AUTH); meaningful
 	// only on success. It is written to JSON as whole milliseconds, "ms".
 	Duration time.Duration `json:"-"`
@@ -247,7 +251,7 @@ func (s *session) readPhase(ctx context.Context) *Phase {
 
 // writePhase publishes one event and waits for its OK.
 func (s *session) writePhase(ctx context.Context, kind int) *Phase {
-	p := &Phase{}
+	p := &Phase{AfterAuth: s.authenticated}
 	now := s.t.now()
 	ttl := s.t.WriteTTL
 	if ttl <= 0 {
