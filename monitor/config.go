@@ -68,6 +68,11 @@ type Config struct {
 	RelayListInterval    time.Duration `toml:"relay_list_interval"`
 	// Geohash is where the monitor runs, for the 10166 "g" tag ("": none).
 	Geohash string `toml:"geohash"`
+	// URLs is the policy the stored relay URLs and publish_relays are read
+	// under; not a key of its own: the node sets AllowPrivate from
+	// [network] allow_private, as for discovery. The zero value refuses
+	// private hosts.
+	URLs schema.ParseOptions `toml:"-"`
 }
 
 // DefaultConfig returns the documented defaults.
@@ -149,7 +154,7 @@ func (c Config) Validate() error {
 		add("checks", "must include \"rtt\": it decides whether a relay is reachable")
 	}
 	for i, u := range c.PublishRelays {
-		if _, err := schema.ParseRelayURL(u); err != nil {
+		if _, err := schema.ParseRelayURLWith(u, c.URLs); err != nil {
 			add(fmt.Sprintf("publish_relays[%d]", i), "%v", err)
 		}
 	}

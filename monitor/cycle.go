@@ -141,7 +141,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 }
 
 func (m *Monitor) checkLeased(ctx context.Context, rel Relay, budget time.Duration) done {
-	u, err := schema.ParseCanonicalRelayURLWith(rel.URL, m.urls)
+	u, err := schema.ParseCanonicalRelayURLWith(rel.URL, m.cfg.URLs)
 	if err != nil {
 		return done{relay: rel, err: fmt.Errorf("monitor: relay %q: %w", rel.URL, err)}
 	}

@@ -50,10 +50,6 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (check times, created_at); nil means time.Now.
 	Now func() time.Time
-	// URLs is the policy the stored relay URLs are read under; the zero
-	// value refuses private hosts. The node sets AllowPrivate from
-	// [network] allow_private, as for discovery.
-	URLs schema.ParseOptions
 }
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
@@ -69,7 +65,6 @@ type Monitor struct {
 	holder  string
 	log     *slog.Logger
 	now     func() time.Time
-	urls    schema.ParseOptions
 	loopM   *loop.Metrics
 	base    *slog.Logger // without the loop attribute, which loop.Once adds
 	m       *metrics
@@ -90,7 +85,7 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 		return nil, fmt.Errorf("monitor: signer: %w", err)
 	}
 	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish,
-		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now, urls: o.URLs}
+		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -299,6 +300,10 @@ func (c *Config) validate() []string {
 	if c.Database.Mode != string(archive.Full) && c.Database.Mode != string(archive.Lil) {
 		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
 	}
+	// [network] allow_private also decides which relay URLs the monitor's
+	// publish_relays and the synchronizer's overrides may name.
+	urls := schema.ParseOptions{AllowPrivate: c.Network.AllowPrivate}
+	c.Monitor.URLs, c.Synchronizer.URLs = urls, urls
 	// The sections below name each key themselves ("network.tor.proxy: ...").
 	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats} {
 		if err := v.Validate(); err != nil {

@@ -233,3 +233,30 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigPrivateRelayURLs: the monitor's publish_relays and the
+// synchronizer's overrides may name the operator's own relays exactly when
+// [network] allow_private is on, spelled as the URL model keeps them.
+func TestConfigPrivateRelayURLs(t *testing.T) {
+	body := "[monitor]\npublish_relays = [\"ws://127.0.0.1:7777\"]\n[[synchronizer.relay]]\nurl = \"ws://192.168.1.10:4848\"\n"
+	_, err := ParseConfig([]byte(body))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) != 2 ||
+		!strings.Contains(ce.Problems[0], "synchronizer.relay[0].url: local addresses not allowed") ||
+		!strings.Contains(ce.Problems[1], "monitor.publish_relays[0]: local addresses not allowed") {
+		t.Fatalf("without allow_private: %v", err)
+	}
+	cfg, err := ParseConfig([]byte("[network]\nallow_private = true\n" + body))
+	if err != nil {
+		t.Fatalf("with allow_private: %v", err)
+	}
+	if !cfg.Monitor.URLs.AllowPrivate || !cfg.Synchronizer.URLs.AllowPrivate {
+		t.Fatalf("policy not handed to the sections: %+v %+v", cfg.Monitor.URLs, cfg.Synchronizer.URLs)
+	}
+	// A private URL is canonical with its ws:// scheme; wss:// of a public
+	// host still is the only canonical spelling.
+	if _, err := ParseConfig([]byte("[network]\nallow_private = true\n[[synchronizer.relay]]\nurl = \"ws://relay.example.com\"\n")); err == nil ||
+		!strings.Contains(err.Error(), `write "wss://relay.example.com"`) {
+		t.Fatalf("public ws:// override: %v", err)
+	}
+}

@@ -78,6 +78,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 	// allow_private reaches the URL model too, not only the dialer: the
 	// operator's own relays must get past discovery and the monitor first.
 	urls := schema.ParseOptions{AllowPrivate: cfg.Network.AllowPrivate}
+	cfg.Monitor.URLs, cfg.Synchronizer.URLs = urls, urls
 	opts := discovery.Options{Logger: log, Registerer: reg, URLs: urls}
 	ds := discoveryStore{store}
 	want := func(name string, enabled bool) bool {
@@ -110,7 +111,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
-		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg, URLs: urls})
+		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
 		if err != nil {
 			return fail(err)
 		}

@@ -87,6 +87,10 @@ type Config struct {
 
 	// Relays are per-relay overrides ([[synchronizer.relay]]).
 	Relays []RelayOverride `toml:"relay"`
+	// URLs is the policy the overrides' URLs are read under; not a key of
+	// its own: the node sets AllowPrivate from [network] allow_private, so
+	// that an operator's own relay (ws://192.168.1.10:4848) can have one.
+	URLs schema.ParseOptions `toml:"-"`
 }
 
 // RelayOverride replaces settings for one relay. Zero fields keep the
@@ -183,7 +187,7 @@ func (c Config) Validate() error {
 	seen := map[string]bool{}
 	for i, r := range c.Relays {
 		key := "relay[" + strconv.Itoa(i) + "]"
-		u, err := schema.ParseRelayURL(r.URL)
+		u, err := schema.ParseRelayURLWith(r.URL, c.URLs)
 		switch {
 		case err != nil:
 			add(key+".url", "%v", err)
