@@ -30,9 +30,17 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flapUp := fs.Duration("flap-up", 0, "flapping relays' up time (0: 2s)")
 	flapDown := fs.Duration("flap-down", 0, "flapping relays' down time (0: 2s)")
 	slow := fs.Duration("slow-delay", 0, "slow relays' EOSE/OK delay (0: 1s)")
+	mix := fs.String("mix", "", `profile weights, comma-separated NAME[=WEIGHT]; NAME is a profile, "default" or "hostile" (e.g. "default=90,hostile=10"); empty: the default mix, no raw hostile relays`)
+	dripEvery := fs.Duration("drip-every", 0, "hostile drips' period: NOTICEs, AUTH challenges, other-subscription frames (0: 5s)")
+	streamRate := fs.Int("stream-rate", 0, "hostile streams' events per second (0: 500)")
+	streamMax := fs.Int("stream-max", 0, "frames per subscription before a hostile stream stops (0: 1000000)")
+	streamFor := fs.Duration("stream-for", 0, "time per subscription before a hostile stream stops (0: 30m)")
+	byteDelay := fs.Duration("byte-delay", 0, "slow-frames relays' pause between bytes (0: 2ms)")
+	hugeFrame := fs.Int("huge-frame", 0, "huge-frame relays' frame size in bytes (0: 64 MiB)")
+	profiles := fs.Bool("profiles", false, "list the profiles (hostile ones marked) and exit")
 	verbose := fs.Bool("v", false, "log start-up details to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bigbrotr testnet [--relays N] [--seed S] [--out DIR] [--port P]")
+		fmt.Fprintln(stderr, "usage: bigbrotr testnet [--relays N] [--seed S] [--out DIR] [--port P] [--mix MIX] [--profiles]")
 		fmt.Fprintln(stderr, "Runs a simulated Nostr relay network on loopback until interrupted.")
 		fs.PrintDefaults()
 	}
@@ -47,8 +55,29 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *profiles {
+		for _, p := range Profiles() {
+			b := behaviors[p]
+			mark := " "
+			if b.Hostile {
+				mark = "!"
+			}
+			fmt.Fprintf(stdout, "%s %-26s %s\n", mark, p, b.Summary)
+		}
+		return 0
+	}
 	opts := Options{Relays: *relays, Seed: *seed, OutDir: *out, Port: *port, Octet: 77, Authors: *authors,
-		FlapUp: *flapUp, FlapDown: *flapDown, SlowDelay: *slow}
+		FlapUp: *flapUp, FlapDown: *flapDown, SlowDelay: *slow,
+		DripEvery: *dripEvery, StreamRate: *streamRate, StreamMax: *streamMax, StreamFor: *streamFor,
+		ByteDelay: *byteDelay, HugeFrame: *hugeFrame}
+	if *mix != "" {
+		m, err := ParseMix(*mix)
+		if err != nil {
+			fmt.Fprintf(stderr, "testnet: --mix: %v\n", err)
+			return 2
+		}
+		opts.Mix = m
+	}
 	if *verbose {
 		opts.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}

@@ -21,6 +21,7 @@ const (
 	classInvalid            // bad signature or bad id: reject
 	classFuture             // validly signed, dated decades ahead
 	classHuge               // validly signed, about 2 MiB
+	classStrange            // validly signed, 10 KB tag value or NUL in a tag or the content
 )
 
 // author is one generated user.

@@ -11,7 +11,11 @@
 //
 // Every relay has a behaviour profile (healthy, slow, auth-required, paid,
 // drops mid-stream, echo, HTTP only, broken NIP-11, bad signatures, ...; see
-// Profile). Profiles, keys, events and the relay-list graph are derived from
+// Profile). Hostile profiles (endless event streams, NOTICE drips, frames
+// for other subscriptions, AUTH and CLOSED loops, stalls, slow and malformed
+// frames, gzip bombs, ...) are left out of DefaultMix; HostileMix, MergeMix
+// and ParseMix put them in. The manifest describes every relay's Behavior
+// and the network's Hostility budget, so tests need not know profile names. Profiles, keys, events and the relay-list graph are derived from
 // Options.Seed alone, so the same seed (and port) gives the same network and
 // the same manifest. The manifest is the ground truth tests assert against:
 // each relay's URL, profile, expected verdicts, NIP-11 document, event ids,

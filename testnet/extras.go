@@ -13,7 +13,7 @@ const hugeContentSize = 2<<20 + 1000
 // extras adds the profile-specific events: invalid ones, far-future ones,
 // the huge one, and the orphan events that dark relays serve.
 func (g *generator) extras() {
-	var future, huge []*nostr.Event
+	var future, huge, strange []*nostr.Event
 	ghost := secretKey(g.o.Seed, "ghost")
 	for _, p := range g.plans {
 		if !p.hasStore() {
@@ -32,6 +32,11 @@ func (g *generator) extras() {
 				huge = []*nostr.Event{g.hugeEvent(ghost)}
 			}
 			g.c.perRelay[p.idx] = append(g.c.perRelay[p.idx], huge...)
+		case StrangeEvents:
+			if strange == nil {
+				strange = g.strangeEvents(ghost)
+			}
+			g.c.perRelay[p.idx] = append(g.c.perRelay[p.idx], strange...)
 		}
 	}
 }
@@ -125,4 +130,27 @@ func (g *generator) hugeEvent(sk string) *nostr.Event {
 	ev := g.sign(sk, &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(g.base - 2*365*86400), Content: b.String()})
 	g.c.class[ev.ID] = classHuge
 	return ev
+}
+
+// strangeTagSize is the length of StrangeEvents' long tag value: past the
+// 2,048 bytes many stores index, as zap receipts' description tags are.
+const strangeTagSize = 10 * 1024
+
+// strangeEvents are valid events that careless stores refuse or mangle: a
+// 10 KB tag value (a zap receipt's description), NUL inside a tag value,
+// and NUL inside the content.
+func (g *generator) strangeEvents(sk string) []*nostr.Event {
+	desc := `{"kind":9734,"content":"` + strings.Repeat("z", strangeTagSize) + `"}`
+	out := []*nostr.Event{
+		g.sign(sk, &nostr.Event{Kind: 9735, CreatedAt: g.when(20), Content: "",
+			Tags: nostr.Tags{{"p", strings.Repeat("0", 64)}, {"description", desc}}}),
+		g.sign(sk, &nostr.Event{Kind: 1, CreatedAt: g.when(20), Content: "a tag with a NUL",
+			Tags: nostr.Tags{{"t", "nul\x00inside"}, {"r", "https://example.com/\x00"}}}),
+		g.sign(sk, &nostr.Event{Kind: 1, CreatedAt: g.when(20), Content: "content with a NUL\x00in it",
+			Tags: nostr.Tags{}}),
+	}
+	for _, ev := range out {
+		g.c.class[ev.ID] = classStrange
+	}
+	return out
 }

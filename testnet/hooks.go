@@ -63,8 +63,17 @@ func (r *relay) queryEvents(ctx context.Context, f nostr.Filter) (chan *nostr.Ev
 	case Flood:
 		limit = 0
 	}
+	// khatru's own lookups (deletions, replacements) have no subscription
+	// id: they must see the true store, whatever the profile.
+	sub := subscriptionID(ctx)
+	switch {
+	case sub != "" && r.plan.profile == WrongKind:
+		f.Kinds, f.Authors, f.IDs, f.Tags = nil, nil, nil, nil
+	case sub != "" && r.plan.profile == OutOfWindow:
+		f.Since, f.Until = nil, nil
+	}
 	evs := r.store.query(f, limit)
-	if subscriptionID(ctx) == "" {
+	if sub == "" {
 		return chanOf(evs), nil
 	}
 	switch r.plan.profile {
@@ -137,6 +146,8 @@ func (r *relay) rejectEvent(ctx context.Context, ev *nostr.Event) (bool, string)
 		return true, "restricted: payment required"
 	case RestrictedWrites:
 		return true, "restricted: writes are limited to members"
+	case OKFalse:
+		return true, "error: could not save your event, try again later"
 	case RateLimited:
 		if !r.allow(ctx, false) {
 			return true, "rate-limited: one event per second, slow down"

@@ -2,8 +2,10 @@ package testnet
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,13 +69,69 @@ func (s *connSet) closeAll() {
 
 type trackedConn struct {
 	net.Conn
-	set  *connSet
-	once sync.Once
+	set    *connSet
+	once   sync.Once
+	closed chan struct{}
+	shape  atomic.Pointer[shaping]
+}
+
+// shaping is how a hostile relay distorts its writes once its WebSocket is
+// up (below TLS, so a TLS record trickles or is cut like any other bytes).
+type shaping struct {
+	byteDelay time.Duration // write one byte at a time, this far apart
+	cut       bool          // write half of the next write, then reset the connection
 }
 
 func (c *trackedConn) Close() error {
-	c.once.Do(func() { c.set.remove(c) })
+	c.once.Do(func() {
+		c.set.remove(c)
+		close(c.closed)
+	})
 	return c.Conn.Close()
+}
+
+// errReset is what a shaped write that cut its connection returns.
+var errReset = errors.New("testnet: connection reset mid-frame")
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	s := c.shape.Load()
+	switch {
+	case s == nil || len(p) == 0:
+		return c.Conn.Write(p)
+	case s.cut:
+		n, _ := c.Conn.Write(p[:(len(p)+1)/2])
+		if tcp, ok := c.Conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0) // close sends RST, not FIN
+		}
+		_ = c.Close()
+		return n, errReset
+	}
+	for i := range p {
+		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+		if i == len(p)-1 {
+			break
+		}
+		t := time.NewTimer(s.byteDelay)
+		select {
+		case <-t.C:
+		case <-c.closed:
+			t.Stop()
+			return i + 1, net.ErrClosed
+		}
+	}
+	return len(p), nil
+}
+
+// rawConn finds the relay's own connection under a request (below TLS).
+func rawConn(req *http.Request) *trackedConn {
+	c, _ := req.Context().Value(connKey{}).(net.Conn)
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	t, _ := c.(*trackedConn)
+	return t
 }
 
 // relayListener counts and tracks accepted connections. For a flapping
@@ -127,7 +185,7 @@ func (l *relayListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		l.count.Add(1)
-		tc := &trackedConn{Conn: c, set: l.conns}
+		tc := &trackedConn{Conn: c, set: l.conns, closed: make(chan struct{})}
 		l.conns.add(tc)
 		return tc, nil
 	}

@@ -29,6 +29,8 @@ type Manifest struct {
 	Discovery  Discovery              `json:"discovery"`
 	// URLs classifies every URL string the generator may have put in an event.
 	URLs map[string]URLEntry `json:"urls"`
+	// Hostility is the hostile profiles' pacing and safety budget.
+	Hostility Hostility `json:"hostility"`
 }
 
 // URLEntry is one URL string found in events: what it is, and for relay
@@ -75,6 +77,13 @@ type RelayInfo struct {
 	InvalidEventIDs []string `json:"invalid_event_ids,omitempty"` // bad signature or bad id
 	FutureEventIDs  []string `json:"future_event_ids,omitempty"`  // validly signed, decades ahead
 	HugeEventIDs    []string `json:"huge_event_ids,omitempty"`    // validly signed, ~2 MiB
+	// StrangeEventIDs are validly signed events with a 10 KB tag value or NUL
+	// in a tag value or the content: an archive must keep them byte-exact.
+	StrangeEventIDs []string `json:"strange_event_ids,omitempty"`
+
+	// Behavior is how the relay talks: hostile or not, how a REQ ends, what
+	// an EVENT gets; Manifest.Hostility has the pacing and budgets.
+	Behavior Behavior `json:"behavior"`
 }
 
 func buildRelayInfo(r *relay, c *content, geo *Geo) RelayInfo {
@@ -83,15 +92,15 @@ func buildRelayInfo(r *relay, c *content, geo *Geo) RelayInfo {
 	ri := RelayInfo{
 		Index: p.idx, URL: p.url, Network: p.network, Host: p.host, Aliases: p.aliases,
 		IP: p.ip.String(), Port: p.port, Profile: p.profile, TLS: p.tls, Seed: p.seed, Dark: p.dark, HintOnly: p.hinted,
-		Listening: t.listening, TLSOK: t.listening && p.tlsOK(), WebSocket: t.websocket && p.tlsOK(),
+		Listening: t.listening, TLSOK: t.listening && p.tlsOK() && p.profile != TCPStall, WebSocket: t.websocket && p.tlsOK(),
 		SpeaksNostr: t.nostr && p.tlsOK(), Readable: t.readable && p.tlsOK(), Writable: t.writable && p.tlsOK(),
 		Valid: t.validVerdict && p.tlsOK(), ListSource: p.listSource(),
-		NIP11Status: string(t.nip11), Geo: geo, EventIDs: []string{},
+		NIP11Status: string(t.nip11), Geo: geo, EventIDs: []string{}, Behavior: behaviors[p.profile],
 	}
 	if p.ipv6 {
 		ri.IPv6 = "::1"
 	}
-	if t.nip11 == nip11OK || t.nip11 == nip11WrongType {
+	if t.nip11 == nip11OK || t.nip11 == nip11WrongType || t.nip11 == nip11NUL {
 		ri.NIP11 = json.RawMessage(r.nip11)
 	}
 	for _, ev := range c.perRelay[p.idx] {
@@ -104,9 +113,11 @@ func buildRelayInfo(r *relay, c *content, geo *Geo) RelayInfo {
 			ri.FutureEventIDs = append(ri.FutureEventIDs, ev.ID)
 		case classHuge:
 			ri.HugeEventIDs = append(ri.HugeEventIDs, ev.ID)
+		case classStrange:
+			ri.StrangeEventIDs = append(ri.StrangeEventIDs, ev.ID)
 		}
 	}
-	for _, ids := range [][]string{ri.EventIDs, ri.InvalidEventIDs, ri.FutureEventIDs, ri.HugeEventIDs} {
+	for _, ids := range [][]string{ri.EventIDs, ri.InvalidEventIDs, ri.FutureEventIDs, ri.HugeEventIDs, ri.StrangeEventIDs} {
 		slices.Sort(ids)
 	}
 	ri.EventIDs = slices.Compact(ri.EventIDs)

@@ -51,7 +51,7 @@ func Start(ctx context.Context, opts Options) (_ *Network, err error) {
 	}
 	n.plans = makePlans(o)
 	for _, p := range n.plans {
-		r := &relay{plan: p, opts: &n.opts}
+		r := &relay{plan: p, opts: &n.opts, spamKey: secretKey(o.Seed, "spam-"+p.host)}
 		n.relays = append(n.relays, r)
 		if err := r.bind(ctx, o.Port); err != nil {
 			return nil, err
@@ -72,6 +72,9 @@ func Start(ctx context.Context, opts Options) (_ *Network, err error) {
 		r.store = newStore(c.perRelay[r.plan.idx])
 		if r.nip11, err = json.Marshal(nip11Doc(o.Seed, r.plan, geos[i])); err != nil {
 			return nil, fmt.Errorf("testnet: nip11 for %s: %w", r.plan.url, err)
+		}
+		if r.plan.profile == NIP11BadUTF8 {
+			r.nip11 = withBadUTF8(r.nip11)
 		}
 		if err := n.startRelay(runCtx, r); err != nil {
 			return nil, err
@@ -245,4 +248,15 @@ func (n *Network) ResetStats() {
 	for _, r := range n.relays {
 		r.stats.reset()
 	}
+}
+
+// HostileActive is the number of hostile sessions, streams and stalled
+// connections running now across the network: zero soon after every client
+// has gone, whatever the profiles.
+func (n *Network) HostileActive() int64 {
+	var total int64
+	for _, r := range n.relays {
+		total += r.busy.Load()
+	}
+	return total
 }

@@ -21,6 +21,11 @@ const (
 	nip11Redirect  nip11Mode = "redirect"           // 302 to a link-local address
 	nip11HTML      nip11Mode = "html"               // the HTTP-only server's page
 	nip11None      nip11Mode = "none"               // nothing listens
+	nip11NUL       nip11Mode = "nul"                // 200, valid JSON with \u0000 in strings
+	nip11BadUTF8   nip11Mode = "invalid-utf8"       // 200, JSON-shaped with invalid UTF-8 in strings
+	nip11Endless   nip11Mode = "endless"            // 200, a document that never ends
+	nip11GzipBomb  nip11Mode = "gzip-bomb"          // 200, Content-Encoding gzip, tiny on the wire, huge inflated
+	nip11Stall     nip11Mode = "stall"              // the connection is accepted, nothing is ever sent
 )
 
 // RedirectTarget is where NIP11Redirect relays send NIP-11 requests: the
@@ -68,6 +73,16 @@ func nip11Doc(seed int64, p *relayPlan, geo *Geo) map[string]any {
 	if geo != nil {
 		doc["relay_countries"] = []string{geo.Country}
 	}
+	if p.profile == NIP11NUL {
+		doc["name"] = "testnet\x00" + strings.TrimSuffix(p.host, "."+Zone)
+		doc["description"] = "a NUL\x00in the middle, and one at the end\x00"
+		doc["tags"] = []string{"testnet", "nul\x00tag"}
+		doc["software"] = "https://github.com/bigbrotr/bigbrotr\x00"
+	}
+	if p.profile == NIP11BadUTF8 {
+		doc["name"] = badUTF8Marker
+		doc["description"] = badUTF8Marker + " in the description"
+	}
 	if p.profile == Paid {
 		doc["payments_url"] = "https://" + p.host + "/pay"
 		doc["fees"] = map[string]any{
@@ -88,9 +103,15 @@ func setCORS(h http.Header) {
 func (r *relay) serveNIP11(w http.ResponseWriter, req *http.Request) {
 	setCORS(w.Header())
 	switch r.plan.traits.nip11 {
-	case nip11OK:
+	case nip11OK, nip11NUL, nip11BadUTF8:
 		w.Header().Set("Content-Type", "application/nostr+json")
 		_, _ = w.Write(r.nip11)
+	case nip11Endless:
+		r.serveEndlessNIP11(w, req)
+	case nip11GzipBomb:
+		w.Header().Set("Content-Type", "application/nostr+json")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(gzipBomb())
 	case nip11WrongType:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(r.nip11)

@@ -81,6 +81,14 @@ type Options struct {
 	FlapUp    time.Duration // Flapping profile's up time; default 2s
 	FlapDown  time.Duration // Flapping profile's down time; default 2s
 
+	// Hostile profiles' pacing and safety budget (see the Hostile profile constants).
+	StreamRate int           // events per second of endless-stream, after-eose and repeat-loop; default 500
+	DripEvery  time.Duration // period of notice-drip, other-sub-id and auth-loop; default 5s
+	StreamMax  int           // frames per subscription before an endless behaviour stops; default 1,000,000
+	StreamFor  time.Duration // time per subscription (and endless NIP-11) before it stops; default 30m
+	ByteDelay  time.Duration // slow-frames' pause between bytes; default 2ms
+	HugeFrame  int           // huge-frame's frame size in bytes; default 64 MiB
+
 	// Logf, if set, receives the network's own log lines (not khatru's).
 	Logf func(format string, args ...any)
 }
@@ -133,6 +141,24 @@ func (o Options) withDefaults() Options {
 	if o.FlapDown == 0 {
 		o.FlapDown = 2 * time.Second
 	}
+	if o.StreamRate == 0 {
+		o.StreamRate = 500
+	}
+	if o.DripEvery == 0 {
+		o.DripEvery = 5 * time.Second
+	}
+	if o.StreamMax == 0 {
+		o.StreamMax = 1_000_000
+	}
+	if o.StreamFor == 0 {
+		o.StreamFor = 30 * time.Minute
+	}
+	if o.ByteDelay == 0 {
+		o.ByteDelay = 2 * time.Millisecond
+	}
+	if o.HugeFrame == 0 {
+		o.HugeFrame = 64 << 20
+	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
@@ -153,6 +179,14 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: bad_tls share %v above 1", ErrOptions, o.BadTLS)
 	case o.CapK < 1:
 		return fmt.Errorf("%w: cap %d below 1", ErrOptions, o.CapK)
+	case o.StreamRate < 1 || o.StreamRate > 100_000:
+		return fmt.Errorf("%w: stream rate %d outside 1-100000 events/s", ErrOptions, o.StreamRate)
+	case o.DripEvery < time.Millisecond || o.StreamFor < time.Millisecond || o.ByteDelay < 0:
+		return fmt.Errorf("%w: drip period, stream time and byte delay must be positive", ErrOptions)
+	case o.StreamMax < 1:
+		return fmt.Errorf("%w: stream max %d below 1", ErrOptions, o.StreamMax)
+	case o.HugeFrame < 1 || o.HugeFrame > 1<<30:
+		return fmt.Errorf("%w: huge frame %d outside 1 B-1 GiB", ErrOptions, o.HugeFrame)
 	}
 	if err := validateMix(o.Mix); err != nil {
 		return fmt.Errorf("%w: %w", ErrOptions, err)

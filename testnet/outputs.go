@@ -17,6 +17,7 @@ func (n *Network) writeFiles(c *content, geos []*Geo) error {
 		NodeConfig: FileNodeConfig, SeedFile: FileSeeds,
 		Discovery: computeDiscovery(n.plans, c),
 		URLs:      map[string]URLEntry{},
+		Hostility: hostilityOf(&n.opts),
 	}
 	for net, p := range n.proxies {
 		m.Proxies[net] = "socks5://" + p.addr()

@@ -68,6 +68,87 @@ const (
 	Flapping Profile = "flapping"
 )
 
+// Hostile profiles: relays built to stall, flood or poison a client. Most
+// run on a raw WebSocket (session.go) rather than khatru, because what they
+// send is not what a relay framework lets a relay send. Every endless
+// behaviour runs only while a client is connected and stops at the
+// per-subscription safety budget (Options.StreamMax, Options.StreamFor).
+// Options.DripEvery paces the drips; Options.StreamRate the streams.
+const (
+	// EndlessStream answers every REQ with new, distinct, validly signed events
+	// matching the filter's kinds and time window, at StreamRate, and never EOSE.
+	EndlessStream Profile = "endless-stream"
+	// NoticeDrip answers a REQ with a NOTICE at once and then every DripEvery; never EOSE.
+	NoticeDrip Profile = "notice-drip"
+	// OtherSubID answers a REQ with EVENT and EOSE frames carrying another
+	// subscription id, every DripEvery; the REQ's own id never gets an answer.
+	OtherSubID Profile = "other-sub-id"
+	// NoEOSE sends the matching stored events (limit honoured) and then nothing.
+	NoEOSE Profile = "no-eose"
+	// AfterEOSE sends the matching stored events and EOSE, then new distinct
+	// validly signed events at StreamRate for as long as the subscription stays open.
+	AfterEOSE Profile = "after-eose"
+	// Silent completes the WebSocket upgrade and never sends a frame.
+	Silent Profile = "silent"
+	// SlowFrames serves like a relay but writes every byte after the upgrade
+	// separately, Options.ByteDelay apart.
+	SlowFrames Profile = "slow-frames"
+	// RepeatLoop sends the matching stored events (all of them when none match)
+	// over and over at StreamRate, never EOSE: few distinct ids, endless frames.
+	RepeatLoop Profile = "repeat-loop"
+	// StrangeEvents also serves validly signed events with a 10 KB tag value,
+	// NUL in a tag value and NUL in content (RelayInfo.StrangeEventIDs).
+	StrangeEvents Profile = "strange-events"
+	// NIP11NUL serves a NIP-11 document (valid JSON) with \u0000 in its strings.
+	NIP11NUL Profile = "nip11-nul"
+	// NIP11BadUTF8 serves a NIP-11 document whose strings hold invalid UTF-8.
+	NIP11BadUTF8 Profile = "nip11-invalid-utf8"
+	// NIP11Endless streams a NIP-11 document that never ends (until the client
+	// leaves or StreamFor passes).
+	NIP11Endless Profile = "nip11-endless"
+	// NIP11GzipBomb serves NIP-11 with Content-Encoding gzip: about 256 KiB
+	// on the wire, 256 MiB of JSON once inflated.
+	NIP11GzipBomb Profile = "nip11-gzip-bomb"
+	// AuthLoop sends an AUTH challenge on connect and every DripEvery, answers
+	// every REQ and EVENT with auth-required, and answers every AUTH with OK
+	// true followed by a fresh challenge: authenticating never helps.
+	AuthLoop Profile = "auth-loop"
+	// ClosedLoop answers every REQ with one stored event and CLOSED "error:"
+	// asking the client to send the REQ again.
+	ClosedLoop Profile = "closed-loop"
+	// RateLimitedAlways answers every REQ and COUNT with CLOSED "rate-limited:"
+	// and every EVENT with OK false "rate-limited:".
+	RateLimitedAlways Profile = "rate-limited-always"
+	// MalformedJSON serves the matching stored events and EOSE with malformed
+	// frames in between (truncated JSON, wrong shapes, wrong types, not JSON).
+	MalformedJSON Profile = "malformed-json"
+	// HugeFrame sends, after the first matching event, one text frame of
+	// Options.HugeFrame bytes (a NOTICE), then the rest and EOSE.
+	HugeFrame Profile = "huge-frame"
+	// BinaryFrames speaks NIP-01 in binary WebSocket frames.
+	BinaryFrames Profile = "binary-frames"
+	// PingFlood serves normally and sends WebSocket pings back to back from
+	// connect (each waits for its pong, at most one per millisecond).
+	PingFlood Profile = "ping-flood"
+	// OKNever serves reads normally and never answers an EVENT.
+	OKNever Profile = "ok-never"
+	// OKFalse serves reads normally and refuses every EVENT with OK false "error:".
+	OKFalse Profile = "ok-false"
+	// WrongKind ignores the filter's kinds, authors, ids and tags: it answers
+	// with events the filter excludes.
+	WrongKind Profile = "wrong-kind"
+	// OutOfWindow ignores the filter's since and until.
+	OutOfWindow Profile = "out-of-window"
+	// TCPStall accepts TCP connections and never sends a byte: TLS and HTTP
+	// (NIP-11, WebSocket upgrade) handshakes stall.
+	TCPStall Profile = "tcp-stall"
+	// WSStall serves NIP-11 but never answers a WebSocket upgrade request.
+	WSStall Profile = "ws-stall"
+	// ResetMidFrame answers a REQ with half of its first frame, then resets
+	// the TCP connection.
+	ResetMidFrame Profile = "reset-mid-frame"
+)
+
 // traits are the expectations a crawler should meet for one profile.
 type traits struct {
 	listening    bool // something accepts TCP connections (flapping: sometimes)
@@ -105,6 +186,34 @@ var profileTraits = map[Profile]traits{
 	FutureEvents:     {true, true, true, true, true, true, true, nip11OK},
 	HugeEvent:        {true, true, true, false, true, false, true, nip11OK},
 	Flapping:         {true, true, true, false, true, false, true, nip11OK},
+
+	EndlessStream:     {true, true, true, false, true, false, true, nip11OK},
+	NoticeDrip:        {true, true, true, false, true, false, true, nip11OK},
+	OtherSubID:        {true, true, true, false, true, false, true, nip11OK},
+	NoEOSE:            {true, true, true, false, true, false, true, nip11OK},
+	AfterEOSE:         {true, true, true, true, true, false, true, nip11OK},
+	Silent:            {true, true, false, false, false, false, false, nip11OK},
+	SlowFrames:        {true, true, true, false, true, false, true, nip11OK},
+	RepeatLoop:        {true, true, true, false, true, false, true, nip11OK},
+	StrangeEvents:     {true, true, true, true, true, false, true, nip11OK},
+	NIP11NUL:          {true, true, true, true, true, true, true, nip11NUL},
+	NIP11BadUTF8:      {true, true, true, true, true, true, true, nip11BadUTF8},
+	NIP11Endless:      {true, true, true, true, true, true, true, nip11Endless},
+	NIP11GzipBomb:     {true, true, true, true, true, true, true, nip11GzipBomb},
+	AuthLoop:          {true, true, true, false, false, false, true, nip11OK},
+	ClosedLoop:        {true, true, true, false, true, false, true, nip11OK},
+	RateLimitedAlways: {true, true, true, false, false, false, true, nip11OK},
+	MalformedJSON:     {true, true, true, true, true, false, true, nip11OK},
+	HugeFrame:         {true, true, true, false, true, false, true, nip11OK},
+	BinaryFrames:      {true, true, true, false, true, false, false, nip11OK},
+	PingFlood:         {true, true, true, true, true, false, true, nip11OK},
+	OKNever:           {true, true, true, true, false, false, true, nip11OK},
+	OKFalse:           {true, true, true, true, false, false, true, nip11OK},
+	WrongKind:         {true, true, true, true, true, false, true, nip11OK},
+	OutOfWindow:       {true, true, true, true, true, false, true, nip11OK},
+	TCPStall:          {true, false, false, false, false, false, false, nip11Stall},
+	WSStall:           {true, false, false, false, false, false, false, nip11OK},
+	ResetMidFrame:     {true, true, true, false, true, false, false, nip11OK},
 }
 
 // Profiles lists every profile in a fixed order.

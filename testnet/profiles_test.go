@@ -34,6 +34,7 @@ func profileNet(t *testing.T) *Network {
 		Relays: len(specs) + 6, Seed: 42, Specs: specs, Authors: 80,
 		Mix:       map[Profile]float64{Healthy: 1},
 		SlowDelay: testSlowDelay, CapK: testCapK, FlapUp: 300 * time.Millisecond, FlapDown: 300 * time.Millisecond,
+		DripEvery: testDrip, StreamRate: testRate, ByteDelay: testByteDelay, HugeFrame: testHugeFrame,
 	})
 }
 
@@ -398,6 +399,9 @@ func TestProfiles(t *testing.T) {
 				t.Errorf("up seen %v, down seen %v", up, down)
 			}
 		},
+	}
+	for p, check := range hostileChecks(n) {
+		checks[p] = check
 	}
 	for _, p := range Profiles() {
 		check, ok := checks[p]

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -31,6 +32,10 @@ type relay struct {
 	nip11     []byte
 	rate      sync.Map // *khatru.WebSocket → *rateState
 	serving   sync.WaitGroup
+	spamKey   string        // signs the events endless streams make up
+	spamSeq   atomic.Uint64 // keeps made-up events (and challenges) distinct
+	busy      atomic.Int64  // hostile work running now: raw sessions, streams, stalled connections
+	pings     atomic.Int64  // pings a ping-flood relay has sent
 }
 
 type connKey struct{}
@@ -65,7 +70,14 @@ func (r *relay) serve(ctx context.Context, tlsCert *tls.Certificate) {
 	if len(r.listeners) == 0 {
 		return
 	}
-	if r.plan.traits.nostr {
+	if r.plan.profile == TCPStall {
+		for _, ln := range r.listeners {
+			r.serving.Add(1)
+			go r.stallAll(ln)
+		}
+		return
+	}
+	if r.plan.traits.nostr && !rawProfiles[r.plan.profile] {
 		r.kh = r.newKhatru()
 	}
 	r.srv = &http.Server{
@@ -128,6 +140,10 @@ func (r *relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.WriteString(w, "<!doctype html><title>It works!</title><h1>It works!</h1>\n")
 	case upgrade && r.plan.profile == Echo:
 		r.echo(w, req)
+	case upgrade && r.plan.profile == WSStall:
+		r.stallHTTP(w)
+	case upgrade && rawProfiles[r.plan.profile]:
+		r.serveRaw(w, req)
 	case upgrade:
 		r.kh.HandleWebsocket(w, req)
 	case nip11:
@@ -168,4 +184,39 @@ func dropConn(ws *khatru.WebSocket) error {
 		return errors.New("no raw connection in request context")
 	}
 	return c.Close()
+}
+
+// stallAll accepts connections and never sends a byte on them (TCPStall).
+func (r *relay) stallAll(ln net.Listener) {
+	defer r.serving.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go r.hold(c)
+	}
+}
+
+// hold keeps a connection open without a word until the peer leaves, the
+// relay closes, or StreamFor passes.
+func (r *relay) hold(c net.Conn) {
+	r.busy.Add(1)
+	defer r.busy.Add(-1)
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(r.opts.StreamFor))
+	_, _ = io.Copy(io.Discard, c)
+}
+
+// stallHTTP takes over a WebSocket upgrade request and never answers it.
+func (r *relay) stallHTTP(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return
+	}
+	c, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	r.hold(c)
 }
