@@ -10,9 +10,11 @@ import (
 )
 
 // DefaultCLIPort is the CLI's fixed port: relays listen on 127.77.X.Y:7447
-// (127.77 whatever the port, unless --port 0),
-// DNS on 127.0.0.1:7447, the proxies on 7448-7450, and node.toml gives the
-// node 7451. A fixed port keeps the manifest identical across runs.
+// (127.77 whatever the port, unless --port 0), DNS on 127.77.255.254:7447
+// and the proxies on 7448-7450 of that address, and node.toml gives the node
+// 127.0.0.1:7451. Nothing takes 127.0.0.1:7447, a node's default address, so
+// a testnet runs beside a default node. A fixed port keeps the manifest
+// identical across runs.
 const DefaultCLIPort = 7447
 
 // RunCLI is `bigbrotr testnet`: it parses args (without the subcommand
@@ -96,6 +98,8 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		len(m.Relays), m.Seed, time.Since(began).Round(time.Millisecond), m.DNS,
 		m.Proxies[Tor], m.Proxies[I2P], m.Proxies[Loki])
 	fmt.Fprintf(stderr, "testnet: run a node with: bigbrotr node --config %s/%s\n", n.Dir(), FileNodeConfig)
+	fmt.Fprintf(stderr, "testnet: that node listens on %s: open http://%s/ (Nostr clients: ws://%s)\n",
+		m.NodeListen, m.NodeListen, m.NodeListen)
 	fmt.Fprintln(stdout, n.ManifestPath())
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "testnet: stopping")

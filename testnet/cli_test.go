@@ -59,6 +59,9 @@ func TestRunCLI(t *testing.T) {
 	if c := <-code; c != 0 {
 		t.Errorf("exit code %d, stderr %s", c, stderr.String())
 	}
+	if want := "listens on " + m.NodeListen + ": open http://" + m.NodeListen + "/"; m.NodeListen == "" || !strings.Contains(stderr.String(), want) {
+		t.Errorf("output does not say where the node listens (%q):\n%s", m.NodeListen, stderr.String())
+	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("an explicit --out directory must survive: %v", err)
 	}

@@ -42,7 +42,7 @@ func TestDNSAnswers(t *testing.T) {
 		{"CNAME then A", aliased.Aliases[0], dns.TypeA, dns.RcodeSuccess, []string{aliased.Host + ".", aliased.IP}, false},
 		{"CNAME only", aliased.Aliases[0], dns.TypeCNAME, dns.RcodeSuccess, []string{aliased.Host + "."}, false},
 		{"NS", Zone, dns.TypeNS, dns.RcodeSuccess, []string{"ns1." + Zone + "."}, false},
-		{"NS glue", "ns1." + Zone, dns.TypeA, dns.RcodeSuccess, []string{"127.0.0.1"}, false},
+		{"NS glue", "ns1." + Zone, dns.TypeA, dns.RcodeSuccess, []string{serviceIP(n.opts.Octet).String()}, false},
 		{"SOA", Zone, dns.TypeSOA, dns.RcodeSuccess, []string{"ns1." + Zone + "."}, false},
 		{"NXDOMAIN", "gone-1." + Zone, dns.TypeA, dns.RcodeNameError, nil, true},
 		{"overlay names are not in DNS", overlay.Host, dns.TypeA, dns.RcodeRefused, nil, false},

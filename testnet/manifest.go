@@ -23,6 +23,7 @@ type Manifest struct {
 	GeoIPCity  string                 `json:"geoip_city"`
 	GeoIPASN   string                 `json:"geoip_asn"`
 	NodeConfig string                 `json:"node_config"`
+	NodeListen string                 `json:"node_listen"` // host:port node.toml gives the node
 	SeedFile   string                 `json:"seed_file"`
 	Seeds      []string               `json:"seeds"`
 	Relays     []RelayInfo            `json:"relays"`

@@ -24,6 +24,13 @@ func relayIP(octet, i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{127, byte(octet), byte(i / 250), byte(i%250 + 1)})
 }
 
+// serviceIP is where the DNS server and the SOCKS5 proxies listen: an
+// address no relay gets (relays' third octet stays below 241), and not
+// 127.0.0.1, where a node listens by default.
+func serviceIP(octet int) netip.Addr {
+	return netip.AddrFrom4([4]byte{127, byte(octet), 255, 254})
+}
+
 func randBytes(rng *rand.Rand, n int) []byte {
 	b := make([]byte, n)
 	for i := range b {

@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 )
 
@@ -86,7 +85,8 @@ func Start(ctx context.Context, opts Options) (_ *Network, err error) {
 	if err := n.writeFiles(c, geos); err != nil {
 		return nil, err
 	}
-	o.Logf("testnet: %d relays up, DNS %s, manifest %s", len(n.relays), n.dns.addr, n.ManifestPath())
+	o.Logf("testnet: %d relays up, DNS %s, node.toml listen %s, manifest %s", len(n.relays), n.dns.addr,
+		n.manifest.NodeListen, n.ManifestPath())
 	return n, nil
 }
 
@@ -128,8 +128,8 @@ func (n *Network) startRelay(ctx context.Context, r *relay) error {
 	return nil
 }
 
-// servicePort is the fixed port of service k (0: DNS, 1-3: proxies, 4: node)
-// in fixed-port mode, or 0 (ephemeral).
+// servicePort is the fixed port of service k (0: DNS, 1-3: proxies, all on
+// serviceIP; 4: the node, on 127.0.0.1) in fixed-port mode, or 0 (ephemeral).
 func (n *Network) servicePort(k int) int {
 	if n.opts.Port == 0 {
 		return 0
@@ -139,8 +139,9 @@ func (n *Network) servicePort(k int) int {
 
 func (n *Network) startServices(ctx context.Context) error {
 	var err error
-	z := newZone(n.plans, netip.MustParseAddr("127.0.0.1"))
-	if n.dns, err = startDNS(ctx, z, "127.0.0.1", n.servicePort(0)); err != nil {
+	svc := serviceIP(n.opts.Octet)
+	z := newZone(n.plans, svc)
+	if n.dns, err = startDNS(ctx, z, svc.String(), n.servicePort(0)); err != nil {
 		return fmt.Errorf("testnet: %w", err)
 	}
 	for k, net := range []NetworkName{Tor, I2P, Loki} {
@@ -150,7 +151,7 @@ func (n *Network) startServices(ctx context.Context) error {
 				targets[p.host] = netip.AddrPortFrom(p.ip, uint16(p.port)).String()
 			}
 		}
-		addr := "127.0.0.1:" + strconv.Itoa(n.servicePort(1+k))
+		addr := netip.AddrPortFrom(svc, uint16(n.servicePort(1+k))).String()
 		p, err := startProxy(ctx, net, targets, addr)
 		if err != nil {
 			return fmt.Errorf("testnet: %w", err)

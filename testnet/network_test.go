@@ -74,6 +74,29 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
+// TestFixedPortLeavesNodeAddress: in fixed-port mode (the CLI's) nothing of
+// the testnet takes 127.0.0.1:Port, TCP or UDP, so a node on its default
+// address runs beside it; node.toml's node gets 127.0.0.1:Port+4.
+func TestFixedPortLeavesNodeAddress(t *testing.T) {
+	port := freePort(t)
+	n := startNet(t, Options{Relays: 10, Seed: 3, Port: port, Octet: 92})
+	m := n.Manifest()
+	addr := net.JoinHostPort("127.0.0.1", itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("TCP %s taken by the testnet: %v", addr, err)
+	}
+	ln.Close()
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("UDP %s taken by the testnet: %v", addr, err)
+	}
+	pc.Close()
+	if want := net.JoinHostPort("127.0.0.1", itoa(port+4)); m.NodeListen != want || strings.HasPrefix(m.DNS, "127.0.0.1:") {
+		t.Errorf("node %s (want %s), DNS %s", m.NodeListen, want, m.DNS)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	port := freePort(t)
 	run := func(seed int64) []byte {

@@ -54,9 +54,10 @@ type Options struct {
 	BadTLS float64
 
 	// Port, when non-zero, is the one port every relay listens on (each on its own
-	// address), with DNS on 127.0.0.1:Port and the tor, i2p and loki proxies on
-	// Port+1..Port+3: the manifest then depends on Seed and Port only. Zero means
-	// ephemeral ports everywhere (safe for parallel tests).
+	// address), with DNS on 127.Octet.255.254:Port, the tor, i2p and loki proxies
+	// on Port+1..Port+3 of that address, and node.toml's node on 127.0.0.1:Port+4:
+	// the manifest then depends on Seed and Port only. Zero means ephemeral ports
+	// everywhere (safe for parallel tests).
 	Port int
 	// Octet is the second octet of the relays' 127.Octet.X.Y addresses. The
 	// default is 77 with a fixed Port, else 100 + pid%100, so that networks in

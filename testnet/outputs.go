@@ -35,11 +35,12 @@ func (n *Network) writeFiles(c *content, geos []*Geo) error {
 		}
 		m.URLs[u] = e
 	}
-	n.manifest = m
 	listen, err := n.nodeListen()
 	if err != nil {
 		return err
 	}
+	m.NodeListen = listen
+	n.manifest = m
 	return writeOutputs(n.dir, m, n.ca.pem, listen)
 }
 
