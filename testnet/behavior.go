@@ -97,7 +97,7 @@ var behaviors = map[Profile]Behavior{
 	OtherSubID:    {Hostile: true, Summary: "EVENT and EOSE frames for another subscription id, every drip period", REQEnd: EndNever, OK: OKAccepted, Endless: true},
 	NoEOSE:        {Hostile: true, Summary: "the matching events, then silence: no EOSE", REQEnd: EndNever, OK: OKAccepted},
 	AfterEOSE:     {Hostile: true, Summary: "EOSE, then new distinct events forever", REQEnd: EndEOSE, OK: OKAccepted, Endless: true, DistinctEvents: true},
-	Silent:        {Hostile: true, Summary: "WebSocket upgrade, then never a frame", REQEnd: EndNever, OK: OKNone},
+	Silent:        {Hostile: true, Summary: "WebSocket upgrade, then never a data frame", REQEnd: EndNever, OK: OKNone},
 	SlowFrames:    {Hostile: true, Summary: "every byte written separately, byte_delay apart", REQEnd: EndEOSE, OK: OKAccepted},
 	RepeatLoop:    {Hostile: true, Summary: "the same events over and over, never EOSE", REQEnd: EndNever, OK: OKAccepted, Endless: true, LimitIgnored: true},
 	StrangeEvents: {Hostile: true, Summary: "validly signed events with 10 KB tag values and NUL in tags and content", REQEnd: EndEOSE, OK: OKAccepted},

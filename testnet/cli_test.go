@@ -118,9 +118,28 @@ func TestParseMix(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "healthy=x", "unknown", "healthy=-1", "healthy=0"} {
+	for _, bad := range []string{"", "healthy=x", "unknown", "healthy=-1", "healthy=0", "healthy=NaN", "healthy=Inf", "hostile=+Inf"} {
 		if _, err := ParseMix(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+func FuzzParseMix(f *testing.F) {
+	for _, s := range []string{"healthy", "default=90,hostile=10", "healthy=3, endless-stream=1", "hostile=NaN", ",,=", "default=1e308,hostile=1e308"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		mix, err := ParseMix(s)
+		if err != nil {
+			return
+		}
+		if err := validateMix(mix); err != nil {
+			t.Fatalf("%q parsed to an invalid mix: %v", s, err)
+		}
+		// A parsed mix must be usable: assigning profiles must terminate with exact counts.
+		if got := assignProfiles(20, mix, subRNG(1, "fuzz")); len(got) != 20 {
+			t.Fatalf("%q: %d profiles for 20 relays", s, len(got))
+		}
+	})
 }

@@ -84,6 +84,28 @@ func TestHostileStopsWithClient(t *testing.T) {
 	waitIdle(ctx, t, n)
 }
 
+// TestHostileNetworkClose: Close ends hostile work whose clients are still
+// connected.
+func TestHostileNetworkClose(t *testing.T) {
+	n := hostileNet(t, Options{StreamRate: 1000})
+	m := n.Manifest()
+	ctx := testCtx(t)
+	for _, p := range []Profile{EndlessStream, Silent, AuthLoop} {
+		w := mustWire(ctx, t, n, onlyRelay(t, m, p).URL)
+		w.send(ctx, "REQ", "a", nostr.Filter{})
+	}
+	ts := onlyRelay(t, m, TCPStall)
+	var d net.Dialer
+	if c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ts.IP, itoa(ts.Port))); err == nil {
+		defer c.Close()
+	}
+	for n.HostileActive() < 4 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	n.Close()
+	waitIdle(ctx, t, n)
+}
+
 // TestHostileCloseStream: CLOSE ends a stream while the connection stays.
 func TestHostileCloseStream(t *testing.T) {
 	n := hostileNet(t, Options{StreamRate: 1000})

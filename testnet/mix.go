@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -61,7 +62,7 @@ func ParseMix(s string) (map[Profile]float64, error) {
 		w := 1.0
 		if hasWeight {
 			var err error
-			if w, err = strconv.ParseFloat(strings.TrimSpace(weight), 64); err != nil || w < 0 {
+			if w, err = strconv.ParseFloat(strings.TrimSpace(weight), 64); err != nil || !(w >= 0) || math.IsInf(w, 0) {
 				return nil, fmt.Errorf("mix: bad weight in %q", item)
 			}
 		}

@@ -1,6 +1,7 @@
 package testnet
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -142,24 +143,12 @@ func (o Options) withDefaults() Options {
 	if o.FlapDown == 0 {
 		o.FlapDown = 2 * time.Second
 	}
-	if o.StreamRate == 0 {
-		o.StreamRate = 500
-	}
-	if o.DripEvery == 0 {
-		o.DripEvery = 5 * time.Second
-	}
-	if o.StreamMax == 0 {
-		o.StreamMax = 1_000_000
-	}
-	if o.StreamFor == 0 {
-		o.StreamFor = 30 * time.Minute
-	}
-	if o.ByteDelay == 0 {
-		o.ByteDelay = 2 * time.Millisecond
-	}
-	if o.HugeFrame == 0 {
-		o.HugeFrame = 64 << 20
-	}
+	o.StreamRate = cmp.Or(o.StreamRate, 500)
+	o.DripEvery = cmp.Or(o.DripEvery, 5*time.Second)
+	o.StreamMax = cmp.Or(o.StreamMax, 1_000_000)
+	o.StreamFor = cmp.Or(o.StreamFor, 30*time.Minute)
+	o.ByteDelay = cmp.Or(o.ByteDelay, 2*time.Millisecond)
+	o.HugeFrame = cmp.Or(o.HugeFrame, 64<<20)
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}

@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -88,7 +89,8 @@ const (
 	// AfterEOSE sends the matching stored events and EOSE, then new distinct
 	// validly signed events at StreamRate for as long as the subscription stays open.
 	AfterEOSE Profile = "after-eose"
-	// Silent completes the WebSocket upgrade and never sends a frame.
+	// Silent completes the WebSocket upgrade and never sends a data frame
+	// (it answers pings: a client's keep-alive cannot tell it from a quiet relay).
 	Silent Profile = "silent"
 	// SlowFrames serves like a relay but writes every byte after the upgrade
 	// separately, Options.ByteDelay apart.
@@ -242,8 +244,8 @@ func validateMix(mix map[Profile]float64) error {
 		if _, ok := profileTraits[p]; !ok {
 			return fmt.Errorf("mix: unknown profile %q", p)
 		}
-		if w < 0 {
-			return fmt.Errorf("mix: negative weight for %q", p)
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("mix: weight %v for %q is not a finite non-negative number", w, p)
 		}
 		total += w
 	}

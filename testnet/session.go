@@ -152,8 +152,8 @@ func (s *session) stop(sub string) {
 	s.mu.Unlock()
 }
 
-// onEVENT is what most raw relays do with a published event: verify, store,
-// OK. Profiles that answer otherwise return before calling it.
+// acceptEvent is what most raw relays do with a published event: verify,
+// store, OK. Profiles that answer otherwise return before calling it.
 func (s *session) acceptEvent(ev *nostr.Event) {
 	if ok, _ := ev.CheckSignature(); !ok || !ev.CheckID() {
 		s.send("OK", ev.ID, false, "invalid: bad id or signature")
