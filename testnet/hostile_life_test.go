@@ -13,9 +13,7 @@ import (
 
 // hostileNet has one clearnet relay per hostile profile.
 func hostileNet(t *testing.T, o Options) *Network {
-	for _, p := range HostileProfiles() {
-		o.Specs = append(o.Specs, Spec{Profile: p, Network: Clearnet, TLS: TLSValid})
-	}
+	o.Specs = HostileSpecs()
 	o.Relays, o.Seed, o.Authors, o.Mix = len(o.Specs)+2, 7, 40, map[Profile]float64{Healthy: 1}
 	if o.DripEvery == 0 {
 		o.DripEvery = testDrip

@@ -42,6 +42,17 @@ func HostileProfiles() []Profile {
 	return out
 }
 
+// HostileSpecs pins one clearnet relay with a valid certificate per hostile
+// profile: put them first in Options.Specs for a network in which every
+// hostile behaviour is present whatever the mix.
+func HostileSpecs() []Spec {
+	var out []Spec
+	for _, p := range HostileProfiles() {
+		out = append(out, Spec{Profile: p, Network: Clearnet, TLS: TLSValid})
+	}
+	return out
+}
+
 // mixSets are the names ParseMix accepts for whole mixes.
 var mixSets = map[string]map[Profile]float64{"default": DefaultMix, "hostile": HostileMix}
 
