@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // pgBatch is one SaveEvents call after the storage rules: each event once
@@ -32,7 +34,7 @@ type pgSighting struct {
 // recorded request. 128 keeps the lock table small per transaction.
 const pgLockBuckets = 128
 
-func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
+func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 	b := &pgBatch{rows: make([]eventRow, 0, len(batch))}
 	index := make(map[string]int, len(batch)) // id hex -> position in rows
 	type pair struct{ id, relay string }

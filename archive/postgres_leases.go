@@ -33,7 +33,7 @@ const pgLeaseSQL = `WITH picked AS (
 )
 SELECT p.url, p.network, p.discovered_at FROM picked p JOIN taken t ON t.key = p.url ORDER BY p.url`
 
-func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error) {
+func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error) {
 	if n <= 0 {
 		return nil, ctx.Err()
 	}
@@ -47,8 +47,8 @@ func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks
 		return nil, pgErr(ctx, "lease relays", err)
 	}
 	var (
-		out []Relay
-		r   Relay
+		out []schema.Relay
+		r   schema.Relay
 		at  int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {

@@ -17,7 +17,7 @@ func (s *pgStore) pgTx(ctx context.Context, what string, fn func(tx pgx.Tx) erro
 const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
 
-func pgRelayArgs(relays []Relay) []any {
+func pgRelayArgs(relays []schema.Relay) []any {
 	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
 	for i, r := range relays {
@@ -26,7 +26,7 @@ func pgRelayArgs(relays []Relay) []any {
 	return []any{urls, networks, ats}
 }
 
-func (s *pgStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
+func (s *pgStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, error) {
 	if len(relays) == 0 {
 		return 0, ctx.Err()
 	}
@@ -37,7 +37,7 @@ func (s *pgStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
 	return int(ct.RowsAffected()), nil
 }
 
-func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error) {
+func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error) {
 	sql, args := "SELECT url, network, discovered_at FROM relay ORDER BY url", []any(nil)
 	if len(networks) > 0 {
 		ns := make([]string, len(networks))
@@ -51,8 +51,8 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Rel
 		return nil, pgErr(ctx, "list relays", err)
 	}
 	var (
-		out []Relay
-		r   Relay
+		out []schema.Relay
+		r   schema.Relay
 		at  int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
@@ -66,7 +66,7 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Rel
 	return out, nil
 }
 
-func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
+func (s *pgStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int, error) {
 	if len(c) == 0 {
 		return 0, ctx.Err()
 	}
@@ -88,7 +88,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error)
 	return int(ct.RowsAffected()), nil
 }
 
-func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error) {
+func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]schema.Candidate, error) {
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
@@ -103,7 +103,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 		return nil, pgErr(ctx, "due candidates", err)
 	}
 	var (
-		out                []Candidate
+		out                []schema.Candidate
 		url, net           string
 		failures           int
 		added, lastAttempt int64
@@ -118,7 +118,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	return out, nil
 }
 
-func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
+func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) error {
 	if len(c) == 0 {
 		return ctx.Err()
 	}
@@ -136,7 +136,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
 
 const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ANY($1::text[])"
 
-func (s *pgStore) Promote(ctx context.Context, relays []Relay) error {
+func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	if len(relays) == 0 {
 		return ctx.Err()
 	}

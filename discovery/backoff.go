@@ -27,7 +27,7 @@ func backoff(failures int, base, max time.Duration) time.Duration {
 }
 
 // isDue reports whether c's backoff has elapsed at now.
-func isDue(c Candidate, now time.Time, base, max time.Duration) bool {
+func isDue(c schema.Candidate, now time.Time, base, max time.Duration) bool {
 	return c.LastAttempt.IsZero() || !now.Before(c.LastAttempt.Add(backoff(c.Failures, base, max)))
 }
 
@@ -43,9 +43,9 @@ func isDue(c Candidate, now time.Time, base, max time.Duration) bool {
 // failures than the tier is due, and the tiers are visited in the order the
 // result is sorted. The walk stops once limit rows are found; there are at
 // most log2(max/base)+2 tiers.
-func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, now time.Time, limit int, skip map[string]bool) ([]Candidate, error) {
+func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, now time.Time, limit int, skip map[string]bool) ([]schema.Candidate, error) {
 	base, max := v.cfg.RetryBase, v.cfg.RetryMax
-	var out []Candidate
+	var out []schema.Candidate
 	seen := map[string]bool{}
 	for f := 0; ; f++ {
 		b := backoff(f, base, max)
@@ -64,7 +64,7 @@ func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, n
 			break
 		}
 	}
-	slices.SortFunc(out, func(a, b Candidate) int {
+	slices.SortFunc(out, func(a, b schema.Candidate) int {
 		if a.Failures != b.Failures {
 			return a.Failures - b.Failures
 		}

@@ -18,6 +18,13 @@ import (
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
+// The archive's store is what the node hands the discovery loops, as is.
+var (
+	_ CandidateStore = archive.Store(nil)
+	_ FinderStore    = archive.Store(nil)
+	_ ValidatorStore = archive.Store(nil)
+)
+
 // relayOpts shape a test relay's behaviour.
 type relayOpts struct {
 	authRequired bool // REQ gets CLOSED "auth-required:"
@@ -153,20 +160,20 @@ func newTransport(t *testing.T, allowPrivate bool) *transport.Transport {
 }
 
 // openStore opens the embedded archive in a temporary directory.
-func openStore(t *testing.T) (archive.Store, *adapter) {
+func openStore(t *testing.T) archive.Store {
 	t.Helper()
 	s, err := archive.Open(context.Background(), archive.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, &adapter{s: s}
+	return s
 }
 
 // candidates lists every candidate of the store by URL.
-func candidates(t *testing.T, s archive.Store) map[string]archive.Candidate {
+func candidates(t *testing.T, s archive.Store) map[string]schema.Candidate {
 	t.Helper()
-	out := map[string]archive.Candidate{}
+	out := map[string]schema.Candidate{}
 	for _, n := range schema.Networks {
 		cs, err := s.DueCandidates(context.Background(), n, time.Now().AddDate(100, 0, 0), 1<<20)
 		if err != nil {

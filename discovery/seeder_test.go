@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -26,16 +25,16 @@ func TestSeeder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, st := openStore(t)
+	s := openStore(t)
 	addRelay(t, s, "wss://known.example")
-	if _, err := s.AddCandidates(ctx, []archive.Candidate{{URL: "wss://failing.example", Network: schema.Clearnet}}); err != nil {
+	if _, err := s.AddCandidates(ctx, []schema.Candidate{{URL: "wss://failing.example", Network: schema.Clearnet}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFailures(ctx, []archive.Candidate{{URL: "wss://failing.example", Failures: 4}}); err != nil {
+	if err := s.RecordFailures(ctx, []schema.Candidate{{URL: "wss://failing.example", Failures: 4}}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	sd, err := NewSeeder(SeederConfig{File: file}, st, Options{Registerer: reg})
+	sd, err := NewSeeder(SeederConfig{File: file}, s, Options{Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

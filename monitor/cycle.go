@@ -84,7 +84,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 
 // done is one finished relay on its way to the writer.
 type done struct {
-	relay Relay
+	relay schema.Relay
 	res   *Result
 	err   error
 }
@@ -140,7 +140,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 	return firstErr
 }
 
-func (m *Monitor) checkLeased(ctx context.Context, rel Relay, budget time.Duration) done {
+func (m *Monitor) checkLeased(ctx context.Context, rel schema.Relay, budget time.Duration) done {
 	u, err := schema.ParseCanonicalRelayURL(rel.URL)
 	if err != nil {
 		return done{relay: rel, err: fmt.Errorf("monitor: relay %q: %w", rel.URL, err)}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -87,7 +86,7 @@ func TestSlowlorisContained(t *testing.T) {
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	u := schema.MustRelayURL(fmt.Sprintf("wss://slowloris.example.com:%s", port))
 	s := openStore(t)
-	if _, err := s.AddRelays(context.Background(), []archive.Relay{{URL: u.String(), Network: schema.Clearnet, DiscoveredAt: time.Now()}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: u.String(), Network: schema.Clearnet, DiscoveredAt: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := monitor.DefaultConfig()

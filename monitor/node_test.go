@@ -48,13 +48,13 @@ func nodeConfig(t *testing.T, n *testnet.Network) node.Config {
 
 func seedStore(t *testing.T, st archive.Store, m *testnet.Manifest) {
 	t.Helper()
-	var rs []archive.Relay
+	var rs []schema.Relay
 	for _, r := range m.Relays {
 		u, err := schema.ParseRelayURL(r.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs = append(rs, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		rs = append(rs, schema.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := st.AddRelays(context.Background(), rs); err != nil {
 		t.Fatal(err)

@@ -72,8 +72,8 @@ func (w *writer) flush(batch []item) {
 	// Stores outlive a cancelled cycle: what was checked is kept.
 	ctx := context.WithoutCancel(w.ctx)
 	var (
-		snaps        []Snapshot
-		states       []State
+		snaps        []schema.Snapshot
+		states       []schema.State
 		finished     []string
 		unfinished   []string
 		published    int

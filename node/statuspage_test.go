@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -62,13 +61,13 @@ func startMonitoredNode(t *testing.T) *monitoredNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var relays []archive.Relay
+	var relays []schema.Relay
 	for _, r := range tn.Manifest().Relays {
 		u, err := schema.ParseRelayURL(r.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		relays = append(relays, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		relays = append(relays, schema.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := n.Store().AddRelays(ctx, relays); err != nil {
 		t.Fatal(err)

@@ -114,7 +114,7 @@ func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
 	for _, r := range st.Relays {
 		events[r.URL] = r.Events
 	}
-	bySnap := make(map[string][]archive.Snapshot, len(relays))
+	bySnap := make(map[string][]schema.Snapshot, len(relays))
 	for _, s := range snaps {
 		bySnap[s.Relay] = append(bySnap[s.Relay], s)
 	}
@@ -135,7 +135,7 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 		return web.RelayDetail{}, err
 	}
 	var (
-		found archive.Relay
+		found schema.Relay
 		ok    bool
 	)
 	norm := url
@@ -190,7 +190,7 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 
 // relayView decodes a relay's newest snapshots into its list row and the
 // detail-only parts (NIP-11 document, certificate, location).
-func (w *webSource) relayView(r archive.Relay, snaps []archive.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
+func (w *webSource) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
 	v := web.Relay{URL: r.URL, Network: string(r.Network), DiscoveredAt: r.DiscoveredAt.UTC()}
 	var d web.RelayDetail
 	for _, s := range snaps {

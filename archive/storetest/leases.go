@@ -29,10 +29,10 @@ func leaseURLs(t testing.TB, s archive.Store, holder string, nets []schema.Netwo
 func testLeases(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	a := archive.Relay{URL: "wss://a.example.com", Network: schema.Clearnet, DiscoveredAt: at(1)}
-	b := archive.Relay{URL: "wss://b.example.com", Network: schema.Clearnet, DiscoveredAt: at(2)}
-	c := archive.Relay{URL: "ws://c.onion", Network: schema.Tor, DiscoveredAt: at(3)}
-	if _, err := s.AddRelays(ctx, []archive.Relay{a, b, c}); err != nil {
+	a := schema.Relay{URL: "wss://a.example.com", Network: schema.Clearnet, DiscoveredAt: at(1)}
+	b := schema.Relay{URL: "wss://b.example.com", Network: schema.Clearnet, DiscoveredAt: at(2)}
+	c := schema.Relay{URL: "ws://c.onion", Network: schema.Tor, DiscoveredAt: at(3)}
+	if _, err := s.AddRelays(ctx, []schema.Relay{a, b, c}); err != nil {
 		t.Fatal(err)
 	}
 	later := time.Now().Add(time.Hour)
@@ -62,9 +62,9 @@ func testLeases(t *testing.T, open Opener) {
 	check("other loops are independent", leaseURLsLoop(t, s, "other", 5), c.URL, a.URL, b.URL)
 
 	// Expired leases are free again; renewal keeps them.
-	d := archive.Relay{URL: "wss://d.example.com", Network: schema.Clearnet, DiscoveredAt: at(4)}
-	e := archive.Relay{URL: "wss://e.example.com", Network: schema.Clearnet, DiscoveredAt: at(5)}
-	if _, err := s.AddRelays(ctx, []archive.Relay{d, e}); err != nil {
+	d := schema.Relay{URL: "wss://d.example.com", Network: schema.Clearnet, DiscoveredAt: at(4)}
+	e := schema.Relay{URL: "wss://e.example.com", Network: schema.Clearnet, DiscoveredAt: at(5)}
+	if _, err := s.AddRelays(ctx, []schema.Relay{d, e}); err != nil {
 		t.Fatal(err)
 	}
 	check("short leases", leaseURLs(t, s, "h4", nil, 5, -time.Second, later), d.URL, e.URL)
@@ -92,9 +92,9 @@ func leaseURLsLoop(t testing.TB, s archive.Store, loop string, n int) []string {
 func testLeasesConcurrent(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	var rels []archive.Relay
+	var rels []schema.Relay
 	for i := range 40 {
-		rels = append(rels, archive.Relay{URL: fmt.Sprintf("wss://r%02d.example.com", i), Network: schema.Clearnet, DiscoveredAt: at(1)})
+		rels = append(rels, schema.Relay{URL: fmt.Sprintf("wss://r%02d.example.com", i), Network: schema.Clearnet, DiscoveredAt: at(1)})
 	}
 	if _, err := s.AddRelays(ctx, rels); err != nil {
 		t.Fatal(err)

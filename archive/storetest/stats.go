@@ -13,6 +13,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 const relayC = "wss://c.example.com"
@@ -65,11 +66,11 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		k2.sign(t, 1, -day-1, nil, "before 1970"),                  // day -2
 		k2.sign(t, 1, 300_000_000_000, nil, "far"),                 // beyond year 9999: no day
 	}
-	var batch []archive.Sighting
+	var batch []schema.Sighting
 	for i, ev := range evs {
-		batch = append(batch, archive.Sighting{Event: ev, Relay: relayA, SeenAt: at(int64(i))})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: relayA, SeenAt: at(int64(i))})
 		if i%2 == 0 {
-			batch = append(batch, archive.Sighting{Event: ev, Relay: relayB, SeenAt: at(100 + int64(i))})
+			batch = append(batch, schema.Sighting{Event: ev, Relay: relayB, SeenAt: at(100 + int64(i))})
 		}
 	}
 	if _, err := s.SaveEvents(ctx, batch); err != nil {
@@ -185,7 +186,7 @@ func wantDaily(evs []*nostr.Event) []archive.DayCount {
 	return out
 }
 
-func saveSnaps(t testing.TB, s archive.Store, snaps ...archive.Snapshot) {
+func saveSnaps(t testing.TB, s archive.Store, snaps ...schema.Snapshot) {
 	t.Helper()
 	if _, err := s.SaveSnapshots(context.Background(), snaps); err != nil {
 		t.Fatalf("SaveSnapshots: %v", err)
@@ -210,14 +211,14 @@ func testReports(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLatest := []archive.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", down, 15)}
+	wantLatest := []schema.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", down, 15)}
 	checkSnaps(t, "LatestSnapshotsAll", latest, wantLatest)
 
 	hist, err := s.SnapshotHistory(ctx, relayA, "rtt", at(20))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSnaps(t, "SnapshotHistory", hist, []archive.Snapshot{snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30)})
+	checkSnaps(t, "SnapshotHistory", hist, []schema.Snapshot{snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30)})
 
 	// Before 25: relayA's rtt at 10 and 20 go (30 is newer), its nip11 at
 	// 10 stays (the newest of its type), as does relayB's only rtt. The
@@ -240,7 +241,7 @@ func testReports(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	checkSnaps(t, "LatestSnapshotsAll after pruning", latest,
-		[]archive.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", up, 50)})
+		[]schema.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", up, 50)})
 	// A document pruned away can be stored again.
 	saveSnaps(t, s, snap(relayC, "rtt", down, 60))
 	if got, err := s.LatestSnapshots(ctx, relayC); err != nil || len(got) != 1 || !jsonEqual(t, got[0].Data, []byte(down)) {
@@ -248,7 +249,7 @@ func testReports(t *testing.T, open Opener) {
 	}
 }
 
-func checkSnaps(t *testing.T, what string, got, want []archive.Snapshot) {
+func checkSnaps(t *testing.T, what string, got, want []schema.Snapshot) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d snapshots, want %d", what, len(got), len(want))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -58,7 +59,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 	)
 	s.checker = newChecker()
 	defer s.checker.stop()
-	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r SaveResult) {
+	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r schema.SaveResult) {
 		s.metrics.saved(r)
 		saveMu.Lock()
 		st.Inserted += r.Inserted

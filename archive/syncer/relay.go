@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // relayRun is one relay's sync within a cycle.
 type relayRun struct {
 	s        *Syncer
-	relay    Relay
+	relay    schema.Relay
 	filters  []nostr.Filter
 	limit    int
 	idle     time.Duration
@@ -40,7 +42,7 @@ func (r *relayRun) commit(ctx context.Context) error {
 	return r.s.writer.submit(ctx, writeItem{state: c.state(r.relay.URL)})
 }
 
-func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
+func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, idle: s.cfg.IdleTimeout,
 		stats: relayStats{rejects: map[string]int{}}}
 	if o, ok := s.overrides[rel.URL]; ok {
@@ -69,7 +71,7 @@ func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
 // syncRelay brings one relay's cursor to now-end_lag. It redials after a
 // lost connection, as long as each attempt makes progress or retries are
 // left; a relay that refuses (auth, CLOSED) is left for the next cycle.
-func (s *Syncer) syncRelay(ctx context.Context, rel Relay) (*relayRun, error) {
+func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, error) {
 	r := s.newRun(ctx, rel)
 	var err error
 	if r.cur, err = s.loadCursor(ctx, rel.URL, r.filters); err != nil {
