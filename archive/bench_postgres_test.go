@@ -90,7 +90,7 @@ func BenchmarkPostgresSave(b *testing.B) {
 			const batch, total = 1000, 30000
 			relays := []schema.Relay{}
 			for i := range 5 {
-				relays = append(relays, schema.Relay{URL: fmt.Sprintf("wss://r%d.example.com", i), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)})
+				relays = append(relays, schema.Relay{URL: schema.MustRelayURL(fmt.Sprintf("wss://r%d.example.com", i)), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)})
 			}
 			if _, err := s.AddRelays(ctx, relays); err != nil {
 				b.Fatal(err)

@@ -39,7 +39,7 @@ func TestPostgresHeadMovesWhileBatchRuns(t *testing.T) {
 	save := func(ctx context.Context, evs ...*nostr.Event) error {
 		var batch []schema.Sighting
 		for _, ev := range evs {
-			batch = append(batch, schema.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(1, 0)})
+			batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(1, 0)})
 		}
 		_, err := s.SaveEvents(ctx, batch)
 		return err

@@ -56,7 +56,7 @@ func candidateJSON(c schema.Candidate, now time.Time) string {
 }
 
 // candidateOf rebuilds a Candidate from its row (last 0: never attempted).
-func candidateOf(url, network string, failures int, added, last int64) schema.Candidate {
+func candidateOf(url schema.RelayURL, network string, failures int, added, last int64) schema.Candidate {
 	c := schema.Candidate{URL: url, Network: schema.Network(network), Failures: failures, AddedAt: time.Unix(added, 0)}
 	if last != 0 {
 		c.LastAttempt = time.Unix(last, 0)

@@ -57,14 +57,14 @@ func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 			id = r.id
 		}
 		b.valid++
-		if s.Relay == "" {
+		if s.Relay.IsZero() {
 			continue
 		}
-		if _, dup := seen[pair{s.Event.ID, s.Relay}]; dup {
+		if _, dup := seen[pair{s.Event.ID, s.Relay.String()}]; dup {
 			continue
 		}
-		seen[pair{s.Event.ID, s.Relay}] = struct{}{}
-		b.sightings = append(b.sightings, pgSighting{id, s.Relay, s.SeenAt.Unix()})
+		seen[pair{s.Event.ID, s.Relay.String()}] = struct{}{}
+		b.sightings = append(b.sightings, pgSighting{id, s.Relay.String(), s.SeenAt.Unix()})
 	}
 	slices.SortFunc(b.rows, func(x, y eventRow) int { return bytes.Compare(x.id, y.id) })
 	b.tagKeys = make([][]string, len(b.rows))

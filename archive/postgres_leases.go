@@ -62,14 +62,14 @@ func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks
 	return out, nil
 }
 
-func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error {
+func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	_, err := s.pool.Exec(ctx, `UPDATE service_state SET value = value || jsonb_build_object('expires', $4::bigint)
 		WHERE service = $1 AND type = 'lease' AND key = ANY($2::text[]) AND value->>'holder' = $3`,
 		loop, urls, holder, time.Now().Add(ttl).UnixMilli())
 	return pgErr(ctx, "renew leases", err)
 }
 
-func (s *pgStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error {
+func (s *pgStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
 	_, err := s.pool.Exec(ctx, `UPDATE service_state
 		SET value = value || jsonb_build_object('holder', '', 'expires', 0)
 		              || CASE WHEN $4 THEN jsonb_build_object('done', $5::bigint) ELSE '{}'::jsonb END

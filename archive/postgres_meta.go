@@ -24,7 +24,7 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (i
 	n := len(snaps)
 	relays, types, ids, datas, ats := make([]string, n), make([]string, n), make([][]byte, n), make([]string, n), make([]int64, n)
 	for i, sn := range snaps {
-		relays[i], types[i], ids[i], datas[i], ats[i] = sn.Relay, sn.Type, sn.ID[:], string(sn.Data), sn.GeneratedAt.Unix()
+		relays[i], types[i], ids[i], datas[i], ats[i] = sn.Relay.String(), sn.Type, sn.ID[:], string(sn.Data), sn.GeneratedAt.Unix()
 	}
 	var added int
 	err := s.pgTx(ctx, "save snapshots", func(tx pgx.Tx) error {
@@ -48,13 +48,13 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (i
 }
 
 // LatestSnapshots returns the newest snapshot of each type, by type.
-func (s *pgStore) LatestSnapshots(ctx context.Context, relay string) ([]schema.Snapshot, error) {
+func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.metadata_type) r.metadata_type, r.metadata_id, r.generated_at, m.data::text
 		FROM relay_metadata r JOIN metadata m ON m.id = r.metadata_id AND m.type = r.metadata_type
 		WHERE r.relay_url = $1
 		ORDER BY r.metadata_type, r.generated_at DESC`, relay)
 	if err != nil {
-		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	var (
 		out  []schema.Snapshot
@@ -70,7 +70,7 @@ func (s *pgStore) LatestSnapshots(ctx context.Context, relay string) ([]schema.S
 		return nil
 	})
 	if err != nil {
-		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	return out, nil
 }

@@ -21,7 +21,7 @@ func pgRelayArgs(relays []schema.Relay) []any {
 	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
 	for i, r := range relays {
-		urls[i], networks[i], ats[i] = r.URL, string(r.Network), orNow(r.DiscoveredAt, now)
+		urls[i], networks[i], ats[i] = r.URL.String(), string(r.Network), orNow(r.DiscoveredAt, now)
 	}
 	return []any{urls, networks, ats}
 }
@@ -73,7 +73,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int,
 	now := time.Now()
 	urls, values := make([]string, len(c)), make([]string, len(c))
 	for i, x := range c {
-		urls[i], values[i] = x.URL, candidateJSON(x, now)
+		urls[i], values[i] = x.URL.String(), candidateJSON(x, now)
 	}
 	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
 	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
@@ -104,7 +104,8 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	}
 	var (
 		out                []schema.Candidate
-		url, net           string
+		url                schema.RelayURL
+		net                string
 		failures           int
 		added, lastAttempt int64
 	)
@@ -125,7 +126,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) erro
 	now := time.Now()
 	urls, failures, ats := make([]string, len(c)), make([]int32, len(c)), make([]int64, len(c))
 	for i, x := range c {
-		urls[i], failures[i], ats[i] = x.URL, int32(x.Failures), orNow(x.LastAttempt, now)
+		urls[i], failures[i], ats[i] = x.URL.String(), int32(x.Failures), orNow(x.LastAttempt, now)
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE service_state s
 		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
@@ -142,7 +143,7 @@ func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	}
 	urls := make([]string, len(relays))
 	for i, r := range relays {
-		urls[i] = r.URL
+		urls[i] = r.URL.String()
 	}
 	return s.pgTx(ctx, "promote candidates", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...); err != nil {
@@ -153,7 +154,7 @@ func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	})
 }
 
-func (s *pgStore) DropCandidates(ctx context.Context, urls []string) error {
+func (s *pgStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) error {
 	if len(urls) == 0 {
 		return ctx.Err()
 	}

@@ -29,25 +29,26 @@ func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]sch
 }
 
 // SnapshotHistory walks the key range of (relay, type) from since on.
-func (s *pgStore) SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]schema.Snapshot, error) {
+func (s *pgStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error) {
 	rows, err := s.pool.Query(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data::text
 		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
 		WHERE rm.relay_url = $1 AND rm.metadata_type = $2 AND rm.generated_at >= $3
 		ORDER BY rm.generated_at`, relay, typ, since.Unix())
 	if err != nil {
-		return nil, pgErr(ctx, "snapshot history of "+relay, err)
+		return nil, pgErr(ctx, "snapshot history of "+relay.String(), err)
 	}
 	out, err := pgScanSnapshots(rows)
-	return out, pgErr(ctx, "snapshot history of "+relay, err)
+	return out, pgErr(ctx, "snapshot history of "+relay.String(), err)
 }
 
 // pgScanSnapshots reads (relay, type, generated_at, id, data) rows.
 func pgScanSnapshots(rows pgx.Rows) ([]schema.Snapshot, error) {
 	var (
-		out              []schema.Snapshot
-		relay, typ, data string
-		at               int64
-		id               []byte
+		out       []schema.Snapshot
+		relay     schema.RelayURL
+		typ, data string
+		at        int64
+		id        []byte
 	)
 	_, err := pgx.ForEachRow(rows, []any{&relay, &typ, &at, &id, &data}, func() error {
 		sn := schema.Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}

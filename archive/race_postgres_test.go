@@ -58,7 +58,7 @@ func TestPostgresSaveRaces(t *testing.T) {
 				var batch []schema.Sighting
 				for j := range 2 {
 					ev := queue[(i+j+w*len(queue)/writers)%len(queue)]
-					batch = append(batch, schema.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(1, 0)})
+					batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(1, 0)})
 				}
 				if _, err := s.SaveEvents(ctx, batch); err != nil {
 					errs <- err

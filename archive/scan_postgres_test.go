@@ -76,7 +76,7 @@ func TestPostgresScanWaitsForInFlightWriters(t *testing.T) {
 	}
 	doneA := make(chan error, 1)
 	go func() {
-		_, err := s.SaveEvents(ctx, []schema.Sighting{{Event: evA, Relay: blockRelay, SeenAt: time.Unix(2, 0)}})
+		_, err := s.SaveEvents(ctx, []schema.Sighting{{Event: evA, Relay: schema.MustRelayURL(blockRelay), SeenAt: time.Unix(2, 0)}})
 		doneA <- err
 	}()
 	watch := connect(t, url)

@@ -73,17 +73,17 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 	return out, nil
 }
 
-func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error {
+func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	exp := time.Now().Add(ttl).UnixMilli()
 	return s.liteTx(ctx, "renew leases", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `UPDATE service_state SET value = json_set(value, '$.expires', ?)
 			WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`,
-			urls, func(u string) []any { return []any{exp, loop, u, holder} })
+			urls, func(u schema.RelayURL) []any { return []any{exp, loop, u, holder} })
 		return err
 	})
 }
 
-func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error {
+func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
 	q := `UPDATE service_state SET value = json_set(value, '$.holder', '', '$.expires', 0)
 		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
 	now := time.Now().UnixMilli()
@@ -92,7 +92,7 @@ func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls
 		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
 	}
 	return s.liteTx(ctx, "release leases", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, q, urls, func(u string) []any {
+		_, err := liteExecEach(ctx, tx, q, urls, func(u schema.RelayURL) []any {
 			if done {
 				return []any{now, loop, u, holder}
 			}

@@ -30,7 +30,7 @@ func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) 
 	return n, err
 }
 
-func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]schema.Snapshot, error) {
+func (s *liteStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
 	// SQLite takes the bare columns of a max() aggregate from the row that
 	// holds the maximum.
 	rows, err := s.read.QueryContext(ctx, `SELECT l.metadata_type, l.metadata_id, l.generated_at, m.data
@@ -39,7 +39,7 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]schema
 		JOIN metadata m ON m.id = l.metadata_id AND m.type = l.metadata_type
 		ORDER BY l.metadata_type`, relay)
 	if err != nil {
-		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+		return nil, liteErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	defer rows.Close()
 	var out []schema.Snapshot
@@ -58,7 +58,7 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]schema
 		out = append(out, sn)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+		return nil, liteErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	return out, nil
 }

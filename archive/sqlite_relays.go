@@ -127,7 +127,8 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 	var out []schema.Candidate
 	for rows.Next() {
 		var (
-			url, network       string
+			url                schema.RelayURL
+			network            string
 			failures           int
 			added, lastAttempt int64
 		)
@@ -166,9 +167,9 @@ func (s *liteStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	})
 }
 
-func (s *liteStore) DropCandidates(ctx context.Context, urls []string) error {
+func (s *liteStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) error {
 	return s.liteTx(ctx, "drop candidates", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u string) []any { return []any{u} })
+		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u schema.RelayURL) []any { return []any{u} })
 		return err
 	})
 }

@@ -128,7 +128,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 		} else {
 			res.Duplicates++
 		}
-		if sg.Relay == "" {
+		if sg.Relay.IsZero() {
 			continue
 		}
 		seen := sg.SeenAt
@@ -137,7 +137,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 		}
 		r, err := b.w.insSighting.ExecContext(stmtCtx, seq, sg.Relay, seen.Unix())
 		if err != nil {
-			return schema.SaveResult{}, liteErr(ctx, "save sighting on "+sg.Relay, err)
+			return schema.SaveResult{}, liteErr(ctx, "save sighting on "+sg.Relay.String(), err)
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.Sightings++

@@ -216,7 +216,7 @@ func BenchmarkSQLiteSave(b *testing.B) {
 			ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(created), Content: "benchmark event content",
 				Tags: nostr.Tags{{"t", "bench"}, {"p", strings.Repeat("ab", 32)}, {"e", strings.Repeat("cd", 32)}}}
 			ev.Sign(sk)
-			batch[i] = schema.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(created, 0)}
+			batch[i] = schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(created, 0)}
 		}
 		b.StartTimer()
 		if _, err := s.SaveEvents(ctx, batch); err != nil {
@@ -235,7 +235,7 @@ func TestSQLiteContentAddressed(t *testing.T) {
 	data := json.RawMessage(`{"data":{"name":"same"}}`)
 	var snaps []schema.Snapshot
 	for i, relay := range []string{"wss://a.example.com", "wss://b.example.com", "wss://a.example.com"} {
-		snaps = append(snaps, schema.Snapshot{Relay: relay, Type: "nip11_info", ID: sha256.Sum256(data), Data: data,
+		snaps = append(snaps, schema.Snapshot{Relay: schema.MustRelayURL(relay), Type: "nip11_info", ID: sha256.Sum256(data), Data: data,
 			GeneratedAt: time.Unix(int64(1_700_000_000+i), 0)})
 	}
 	if n, err := s.SaveSnapshots(ctx, snaps); err != nil || n != 3 {

@@ -87,14 +87,14 @@ type Store interface {
 	// Promote inserts the relays and deletes their candidates in one transaction.
 	Promote(ctx context.Context, relays []schema.Relay) error
 	// DropCandidates deletes candidates by URL.
-	DropCandidates(ctx context.Context, urls []string) error
+	DropCandidates(ctx context.Context, urls []schema.RelayURL) error
 
 	// SaveSnapshots stores content-addressed metadata and links it to relays.
 	// It returns the number of new (relay, type, generated_at) rows, and
 	// refuses the batch when an ID is not the SHA-256 of its Data.
 	SaveSnapshots(ctx context.Context, s []schema.Snapshot) (int, error)
 	// LatestSnapshots returns the newest snapshot of each type for a relay.
-	LatestSnapshots(ctx context.Context, relay string) ([]schema.Snapshot, error)
+	LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error)
 
 	// PutState upserts entries, replacing their values (the last of a
 	// repeated key in one batch wins).
@@ -115,17 +115,17 @@ type Store interface {
 	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
 	// RenewLeases pushes holder's leases on urls to now+ttl; leases held by
 	// others are left alone.
-	RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error
+	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
 	// ReleaseLeases ends holder's leases on urls; done records now as the
 	// relays' completion time for loop.
-	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 
 	// LatestSnapshotsAll returns the newest snapshot of each of types for
 	// every validated relay, by relay URL, then in the order of types.
 	LatestSnapshotsAll(ctx context.Context, types []string) ([]schema.Snapshot, error)
 	// SnapshotHistory returns relay's snapshots of typ generated at or
 	// after since, oldest first.
-	SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]schema.Snapshot, error)
+	SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error)
 	// PruneSnapshots deletes snapshots generated before before, except
 	// each relay's newest of each type (a relay no longer checked keeps
 	// its last known state), then the documents no snapshot refers to. It
@@ -143,7 +143,7 @@ type Store interface {
 	Stats(ctx context.Context) (Stats, error)
 	// RelayKinds returns the events archived from relay by kind (most
 	// first; Pubkeys 0), as of the last refresh.
-	RelayKinds(ctx context.Context, relay string) ([]KindCount, error)
+	RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error)
 	// CountArchived counts the events archived after position after
 	// (ScanArchived's seq) and returns the highest position now.
 	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)

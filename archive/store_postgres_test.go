@@ -57,12 +57,12 @@ func smoke(t *testing.T, s archive.Store) {
 	reply := sign(1, 101, nostr.Tags{{"e", note.ID}, {"p", note.PubKey}}, "reply")
 	profile := sign(0, 102, nostr.Tags{}, `{"name":"a"}`)
 	del := sign(5, 103, nostr.Tags{{"e", reply.ID}}, "")
-	if _, err := s.AddRelays(ctx, []schema.Relay{{URL: "wss://r.example.com", Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)}}); err != nil {
+	if _, err := s.AddRelays(ctx, []schema.Relay{{URL: schema.MustRelayURL("wss://r.example.com"), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)}}); err != nil {
 		t.Fatal(err)
 	}
 	var batch []schema.Sighting
 	for _, ev := range []*nostr.Event{note, reply, profile, del} {
-		batch = append(batch, schema.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(200, 0)})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(200, 0)})
 	}
 	res, err := s.SaveEvents(ctx, batch)
 	if err != nil || res != (schema.SaveResult{Inserted: 4, Sightings: 4}) {

@@ -91,7 +91,7 @@ func openStockAt(tb testing.TB, url string) *postgresql.PostgresBackend {
 // saveOurs saves events in batches of size through writers concurrent
 // SaveEvents callers; batch k is attributed to relay(k).
 func saveOurs(ctx context.Context, s archive.Store, events []*nostr.Event, size, writers int,
-	relay func(batch int) string) (schema.SaveResult, time.Duration, error) {
+	relay func(batch int) schema.RelayURL) (schema.SaveResult, time.Duration, error) {
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex

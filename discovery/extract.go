@@ -124,7 +124,7 @@ func (c *collector) add(raw string) {
 func (c *collector) take() []schema.Candidate {
 	out := make([]schema.Candidate, len(c.order))
 	for i, u := range c.order {
-		out[i] = schema.Candidate{URL: u.String(), Network: u.Network()}
+		out[i] = schema.Candidate{URL: u, Network: u.Network()}
 	}
 	c.order = c.order[:0]
 	return out

@@ -60,14 +60,14 @@ func (f *Finder) relays(ctx context.Context) error {
 	g.SetLimit(f.cfg.Concurrency)
 	known := map[string]bool{}
 	for _, r := range all {
-		known[r.URL] = true
+		known[r.URL.String()] = true
 		if !f.tr.NetworkEnabled(r.Network) {
 			continue
 		}
 		if gctx.Err() != nil {
 			break
 		}
-		g.Go(func() error { return f.relay(gctx, r, cursors[r.URL]) })
+		g.Go(func() error { return f.relay(gctx, r, cursors[r.URL.String()]) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -93,7 +93,7 @@ func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) err
 	if cur.Until == 0 {
 		cur.Started = now.Unix()
 	}
-	events, next, done, fetchErr := f.walk(ctx, r.URL, cur)
+	events, next, done, fetchErr := f.walk(ctx, r.URL.String(), cur)
 	f.count(func(st *FinderStats, _ map[string]int) {
 		st.RelaysAsked++
 		st.EventsFetched += len(events)
@@ -129,7 +129,7 @@ func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) err
 		return nil // no progress: try the same walk next cycle
 	}
 	v, _ := json.Marshal(next)
-	if err := f.store.PutState(ctx, []schema.State{{Service: ServiceFinder, Type: StateRelay, Key: r.URL, Value: v}}); err != nil {
+	if err := f.store.PutState(ctx, []schema.State{{Service: ServiceFinder, Type: StateRelay, Key: r.URL.String(), Value: v}}); err != nil {
 		return fmt.Errorf("finder: save cursor of %s: %w", r.URL, err)
 	}
 	return nil

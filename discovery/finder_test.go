@@ -37,7 +37,7 @@ func newFinder(t *testing.T, cfg FinderConfig, st FinderStore, now func() time.T
 
 func addRelay(t *testing.T, s archive.Store, url string) {
 	t.Helper()
-	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: url, Network: schema.Clearnet}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: schema.MustRelayURL(url), Network: schema.Clearnet}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,10 +27,10 @@ func TestSeeder(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	addRelay(t, s, "wss://known.example")
-	if _, err := s.AddCandidates(ctx, []schema.Candidate{{URL: "wss://failing.example", Network: schema.Clearnet}}); err != nil {
+	if _, err := s.AddCandidates(ctx, []schema.Candidate{{URL: schema.MustRelayURL("wss://failing.example"), Network: schema.Clearnet}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFailures(ctx, []schema.Candidate{{URL: "wss://failing.example", Failures: 4}}); err != nil {
+	if err := s.RecordFailures(ctx, []schema.Candidate{{URL: schema.MustRelayURL("wss://failing.example"), Failures: 4}}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()

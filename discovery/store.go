@@ -48,7 +48,7 @@ type ValidatorStore interface {
 	// Promote inserts the relays and deletes their candidates in one transaction.
 	Promote(ctx context.Context, relays []schema.Relay) error
 	// DropCandidates deletes candidates by URL.
-	DropCandidates(ctx context.Context, urls []string) error
+	DropCandidates(ctx context.Context, urls []schema.RelayURL) error
 }
 
 // Service names and state types under which the loops persist their state.

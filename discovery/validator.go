@@ -155,7 +155,7 @@ func (v *Validator) RunOnce(ctx context.Context) (ValidatorStats, error) {
 // is judged at the cycle's start, so a candidate failed in this cycle is not
 // retried in it whatever the backoff.
 func (v *Validator) network(ctx context.Context, n schema.Network, start time.Time, st *ValidatorStats, mu *sync.Mutex) error {
-	attempted := map[string]bool{}
+	attempted := map[schema.RelayURL]bool{}
 	for {
 		limit := v.cfg.BatchSize
 		if v.cfg.MaxPerCycle > 0 {
@@ -194,7 +194,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 			defer func() { <-sem }()
 			pctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
 			defer cancel()
-			reasons[i] = speaksNostr(pctx, v.tr, c.URL)
+			reasons[i] = speaksNostr(pctx, v.tr, c.URL.String())
 		})
 	}
 	wg.Wait()
@@ -205,7 +205,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 	var (
 		promote []schema.Relay
 		failed  []schema.Candidate
-		drop    []string
+		drop    []schema.RelayURL
 	)
 	for i, c := range batch {
 		if reasons[i] == "" {

@@ -25,7 +25,7 @@ func addCandidates(t *testing.T, s archive.Store, urls ...string) {
 	t.Helper()
 	var cs []schema.Candidate
 	for _, u := range urls {
-		cs = append(cs, schema.Candidate{URL: u, Network: schema.Clearnet})
+		cs = append(cs, schema.Candidate{URL: schema.MustRelayURL(u), Network: schema.Clearnet})
 	}
 	if _, err := s.AddCandidates(context.Background(), cs); err != nil {
 		t.Fatal(err)
@@ -128,14 +128,14 @@ func TestDueCandidatesOrderAndBackoff(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
 	cands := []schema.Candidate{
-		{URL: "wss://new.example", Failures: 0},
-		{URL: "wss://f1-due.example", Failures: 1, LastAttempt: ago(11 * time.Minute)},
-		{URL: "wss://f1-older.example", Failures: 1, LastAttempt: ago(50 * time.Minute)},
-		{URL: "wss://f1-wait.example", Failures: 1, LastAttempt: ago(9 * time.Minute)},
-		{URL: "wss://f2-wait.example", Failures: 2, LastAttempt: ago(15 * time.Minute)},
-		{URL: "wss://f2-due.example", Failures: 2, LastAttempt: ago(21 * time.Minute)},
-		{URL: "wss://f9-due.example", Failures: 9, LastAttempt: ago(25 * time.Hour)},
-		{URL: "wss://f9-wait.example", Failures: 9, LastAttempt: ago(23 * time.Hour)},
+		{URL: schema.MustRelayURL("wss://new.example"), Failures: 0},
+		{URL: schema.MustRelayURL("wss://f1-due.example"), Failures: 1, LastAttempt: ago(11 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f1-older.example"), Failures: 1, LastAttempt: ago(50 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f1-wait.example"), Failures: 1, LastAttempt: ago(9 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f2-wait.example"), Failures: 2, LastAttempt: ago(15 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f2-due.example"), Failures: 2, LastAttempt: ago(21 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f9-due.example"), Failures: 9, LastAttempt: ago(25 * time.Hour)},
+		{URL: schema.MustRelayURL("wss://f9-wait.example"), Failures: 9, LastAttempt: ago(23 * time.Hour)},
 	}
 	for i := range cands {
 		cands[i].Network = schema.Clearnet
@@ -159,7 +159,7 @@ func TestDueCandidatesOrderAndBackoff(t *testing.T) {
 		}
 		var urls []string
 		for _, c := range got {
-			urls = append(urls, c.URL)
+			urls = append(urls, c.URL.String())
 		}
 		if w := want[:min(limit, len(want))]; !slices.Equal(urls, w) {
 			t.Errorf("limit %d: got %v, want %v", limit, urls, w)

@@ -144,7 +144,7 @@ func checkSnapshots(t *testing.T, s archive.Store, m *testnet.Manifest) {
 	types := func(p testnet.Profile) []string {
 		r := m.ByProfile(p)[0]
 		u, _ := schema.ParseRelayURL(r.URL)
-		snaps, err := s.LatestSnapshots(context.Background(), u.String())
+		snaps, err := s.LatestSnapshots(context.Background(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +212,7 @@ func TestFailureLadder(t *testing.T) {
 	s := openStore(t)
 	r := n.Manifest().ByProfile(testnet.Closed)[0]
 	u, _ := schema.ParseRelayURL(r.URL)
-	if _, err := s.AddRelays(context.Background(), []archiveRelay{{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []archiveRelay{{URL: u, Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := testConfig(n)

@@ -39,7 +39,7 @@ func addRelays(t testing.TB, s archive.Store, m *testnet.Manifest) {
 		if err != nil {
 			t.Fatalf("%s: %v", r.URL, err)
 		}
-		rs = append(rs, schema.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		rs = append(rs, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := s.AddRelays(context.Background(), rs); err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func seedStore(t *testing.T, st archive.Store, m *testnet.Manifest) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs = append(rs, schema.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		rs = append(rs, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := st.AddRelays(context.Background(), rs); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestNodeServes30166(t *testing.T) {
 		for _, r := range tn.Manifest().Relays {
 			u, _ := schema.ParseRelayURL(r.URL)
 			if reachable(r) && !got[u.String()] {
-				snaps, _ := n.Store().LatestSnapshots(ctx, u.String())
+				snaps, _ := n.Store().LatestSnapshots(ctx, u)
 				for _, s := range snaps {
 					if s.Type == "rtt" || s.Type == "nip11" {
 						t.Logf("%s %s: %s %s", r.URL, r.Profile, s.Type, s.Data)

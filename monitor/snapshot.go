@@ -26,7 +26,7 @@ func snapshots(r *Result, log *slog.Logger) []schema.Snapshot {
 			log.Warn("snapshot", "relay", r.URL.String(), "check", string(c), "err", err)
 			continue
 		}
-		out = append(out, schema.Snapshot{Relay: r.URL.String(), Type: string(c), ID: id, Data: data, GeneratedAt: r.At})
+		out = append(out, schema.Snapshot{Relay: r.URL, Type: string(c), ID: id, Data: data, GeneratedAt: r.At})
 	}
 	return slices.Clip(out)
 }

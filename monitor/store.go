@@ -19,7 +19,7 @@ type Store interface {
 	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
 	// ReleaseLeases gives holder's leases on urls back; done records now as
 	// the relays' completion time.
-	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 	// SaveSnapshots stores content-addressed snapshots linked to relays.
 	SaveSnapshots(ctx context.Context, s []schema.Snapshot) (int, error)
 	// ListState returns all entries of service and type.

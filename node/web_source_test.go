@@ -16,7 +16,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-func snapshotOf(t *testing.T, relay string, o probe.Outcome, at time.Time) schema.Snapshot {
+func snapshotOf(t *testing.T, relay schema.RelayURL, o probe.Outcome, at time.Time) schema.Snapshot {
 	t.Helper()
 	data, id, err := schema.Canonical(o)
 	if err != nil {
@@ -36,7 +36,7 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	}
 	defer store.Close()
 	now := time.Now().Truncate(time.Second)
-	up, down, old := "wss://up.example.com", "wss://down.example.com", "wss://stale.example.com"
+	up, down, old := schema.MustRelayURL("wss://up.example.com"), schema.MustRelayURL("wss://down.example.com"), schema.MustRelayURL("wss://stale.example.com")
 	if _, err := store.AddRelays(ctx, []schema.Relay{
 		{URL: up, Network: schema.Clearnet, DiscoveredAt: now}, {URL: down, Network: schema.Clearnet, DiscoveredAt: now},
 		{URL: old, Network: schema.Clearnet, DiscoveredAt: now},
@@ -92,20 +92,20 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	for _, r := range relays {
 		byURL[r.URL] = r
 	}
-	u := byURL[up]
+	u := byURL[up.String()]
 	if !u.Online || u.RTT.Open == nil || *u.RTT.Open != 42 || u.RTT.Read == nil || *u.RTT.Read != 17 || u.RTT.Write != nil ||
 		u.Software != "git+https://x/strfry" || u.Version != "1.0" || len(u.NIPs) != 3 || len(u.VerifiedNIPs) != 1 ||
 		u.Country != "DE" || u.ASN != 64500 || u.SSLExpires == nil || u.SSLExpires.Unix() != notAfter || u.Events != 3 {
 		t.Errorf("up relay = %+v", u)
 	}
-	if d := byURL[down]; d.Online || d.RTT.Open != nil || d.LastChecked == nil {
+	if d := byURL[down.String()]; d.Online || d.RTT.Open != nil || d.LastChecked == nil {
 		t.Errorf("refused relay = %+v, want offline, checked, no RTT", d)
 	}
-	if o := byURL[old]; o.Online {
+	if o := byURL[old.String()]; o.Online {
 		t.Errorf("a relay last reached 5h ago with a 1h interval is shown online")
 	}
 
-	d, err := ws.Relay(ctx, up+"/", now.Add(-24*time.Hour)) // normalized lookup
+	d, err := ws.Relay(ctx, up.String()+"/", now.Add(-24*time.Hour)) // normalized lookup
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,25 +19,26 @@ var ErrNotFound = errors.New("not found")
 
 // Relay is a validated relay: one that answered a REQ round trip.
 type Relay struct {
-	URL          string
+	URL          RelayURL
 	Network      Network
 	DiscoveredAt time.Time
 }
 
 // Candidate is a relay URL waiting to prove it speaks Nostr.
 type Candidate struct {
-	URL         string
+	URL         RelayURL
 	Network     Network
 	Failures    int
 	AddedAt     time.Time
 	LastAttempt time.Time // zero when never attempted
 }
 
-// Sighting is one event as observed on one relay. Relay is empty for events
-// written to the node directly (no provenance row is stored for those).
+// Sighting is one event as observed on one relay. Relay is the zero value
+// for events written to the node directly (no provenance row is stored for
+// those).
 type Sighting struct {
 	Event  *nostr.Event
-	Relay  string
+	Relay  RelayURL
 	SeenAt time.Time
 }
 
@@ -52,7 +53,7 @@ type SaveResult struct {
 // Snapshot is one check result for one relay at one time. Data must already
 // be in canonical form (Canonical); ID is its SHA-256.
 type Snapshot struct {
-	Relay       string
+	Relay       RelayURL
 	Type        string // the check name, e.g. "nip11_info", "nip66_rtt"
 	ID          [32]byte
 	Data        json.RawMessage

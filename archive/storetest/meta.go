@@ -27,7 +27,7 @@ func jsonEqual(t testing.TB, a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-func snap(relay, typ, data string, sec int64) schema.Snapshot {
+func snap(relay schema.RelayURL, typ, data string, sec int64) schema.Snapshot {
 	return schema.Snapshot{Relay: relay, Type: typ, ID: sha256.Sum256([]byte(data)), Data: json.RawMessage(data), GeneratedAt: at(sec)}
 }
 
@@ -62,12 +62,12 @@ func testSnapshots(t *testing.T, open Opener) {
 	}
 
 	for _, c := range []struct {
-		relay string
+		relay schema.RelayURL
 		want  []schema.Snapshot
 	}{
 		{relayA, []schema.Snapshot{snap(relayA, "nip11_info", info2, 2), snap(relayA, "nip66_rtt", rtt, 2)}},
 		{relayB, []schema.Snapshot{snap(relayB, "nip11_info", info1, 1)}},
-		{"wss://unknown.example.com", nil},
+		{schema.MustRelayURL("wss://unknown.example.com"), nil},
 	} {
 		got, err := s.LatestSnapshots(ctx, c.relay)
 		if err != nil {

@@ -38,10 +38,10 @@ func wantRelays(t testing.TB, s archive.Store, want []schema.Relay, networks ...
 func testRelays(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	a := schema.Relay{URL: "wss://a.example.com", Network: schema.Clearnet, DiscoveredAt: at(1)}
-	b := schema.Relay{URL: "ws://b.onion", Network: schema.Tor, DiscoveredAt: at(2)}
-	c := schema.Relay{URL: "ws://c.i2p", Network: schema.I2P, DiscoveredAt: at(3)}
-	d := schema.Relay{URL: "wss://d.example.com", Network: schema.Clearnet, DiscoveredAt: at(4)}
+	a := schema.Relay{URL: schema.MustRelayURL("wss://a.example.com"), Network: schema.Clearnet, DiscoveredAt: at(1)}
+	b := schema.Relay{URL: schema.MustRelayURL("ws://bbbbbbbbbbbbbbbb.onion"), Network: schema.Tor, DiscoveredAt: at(2)}
+	c := schema.Relay{URL: schema.MustRelayURL("ws://c.i2p"), Network: schema.I2P, DiscoveredAt: at(3)}
+	d := schema.Relay{URL: schema.MustRelayURL("wss://d.example.com"), Network: schema.Clearnet, DiscoveredAt: at(4)}
 	if n, err := s.AddRelays(ctx, nil); err != nil || n != 0 {
 		t.Errorf("AddRelays(nil) = %d, %v", n, err)
 	}
@@ -85,7 +85,7 @@ func wantDue(t testing.TB, s archive.Store, n schema.Network, since time.Time, l
 	}
 }
 
-func cand(url string, n schema.Network) schema.Candidate {
+func cand(url schema.RelayURL, n schema.Network) schema.Candidate {
 	return schema.Candidate{URL: url, Network: n, AddedAt: at(0)}
 }
 
@@ -98,20 +98,20 @@ func attempted(c schema.Candidate, failures int, sec int64) schema.Candidate {
 func testCandidates(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	addRelays(t, s, "wss://validated.example.com")
-	c1 := cand("wss://c1.example.com", schema.Clearnet)
-	c2 := cand("wss://c2.example.com", schema.Clearnet)
-	c5 := cand("wss://c5.example.com", schema.Clearnet)
-	c6 := cand("wss://c6.example.com", schema.Clearnet)
-	c7 := cand("wss://c7.example.com", schema.Clearnet)
-	tor := cand("ws://t.onion", schema.Tor)
-	validated := cand("wss://validated.example.com", schema.Clearnet)
+	addRelays(t, s, schema.MustRelayURL("wss://validated.example.com"))
+	c1 := cand(schema.MustRelayURL("wss://c1.example.com"), schema.Clearnet)
+	c2 := cand(schema.MustRelayURL("wss://c2.example.com"), schema.Clearnet)
+	c5 := cand(schema.MustRelayURL("wss://c5.example.com"), schema.Clearnet)
+	c6 := cand(schema.MustRelayURL("wss://c6.example.com"), schema.Clearnet)
+	c7 := cand(schema.MustRelayURL("wss://c7.example.com"), schema.Clearnet)
+	tor := cand(schema.MustRelayURL("ws://tttttttttttttttt.onion"), schema.Tor)
+	validated := cand(schema.MustRelayURL("wss://validated.example.com"), schema.Clearnet)
 	n, err := s.AddCandidates(ctx, []schema.Candidate{c1, c2, c5, c6, c7, tor, validated, c1})
 	if err != nil || n != 6 {
 		t.Fatalf("AddCandidates = %d, %v; want 6 (validated relays skipped)", n, err)
 	}
 	c1, c2, c5, c7 = attempted(c1, 2, 100), attempted(c2, 1, 200), attempted(c5, 1, 150), attempted(c7, 0, 250)
-	ghost := attempted(cand("wss://ghost.example.com", schema.Clearnet), 1, 1)
+	ghost := attempted(cand(schema.MustRelayURL("wss://ghost.example.com"), schema.Clearnet), 1, 1)
 	if err := s.RecordFailures(ctx, []schema.Candidate{c1, c2, c5, c7, ghost}); err != nil {
 		t.Fatalf("RecordFailures: %v", err)
 	}
@@ -126,7 +126,7 @@ func testCandidates(t *testing.T, open Opener) {
 	wantDue(t, s, schema.Tor, at(300), 10, tor)
 	wantDue(t, s, schema.I2P, at(300), 10)
 
-	if err := s.DropCandidates(ctx, []string{c1.URL, c6.URL, "wss://unknown.example.com"}); err != nil {
+	if err := s.DropCandidates(ctx, []schema.RelayURL{c1.URL, c6.URL, schema.MustRelayURL("wss://unknown.example.com")}); err != nil {
 		t.Fatalf("DropCandidates: %v", err)
 	}
 	wantDue(t, s, schema.Clearnet, at(300), 10, c7, c5, c2)
@@ -135,9 +135,9 @@ func testCandidates(t *testing.T, open Opener) {
 func testPromote(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	p1 := cand("wss://p1.example.com", schema.Clearnet)
-	p2 := cand("ws://p2.onion", schema.Tor)
-	p3 := cand("wss://p3.example.com", schema.Clearnet)
+	p1 := cand(schema.MustRelayURL("wss://p1.example.com"), schema.Clearnet)
+	p2 := cand(schema.MustRelayURL("ws://p2p2p2p2p2p2p2p2.onion"), schema.Tor)
+	p3 := cand(schema.MustRelayURL("wss://p3.example.com"), schema.Clearnet)
 	if _, err := s.AddCandidates(ctx, []schema.Candidate{p1, p2, p3}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-const (
-	relayA = "wss://a.example.com"
-	relayB = "wss://b.example.com"
+var (
+	relayA = schema.MustRelayURL("wss://a.example.com")
+	relayB = schema.MustRelayURL("wss://b.example.com")
 )
 
-func addRelays(t testing.TB, s archive.Store, urls ...string) {
+func addRelays(t testing.TB, s archive.Store, urls ...schema.RelayURL) {
 	t.Helper()
 	rs := make([]schema.Relay, len(urls))
 	for i, u := range urls {
@@ -92,10 +92,10 @@ func testSave(t *testing.T, mode archive.Mode, open Opener) {
 	}
 	wantResult(t, "second batch", res, schema.SaveResult{Duplicates: 2, Sightings: 1})
 
-	if got, want := fmt.Sprint(sightings(t, s, e1.ID)), fmt.Sprint(map[string]int64{relayA: t1.Unix(), relayB: t1.Unix()}); got != want {
+	if got, want := fmt.Sprint(sightings(t, s, e1.ID)), fmt.Sprint(map[string]int64{relayA.String(): t1.Unix(), relayB.String(): t1.Unix()}); got != want {
 		t.Errorf("sightings of e1 = %s, want %s", got, want)
 	}
-	if got, want := fmt.Sprint(sightings(t, s, e2.ID)), fmt.Sprint(map[string]int64{relayA: t3.Unix()}); got != want {
+	if got, want := fmt.Sprint(sightings(t, s, e2.ID)), fmt.Sprint(map[string]int64{relayA.String(): t3.Unix()}); got != want {
 		t.Errorf("sightings of e2 = %s, want %s", got, want)
 	}
 	if got := sightings(t, s, strings.Repeat("ab", 32)); len(got) != 0 {
@@ -166,9 +166,9 @@ func testCancellation(t *testing.T, mode archive.Mode, open Opener) {
 func testConcurrent(t *testing.T, mode archive.Mode, open Opener) {
 	s := open(t, mode)
 	const workers, own, shared = 4, 40, 20
-	relays := make([]string, workers)
+	relays := make([]schema.RelayURL, workers)
 	for i := range relays {
-		relays[i] = fmt.Sprintf("wss://r%d.example.com", i)
+		relays[i] = schema.MustRelayURL(fmt.Sprintf("wss://r%d.example.com", i))
 	}
 	addRelays(t, s, relays...)
 	k := newKey(t)

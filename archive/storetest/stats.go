@@ -16,7 +16,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-const relayC = "wss://c.example.com"
+var relayC = schema.MustRelayURL("wss://c.example.com")
 
 // testStats: the statistics count what was archived, in both modes, and
 // follow the archive after each refresh.
@@ -88,7 +88,7 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		snap(relayA, "geo", `{"country":"DE","success":true}`, 1),
 		snap(relayB, "geo", `{"country":"DE","success":true}`, 1),
 		snap(relayC, "geo", `{"success":true}`, 1),
-		snap("wss://not-validated.example.com", "geo", `{"country":"FR","success":true}`, 1),
+		snap(schema.MustRelayURL("wss://not-validated.example.com"), "geo", `{"country":"FR","success":true}`, 1),
 	)
 
 	st := refresh()
@@ -114,8 +114,8 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		t.Errorf("Daily = %+v\nwant    %+v", st.Daily, want)
 	}
 	wantRelays := []archive.RelayEvents{
-		{URL: relayA, Events: 9, FirstSeen: at(0), LastSeen: at(8)},
-		{URL: relayB, Events: 5, FirstSeen: at(100), LastSeen: at(108)},
+		{URL: relayA.String(), Events: 9, FirstSeen: at(0), LastSeen: at(8)},
+		{URL: relayB.String(), Events: 5, FirstSeen: at(100), LastSeen: at(108)},
 	}
 	if !reflect.DeepEqual(st.Relays, wantRelays) {
 		t.Errorf("Relays = %+v, want %+v", st.Relays, wantRelays)
@@ -205,7 +205,7 @@ func testReports(t *testing.T, open Opener) {
 		snap(relayA, "rtt", up, 10), snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30),
 		snap(relayA, "nip11", info, 10),
 		snap(relayB, "rtt", down, 15),
-		snap("wss://not-validated.example.com", "rtt", up, 40),
+		snap(schema.MustRelayURL("wss://not-validated.example.com"), "rtt", up, 40),
 	)
 	latest, err := s.LatestSnapshotsAll(ctx, []string{"rtt", "nip11", "ssl"})
 	if err != nil {

@@ -204,7 +204,7 @@ func bareIngest(tb testing.TB, ctx context.Context, placed map[string][]*nostr.E
 	now := time.Now()
 	for url, evs := range placed {
 		for _, ev := range evs {
-			all = append(all, schema.Sighting{Event: ev, Relay: url, SeenAt: now})
+			all = append(all, schema.Sighting{Event: ev, Relay: schema.MustRelayURL(url), SeenAt: now})
 		}
 	}
 	// Interleave relays the way concurrent relay runs do.
@@ -237,7 +237,7 @@ func openPG(tb testing.TB, ctx context.Context, url string, m *testnet.Manifest)
 	for _, r := range m.Relays {
 		if r.Valid {
 			nw, _ := schema.ParseNetwork(string(r.Network))
-			rels = append(rels, schema.Relay{URL: r.URL, Network: nw, DiscoveredAt: time.Unix(m.BaseTime, 0)})
+			rels = append(rels, schema.Relay{URL: schema.MustRelayURL(r.URL), Network: nw, DiscoveredAt: time.Unix(m.BaseTime, 0)})
 		}
 	}
 	if _, err := st.AddRelays(ctx, rels); err != nil {

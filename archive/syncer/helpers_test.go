@@ -74,7 +74,7 @@ func openStore(t testing.TB, ctx context.Context, dir string, m *testnet.Manifes
 	for _, r := range m.Relays {
 		if r.Valid {
 			n, _ := schema.ParseNetwork(string(r.Network))
-			rels = append(rels, schema.Relay{URL: r.URL, Network: n, DiscoveredAt: time.Unix(m.BaseTime, 0)})
+			rels = append(rels, schema.Relay{URL: schema.MustRelayURL(r.URL), Network: n, DiscoveredAt: time.Unix(m.BaseTime, 0)})
 		}
 	}
 	if _, err := st.AddRelays(ctx, rels); err != nil {

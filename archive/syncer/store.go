@@ -26,11 +26,11 @@ type Leaser interface {
 	// longest ago first, and holds them for holder until now+ttl.
 	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
 	// RenewLeases pushes the expiry of holder's leases on urls to now+ttl.
-	RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error
+	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
 	// ReleaseLeases gives holder's leases on urls back; done records now as
 	// the relays' completion time, so that they are not due again until
 	// the next cycle.
-	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 }
 
 // Service and state type under which cursors are persisted (key: relay URL).

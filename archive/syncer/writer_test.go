@@ -46,7 +46,7 @@ func (s *orderStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (s
 		return schema.SaveResult{}, errors.New("boom")
 	}
 	for _, sg := range batch {
-		s.committed[sg.Relay+"/"+sg.Event.Content] = true
+		s.committed[sg.Relay.String()+"/"+sg.Event.Content] = true
 	}
 	return schema.SaveResult{Inserted: len(batch)}, ctx.Err()
 }
@@ -87,7 +87,7 @@ func TestWriterCursorOrder(t *testing.T) {
 			w := newWriter(t.Context(), st, 50, nil)
 			var wg sync.WaitGroup
 			for r := range 8 {
-				relay := "wss://r" + strconv.Itoa(r)
+				relay := schema.MustRelayURL("wss://r" + strconv.Itoa(r) + ".example.com")
 				wg.Go(func() {
 					n := 0
 					for range 40 {
@@ -99,7 +99,7 @@ func TestWriterCursorOrder(t *testing.T) {
 							n++
 						}
 						v, _ := json.Marshal(n)
-						it := writeItem{sightings: out, bytes: tc.itemSize, state: &schema.State{Key: relay, Value: v}}
+						it := writeItem{sightings: out, bytes: tc.itemSize, state: &schema.State{Key: relay.String(), Value: v}}
 						if err := w.submit(t.Context(), it); err != nil {
 							return
 						}
@@ -116,7 +116,7 @@ func TestWriterCursorOrder(t *testing.T) {
 					t.Logf("batches never overlapped (max %d in flight)", st.maxFlight)
 				}
 				for r := range 8 {
-					relay := "wss://r" + strconv.Itoa(r)
+					relay := "wss://r" + strconv.Itoa(r) + ".example.com"
 					if st.cursors[relay] == 0 {
 						t.Errorf("no cursor written for %s", relay)
 					}

@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"internal/archtest": {},
 	"internal/apitest":  {},
 	"internal/opstest":  {},
+	"internal/testdns":  {},
 	"bench":             {"*"},
 	// shared helpers
 	"internal/loop":     {},
