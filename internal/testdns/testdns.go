@@ -1,5 +1,6 @@
 // Package testdns serves DNS to tests: every name under example.com
-// resolves to 127.0.0.1. Relay URLs pass schema.ParseRelayURL only with a
+// resolves to 127.0.0.1, except names starting "nxdomain." (NXDOMAIN) and
+// "servfail." (SERVFAIL), for the resolver's failure paths. Relay URLs pass schema.ParseRelayURL only with a
 // public-looking host (loopback IP literals are refused, as a public relay
 // list must), so tests name their loopback servers wss://example.com:port
 // or wss://x.example.com:port and point transport's dns_resolver here,
@@ -31,9 +32,13 @@ func Example(t testing.TB) string {
 			return
 		}
 		q := r.Question[0]
-		if !dns.IsSubDomain("example.com.", strings.ToLower(q.Name)) {
+		name := strings.ToLower(q.Name)
+		switch {
+		case !dns.IsSubDomain("example.com.", name) || strings.HasPrefix(name, "nxdomain."):
 			m.Rcode = dns.RcodeNameError
-		} else if q.Qtype == dns.TypeA {
+		case strings.HasPrefix(name, "servfail."):
+			m.Rcode = dns.RcodeServerFailure
+		case q.Qtype == dns.TypeA:
 			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA,
 				Class: dns.ClassINET, Ttl: 30}, A: net.IPv4(127, 0, 0, 1)})
 		}
