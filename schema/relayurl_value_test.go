@@ -17,7 +17,7 @@ func TestRelayURLValueScan(t *testing.T) {
 		{"null", nil, "", nil},
 		{"empty", "", "", nil},
 		{"not canonical", "wss://Relay.Example.com/", "", ErrNotCanonical},
-		{"not a relay", "wss://127.0.0.1", "", ErrLocalAddress},
+		{"not a relay", "https://relay.example.com", "", ErrInvalidScheme},
 		{"wrong type", int64(7), "", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
