@@ -65,7 +65,7 @@ func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks
 func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	_, err := s.pool.Exec(ctx, `UPDATE service_state SET value = value || jsonb_build_object('expires', $4::bigint)
 		WHERE service = $1 AND type = 'lease' AND key = ANY($2::text[]) AND value->>'holder' = $3`,
-		loop, urls, holder, time.Now().Add(ttl).UnixMilli())
+		loop, pgURLs(urls), holder, time.Now().Add(ttl).UnixMilli())
 	return pgErr(ctx, "renew leases", err)
 }
 
@@ -74,6 +74,6 @@ func (s *pgStore) ReleaseLeases(ctx context.Context, loop, holder string, urls [
 		SET value = value || jsonb_build_object('holder', '', 'expires', 0)
 		              || CASE WHEN $4 THEN jsonb_build_object('done', $5::bigint) ELSE '{}'::jsonb END
 		WHERE service = $1 AND type = 'lease' AND key = ANY($2::text[]) AND value->>'holder' = $3`,
-		loop, urls, holder, done, time.Now().UnixMilli())
+		loop, pgURLs(urls), holder, done, time.Now().UnixMilli())
 	return pgErr(ctx, "release leases", err)
 }

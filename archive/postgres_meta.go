@@ -52,7 +52,7 @@ func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.metadata_type) r.metadata_type, r.metadata_id, r.generated_at, m.data::text
 		FROM relay_metadata r JOIN metadata m ON m.id = r.metadata_id AND m.type = r.metadata_type
 		WHERE r.relay_url = $1
-		ORDER BY r.metadata_type, r.generated_at DESC`, relay)
+		ORDER BY r.metadata_type, r.generated_at DESC`, relay.String())
 	if err != nil {
 		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}

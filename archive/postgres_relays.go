@@ -17,6 +17,17 @@ func (s *pgStore) pgTx(ctx context.Context, what string, fn func(tx pgx.Tx) erro
 const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
 
+// pgURLs spells relay URLs as the text[] parameter pgx encodes in every
+// exec mode: a []schema.RelayURL has no encode plan under the simple
+// protocol (PgBouncer), where pgx knows no parameter types.
+func pgURLs(urls []schema.RelayURL) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = u.String()
+	}
+	return out
+}
+
 func pgRelayArgs(relays []schema.Relay) []any {
 	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
@@ -158,6 +169,6 @@ func (s *pgStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) er
 	if len(urls) == 0 {
 		return ctx.Err()
 	}
-	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, urls)
+	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, pgURLs(urls))
 	return pgErr(ctx, "drop candidates", err)
 }

@@ -33,7 +33,7 @@ func (s *pgStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, ty
 	rows, err := s.pool.Query(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data::text
 		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
 		WHERE rm.relay_url = $1 AND rm.metadata_type = $2 AND rm.generated_at >= $3
-		ORDER BY rm.generated_at`, relay, typ, since.Unix())
+		ORDER BY rm.generated_at`, relay.String(), typ, since.Unix())
 	if err != nil {
 		return nil, pgErr(ctx, "snapshot history of "+relay.String(), err)
 	}

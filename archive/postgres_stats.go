@@ -89,7 +89,7 @@ func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]Kind
 		if err := tx.QueryRow(ctx, "SELECT ispopulated FROM pg_matviews WHERE matviewname = 'stats_relay_kind'").Scan(&populated); err != nil || !populated {
 			return err
 		}
-		return pgReadLists(ctx, tx, []statsList{relayKindsList(&out, "$1")}, relay)
+		return pgReadLists(ctx, tx, []statsList{relayKindsList(&out, "$1")}, relay.String())
 	})
 	return out, pgErr(ctx, "relay kinds of "+relay.String(), err)
 }
