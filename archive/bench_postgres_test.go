@@ -88,9 +88,9 @@ func BenchmarkPostgresSave(b *testing.B) {
 			s := openPostgres(b, pgtest.NewDatabase(b), mode)
 			ctx := context.Background()
 			const batch, total = 1000, 30000
-			relays := []archive.Relay{}
+			relays := []schema.Relay{}
 			for i := range 5 {
-				relays = append(relays, archive.Relay{URL: fmt.Sprintf("wss://r%d.example.com", i), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)})
+				relays = append(relays, schema.Relay{URL: schema.MustRelayURL(fmt.Sprintf("wss://r%d.example.com", i)), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)})
 			}
 			if _, err := s.AddRelays(ctx, relays); err != nil {
 				b.Fatal(err)
@@ -103,13 +103,13 @@ func BenchmarkPostgresSave(b *testing.B) {
 			pg0, go0 := clusterCPU(), selfCPU()
 			for range b.N {
 				for off := 0; off+batch <= len(fresh); off += batch {
-					sights := make([]archive.Sighting, 0, batch)
+					sights := make([]schema.Sighting, 0, batch)
 					for i := range batch {
 						ev := fresh[off+i]
 						if i%10 < 3 && off > 0 { // 30% already stored
 							ev = fresh[off-batch+i]
 						}
-						sights = append(sights, archive.Sighting{Event: ev, Relay: relays[(off/batch)%5].URL, SeenAt: time.Unix(int64(off), 0)})
+						sights = append(sights, schema.Sighting{Event: ev, Relay: relays[(off/batch)%5].URL, SeenAt: time.Unix(int64(off), 0)})
 					}
 					if _, err := s.SaveEvents(ctx, sights); err != nil {
 						b.Fatal(err)

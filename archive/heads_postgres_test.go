@@ -11,6 +11,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // TestPostgresHeadMovesWhileBatchRuns forces the interleaving that a
@@ -36,9 +37,9 @@ func TestPostgresHeadMovesWhileBatchRuns(t *testing.T) {
 		return ev
 	}
 	save := func(ctx context.Context, evs ...*nostr.Event) error {
-		var batch []archive.Sighting
+		var batch []schema.Sighting
 		for _, ev := range evs {
-			batch = append(batch, archive.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(1, 0)})
+			batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(1, 0)})
 		}
 		_, err := s.SaveEvents(ctx, batch)
 		return err

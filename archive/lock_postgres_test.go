@@ -8,6 +8,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // TestPostgresDeletionWaitsForInflightSave pins the deletion protocol: a
@@ -39,13 +40,13 @@ func TestPostgresDeletionWaitsForInflightSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]Sighting{{Event: target}}, Full), nil, nil); err != nil {
+	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]schema.Sighting{{Event: target}}, Full), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.SaveEvents(ctx, []Sighting{{Event: deletion}})
+		_, err := s.SaveEvents(ctx, []schema.Sighting{{Event: deletion}})
 		done <- err
 	}()
 	select {

@@ -11,7 +11,7 @@ import (
 
 // checkSnapshots refuses a batch in which any snapshot is not
 // content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
-func checkSnapshots(s []Snapshot) error {
+func checkSnapshots(s []schema.Snapshot) error {
 	for _, sn := range s {
 		if !json.Valid(sn.Data) {
 			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
@@ -24,7 +24,7 @@ func checkSnapshots(s []Snapshot) error {
 }
 
 // checkStates refuses a batch in which any value is not valid JSON.
-func checkStates(st []State) error {
+func checkStates(st []schema.State) error {
 	for _, e := range st {
 		if !json.Valid(e.Value) {
 			return fmt.Errorf("state %s/%s/%s: value is not valid JSON", e.Service, e.Type, e.Key)
@@ -46,7 +46,7 @@ type candidateValue struct {
 }
 
 // candidateJSON encodes a new candidate; a zero AddedAt means now.
-func candidateJSON(c Candidate, now time.Time) string {
+func candidateJSON(c schema.Candidate, now time.Time) string {
 	v := candidateValue{Network: string(c.Network), Failures: c.Failures, AddedAt: orNow(c.AddedAt, now)}
 	if !c.LastAttempt.IsZero() {
 		v.LastAttempt = c.LastAttempt.Unix()
@@ -56,8 +56,8 @@ func candidateJSON(c Candidate, now time.Time) string {
 }
 
 // candidateOf rebuilds a Candidate from its row (last 0: never attempted).
-func candidateOf(url, network string, failures int, added, last int64) Candidate {
-	c := Candidate{URL: url, Network: schema.Network(network), Failures: failures, AddedAt: time.Unix(added, 0)}
+func candidateOf(url schema.RelayURL, network string, failures int, added, last int64) schema.Candidate {
+	c := schema.Candidate{URL: url, Network: schema.Network(network), Failures: failures, AddedAt: time.Unix(added, 0)}
 	if last != 0 {
 		c.LastAttempt = time.Unix(last, 0)
 	}

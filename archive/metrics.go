@@ -6,6 +6,8 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // Query shapes, the only values of the `shape` label. Both backends use
@@ -92,7 +94,7 @@ func (m *storeMetrics) observe(shape string, start time.Time) {
 	m.duration.WithLabelValues(m.backend, shape).Observe(time.Since(start).Seconds())
 }
 
-func (m *storeMetrics) countSaved(r SaveResult) {
+func (m *storeMetrics) countSaved(r schema.SaveResult) {
 	if m == nil {
 		return
 	}

@@ -50,7 +50,7 @@ func TestAddressMigrationBackfill(t *testing.T) {
 			multi := sign(nostr.Tags{{"d", "a"}, {"d", hexD}, {"d", "a"}, {"d", `q"\`}})
 			single := sign(nostr.Tags{{"d", "b"}})
 			ctx := context.Background()
-			if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: multi, SeenAt: time.Unix(1, 0)},
+			if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: multi, SeenAt: time.Unix(1, 0)},
 				{Event: single, SeenAt: time.Unix(1, 0)}}); err != nil {
 				t.Fatal(err)
 			}

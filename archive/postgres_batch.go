@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // pgBatch is one SaveEvents call after the storage rules: each event once
@@ -32,7 +34,7 @@ type pgSighting struct {
 // recorded request. 128 keeps the lock table small per transaction.
 const pgLockBuckets = 128
 
-func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
+func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 	b := &pgBatch{rows: make([]eventRow, 0, len(batch))}
 	index := make(map[string]int, len(batch)) // id hex -> position in rows
 	type pair struct{ id, relay string }
@@ -55,14 +57,14 @@ func pgNewBatch(batch []Sighting, mode Mode) *pgBatch {
 			id = r.id
 		}
 		b.valid++
-		if s.Relay == "" {
+		if s.Relay.IsZero() {
 			continue
 		}
-		if _, dup := seen[pair{s.Event.ID, s.Relay}]; dup {
+		if _, dup := seen[pair{s.Event.ID, s.Relay.String()}]; dup {
 			continue
 		}
-		seen[pair{s.Event.ID, s.Relay}] = struct{}{}
-		b.sightings = append(b.sightings, pgSighting{id, s.Relay, s.SeenAt.Unix()})
+		seen[pair{s.Event.ID, s.Relay.String()}] = struct{}{}
+		b.sightings = append(b.sightings, pgSighting{id, s.Relay.String(), s.SeenAt.Unix()})
 	}
 	slices.SortFunc(b.rows, func(x, y eventRow) int { return bytes.Compare(x.id, y.id) })
 	b.tagKeys = make([][]string, len(b.rows))

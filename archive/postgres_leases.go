@@ -33,7 +33,7 @@ const pgLeaseSQL = `WITH picked AS (
 )
 SELECT p.url, p.network, p.discovered_at FROM picked p JOIN taken t ON t.key = p.url ORDER BY p.url`
 
-func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error) {
+func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error) {
 	if n <= 0 {
 		return nil, ctx.Err()
 	}
@@ -47,8 +47,8 @@ func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks
 		return nil, pgErr(ctx, "lease relays", err)
 	}
 	var (
-		out []Relay
-		r   Relay
+		out []schema.Relay
+		r   schema.Relay
 		at  int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
@@ -62,18 +62,18 @@ func (s *pgStore) LeaseRelays(ctx context.Context, loop, holder string, networks
 	return out, nil
 }
 
-func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error {
+func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	_, err := s.pool.Exec(ctx, `UPDATE service_state SET value = value || jsonb_build_object('expires', $4::bigint)
 		WHERE service = $1 AND type = 'lease' AND key = ANY($2::text[]) AND value->>'holder' = $3`,
-		loop, urls, holder, time.Now().Add(ttl).UnixMilli())
+		loop, pgURLs(urls), holder, time.Now().Add(ttl).UnixMilli())
 	return pgErr(ctx, "renew leases", err)
 }
 
-func (s *pgStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error {
+func (s *pgStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
 	_, err := s.pool.Exec(ctx, `UPDATE service_state
 		SET value = value || jsonb_build_object('holder', '', 'expires', 0)
 		              || CASE WHEN $4 THEN jsonb_build_object('done', $5::bigint) ELSE '{}'::jsonb END
 		WHERE service = $1 AND type = 'lease' AND key = ANY($2::text[]) AND value->>'holder' = $3`,
-		loop, urls, holder, done, time.Now().UnixMilli())
+		loop, pgURLs(urls), holder, done, time.Now().UnixMilli())
 	return pgErr(ctx, "release leases", err)
 }

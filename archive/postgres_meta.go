@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // SaveSnapshots stores each distinct document once and one time-series row
 // per (relay, type, generated_at); it returns how many of those are new.
-func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
+func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (int, error) {
 	if err := checkSnapshots(snaps); err != nil {
 		return 0, err
 	}
@@ -22,7 +24,7 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, err
 	n := len(snaps)
 	relays, types, ids, datas, ats := make([]string, n), make([]string, n), make([][]byte, n), make([]string, n), make([]int64, n)
 	for i, sn := range snaps {
-		relays[i], types[i], ids[i], datas[i], ats[i] = sn.Relay, sn.Type, sn.ID[:], string(sn.Data), sn.GeneratedAt.Unix()
+		relays[i], types[i], ids[i], datas[i], ats[i] = sn.Relay.String(), sn.Type, sn.ID[:], string(sn.Data), sn.GeneratedAt.Unix()
 	}
 	var added int
 	err := s.pgTx(ctx, "save snapshots", func(tx pgx.Tx) error {
@@ -46,35 +48,35 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, err
 }
 
 // LatestSnapshots returns the newest snapshot of each type, by type.
-func (s *pgStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error) {
+func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.metadata_type) r.metadata_type, r.metadata_id, r.generated_at, m.data::text
 		FROM relay_metadata r JOIN metadata m ON m.id = r.metadata_id AND m.type = r.metadata_type
 		WHERE r.relay_url = $1
-		ORDER BY r.metadata_type, r.generated_at DESC`, relay)
+		ORDER BY r.metadata_type, r.generated_at DESC`, relay.String())
 	if err != nil {
-		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	var (
-		out  []Snapshot
+		out  []schema.Snapshot
 		typ  string
 		id   []byte
 		at   int64
 		data string
 	)
 	_, err = pgx.ForEachRow(rows, []any{&typ, &id, &at, &data}, func() error {
-		sn := Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}
+		sn := schema.Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}
 		copy(sn.ID[:], id)
 		out = append(out, sn)
 		return nil
 	})
 	if err != nil {
-		return nil, pgErr(ctx, "latest snapshots of "+relay, err)
+		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	return out, nil
 }
 
 // PutState upserts entries; within one call the last entry of a key wins.
-func (s *pgStore) PutState(ctx context.Context, st []State) error {
+func (s *pgStore) PutState(ctx context.Context, st []schema.State) error {
 	if err := checkStates(st); err != nil {
 		return err
 	}
@@ -100,34 +102,34 @@ func (s *pgStore) PutState(ctx context.Context, st []State) error {
 	return pgErr(ctx, "put state", err)
 }
 
-func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (State, error) {
-	st := State{Service: service, Type: typ, Key: key}
+func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
+	st := schema.State{Service: service, Type: typ, Key: key}
 	var v string
 	err := s.pool.QueryRow(ctx, "SELECT value::text FROM service_state WHERE service = $1 AND type = $2 AND key = $3",
 		service, typ, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return State{}, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, ErrNotFound)
+		return schema.State{}, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, schema.ErrNotFound)
 	}
 	if err != nil {
-		return State{}, pgErr(ctx, "get state", err)
+		return schema.State{}, pgErr(ctx, "get state", err)
 	}
 	st.Value = json.RawMessage(v)
 	return st, nil
 }
 
-func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]State, error) {
+func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]schema.State, error) {
 	rows, err := s.pool.Query(ctx, "SELECT key, value::text FROM service_state WHERE service = $1 AND type = $2 ORDER BY key",
 		service, typ)
 	if err != nil {
 		return nil, pgErr(ctx, "list state", err)
 	}
 	var (
-		out []State
+		out []schema.State
 		k   string
 		v   string
 	)
 	_, err = pgx.ForEachRow(rows, []any{&k, &v}, func() error {
-		out = append(out, State{Service: service, Type: typ, Key: k, Value: json.RawMessage(v)})
+		out = append(out, schema.State{Service: service, Type: typ, Key: k, Value: json.RawMessage(v)})
 		return nil
 	})
 	if err != nil {
@@ -136,7 +138,7 @@ func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]State, 
 	return out, nil
 }
 
-func (s *pgStore) DeleteState(ctx context.Context, st []State) error {
+func (s *pgStore) DeleteState(ctx context.Context, st []schema.State) error {
 	if len(st) == 0 {
 		return ctx.Err()
 	}

@@ -17,16 +17,27 @@ func (s *pgStore) pgTx(ctx context.Context, what string, fn func(tx pgx.Tx) erro
 const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
 
-func pgRelayArgs(relays []Relay) []any {
+// pgURLs spells relay URLs as the text[] parameter pgx encodes in every
+// exec mode: a []schema.RelayURL has no encode plan under the simple
+// protocol (PgBouncer), where pgx knows no parameter types.
+func pgURLs(urls []schema.RelayURL) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = u.String()
+	}
+	return out
+}
+
+func pgRelayArgs(relays []schema.Relay) []any {
 	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
 	for i, r := range relays {
-		urls[i], networks[i], ats[i] = r.URL, string(r.Network), orNow(r.DiscoveredAt, now)
+		urls[i], networks[i], ats[i] = r.URL.String(), string(r.Network), orNow(r.DiscoveredAt, now)
 	}
 	return []any{urls, networks, ats}
 }
 
-func (s *pgStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
+func (s *pgStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, error) {
 	if len(relays) == 0 {
 		return 0, ctx.Err()
 	}
@@ -37,7 +48,7 @@ func (s *pgStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
 	return int(ct.RowsAffected()), nil
 }
 
-func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error) {
+func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error) {
 	sql, args := "SELECT url, network, discovered_at FROM relay ORDER BY url", []any(nil)
 	if len(networks) > 0 {
 		ns := make([]string, len(networks))
@@ -51,8 +62,8 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Rel
 		return nil, pgErr(ctx, "list relays", err)
 	}
 	var (
-		out []Relay
-		r   Relay
+		out []schema.Relay
+		r   schema.Relay
 		at  int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
@@ -66,14 +77,14 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]Rel
 	return out, nil
 }
 
-func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
+func (s *pgStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int, error) {
 	if len(c) == 0 {
 		return 0, ctx.Err()
 	}
 	now := time.Now()
 	urls, values := make([]string, len(c)), make([]string, len(c))
 	for i, x := range c {
-		urls[i], values[i] = x.URL, candidateJSON(x, now)
+		urls[i], values[i] = x.URL.String(), candidateJSON(x, now)
 	}
 	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
 	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
@@ -88,7 +99,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []Candidate) (int, error)
 	return int(ct.RowsAffected()), nil
 }
 
-func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error) {
+func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]schema.Candidate, error) {
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
@@ -103,8 +114,9 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 		return nil, pgErr(ctx, "due candidates", err)
 	}
 	var (
-		out                []Candidate
-		url, net           string
+		out                []schema.Candidate
+		url                schema.RelayURL
+		net                string
 		failures           int
 		added, lastAttempt int64
 	)
@@ -118,14 +130,14 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	return out, nil
 }
 
-func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
+func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) error {
 	if len(c) == 0 {
 		return ctx.Err()
 	}
 	now := time.Now()
 	urls, failures, ats := make([]string, len(c)), make([]int32, len(c)), make([]int64, len(c))
 	for i, x := range c {
-		urls[i], failures[i], ats[i] = x.URL, int32(x.Failures), orNow(x.LastAttempt, now)
+		urls[i], failures[i], ats[i] = x.URL.String(), int32(x.Failures), orNow(x.LastAttempt, now)
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE service_state s
 		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
@@ -136,13 +148,13 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []Candidate) error {
 
 const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ANY($1::text[])"
 
-func (s *pgStore) Promote(ctx context.Context, relays []Relay) error {
+func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	if len(relays) == 0 {
 		return ctx.Err()
 	}
 	urls := make([]string, len(relays))
 	for i, r := range relays {
-		urls[i] = r.URL
+		urls[i] = r.URL.String()
 	}
 	return s.pgTx(ctx, "promote candidates", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...); err != nil {
@@ -153,10 +165,10 @@ func (s *pgStore) Promote(ctx context.Context, relays []Relay) error {
 	})
 }
 
-func (s *pgStore) DropCandidates(ctx context.Context, urls []string) error {
+func (s *pgStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) error {
 	if len(urls) == 0 {
 		return ctx.Err()
 	}
-	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, urls)
+	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, pgURLs(urls))
 	return pgErr(ctx, "drop candidates", err)
 }

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // LatestSnapshotsAll probes relay_metadata's key once per (relay, type):
 // each probe reads one index entry, where DISTINCT ON over the table would
 // read every snapshot ever kept.
-func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]Snapshot, error) {
+func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]schema.Snapshot, error) {
 	rows, err := s.pool.Query(ctx, `SELECT r.url, t.type, l.generated_at, l.metadata_id, m.data::text
 		FROM relay r CROSS JOIN unnest($1::text[]) WITH ORDINALITY t(type, n)
 		CROSS JOIN LATERAL (SELECT rm.generated_at, rm.metadata_id FROM relay_metadata rm
@@ -27,28 +29,29 @@ func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]Sna
 }
 
 // SnapshotHistory walks the key range of (relay, type) from since on.
-func (s *pgStore) SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]Snapshot, error) {
+func (s *pgStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error) {
 	rows, err := s.pool.Query(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data::text
 		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
 		WHERE rm.relay_url = $1 AND rm.metadata_type = $2 AND rm.generated_at >= $3
-		ORDER BY rm.generated_at`, relay, typ, since.Unix())
+		ORDER BY rm.generated_at`, relay.String(), typ, since.Unix())
 	if err != nil {
-		return nil, pgErr(ctx, "snapshot history of "+relay, err)
+		return nil, pgErr(ctx, "snapshot history of "+relay.String(), err)
 	}
 	out, err := pgScanSnapshots(rows)
-	return out, pgErr(ctx, "snapshot history of "+relay, err)
+	return out, pgErr(ctx, "snapshot history of "+relay.String(), err)
 }
 
 // pgScanSnapshots reads (relay, type, generated_at, id, data) rows.
-func pgScanSnapshots(rows pgx.Rows) ([]Snapshot, error) {
+func pgScanSnapshots(rows pgx.Rows) ([]schema.Snapshot, error) {
 	var (
-		out              []Snapshot
-		relay, typ, data string
-		at               int64
-		id               []byte
+		out       []schema.Snapshot
+		relay     schema.RelayURL
+		typ, data string
+		at        int64
+		id        []byte
 	)
 	_, err := pgx.ForEachRow(rows, []any{&relay, &typ, &at, &id, &data}, func() error {
-		sn := Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}
+		sn := schema.Snapshot{Relay: relay, Type: typ, GeneratedAt: time.Unix(at, 0), Data: json.RawMessage(data)}
 		copy(sn.ID[:], id)
 		out = append(out, sn)
 		return nil

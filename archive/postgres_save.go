@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // pgSaveAttempts bounds retries of a batch that lost a deadlock or
@@ -27,20 +29,20 @@ const pgSaveAttempts = 3
 // resolved first: from memory, or one round trip committed on its own.
 // NIP-09 requests in the batch are applied right after in a second, short
 // transaction (see pgLockBuckets for why).
-func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+func (s *pgStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
 	start := time.Now()
 	b := pgNewBatch(batch, s.mode)
-	res := SaveResult{Rejected: b.rejected}
+	res := schema.SaveResult{Rejected: b.rejected}
 	if len(b.rows) == 0 {
 		return res, ctx.Err()
 	}
 	relays, err := s.relays.resolve(ctx, s.pool, b.relays(), relayURLsArg)
 	if err != nil {
-		return SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, pgErr(ctx, "save events", err)
 	}
 	tagIDs, err := s.tagIDs.resolve(ctx, s.pool, b.keys(), tagKeysArg)
 	if err != nil {
-		return SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, pgErr(ctx, "save events", err)
 	}
 	err = s.retry(ctx, func(tx pgx.Tx) error {
 		inserted, sightings, err := s.saveTx(ctx, tx, b, relays, tagIDs)
@@ -48,7 +50,7 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult,
 		return err
 	})
 	if err != nil {
-		return SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, pgErr(ctx, "save events", err)
 	}
 	if requesters := b.buckets(func(r *eventRow) bool { return r.kind == 5 }); len(requesters) > 0 {
 		err := s.retry(ctx, func(tx pgx.Tx) error {
@@ -60,7 +62,7 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult,
 			return tx.SendBatch(ctx, &pipe).Close()
 		})
 		if err != nil {
-			return SaveResult{}, pgErr(ctx, "apply deletion requests", err)
+			return schema.SaveResult{}, pgErr(ctx, "apply deletion requests", err)
 		}
 	}
 	s.metrics.observe(shapeSave, start)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // pgStatsViews are the materialized views of migration 0002, in refresh
@@ -80,16 +82,16 @@ func (s *pgStore) Stats(ctx context.Context) (Stats, error) {
 }
 
 // RelayKinds reads one relay's events by kind from stats_relay_kind.
-func (s *pgStore) RelayKinds(ctx context.Context, relay string) ([]KindCount, error) {
+func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error) {
 	var out []KindCount
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var populated bool
 		if err := tx.QueryRow(ctx, "SELECT ispopulated FROM pg_matviews WHERE matviewname = 'stats_relay_kind'").Scan(&populated); err != nil || !populated {
 			return err
 		}
-		return pgReadLists(ctx, tx, []statsList{relayKindsList(&out, "$1")}, relay)
+		return pgReadLists(ctx, tx, []statsList{relayKindsList(&out, "$1")}, relay.String())
 	})
-	return out, pgErr(ctx, "relay kinds of "+relay, err)
+	return out, pgErr(ctx, "relay kinds of "+relay.String(), err)
 }
 
 // pgReadLists runs each list's query with args and hands it every row.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // TestPostgresSaveRaces saves targets and their deletion requests, and
@@ -54,10 +55,10 @@ func TestPostgresSaveRaces(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < len(queue); i += 2 {
-				var batch []archive.Sighting
+				var batch []schema.Sighting
 				for j := range 2 {
 					ev := queue[(i+j+w*len(queue)/writers)%len(queue)]
-					batch = append(batch, archive.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(1, 0)})
+					batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(1, 0)})
 				}
 				if _, err := s.SaveEvents(ctx, batch); err != nil {
 					errs <- err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // scanIDs runs one ScanArchived with a deadline and returns what it
@@ -75,7 +76,7 @@ func TestPostgresScanWaitsForInFlightWriters(t *testing.T) {
 	}
 	doneA := make(chan error, 1)
 	go func() {
-		_, err := s.SaveEvents(ctx, []archive.Sighting{{Event: evA, Relay: blockRelay, SeenAt: time.Unix(2, 0)}})
+		_, err := s.SaveEvents(ctx, []schema.Sighting{{Event: evA, Relay: schema.MustRelayURL(blockRelay), SeenAt: time.Unix(2, 0)}})
 		doneA <- err
 	}()
 	watch := connect(t, url)
@@ -91,7 +92,7 @@ func TestPostgresScanWaitsForInFlightWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: evB}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: evB}}); err != nil {
 		t.Fatal(err)
 	}
 	var seqB int64
@@ -138,7 +139,7 @@ func TestPostgresScanRolledBackWriter(t *testing.T) {
 	if _, err := tx.Exec(ctx, "INSERT INTO event (id, pubkey, created_at, kind) VALUES ($1, $2, 1000, 1)", rawID(t, ghost), pk); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: evB}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: evB}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, err := scanIDs(s, 0, 300*time.Millisecond); len(got) != 0 || !errors.Is(err, context.DeadlineExceeded) {
@@ -160,7 +161,7 @@ func TestPostgresScanIgnoresOtherWriters(t *testing.T) {
 	s := openPostgres(t, url, archive.Full)
 	ctx := context.Background()
 	ev := signed(t, 1, 1000, nil, "saved")
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
 	raw := connect(t, url)
@@ -187,7 +188,7 @@ func TestPostgresScanExecModes(t *testing.T) {
 			ctx := context.Background()
 			list := signed(t, 10002, 1000, nostr.Tags{{"r", "wss://r.example.com"}}, "")
 			note := signed(t, 1, 1001, nil, "note")
-			if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: list}, {Event: note}}); err != nil {
+			if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: list}, {Event: note}}); err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range []struct {

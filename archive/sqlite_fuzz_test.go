@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // FuzzSQLiteFilter compiles arbitrary filters and runs them against a
@@ -22,7 +24,7 @@ func FuzzSQLiteFilter(f *testing.F) {
 	sk := nostr.GeneratePrivateKey()
 	ev := &nostr.Event{Kind: 30000, CreatedAt: 10, Tags: nostr.Tags{{"d", "x"}, {"t", "a"}}}
 	ev.Sign(sk)
-	if _, err := s.SaveEvents(ctx, []Sighting{{Event: ev}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(ev.ID, ev.PubKey, 30000, "t", "a", "d", "x", int64(0), int64(100), 5, false)

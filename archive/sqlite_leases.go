@@ -23,7 +23,7 @@ const liteLeaseFree = `SELECT r.url, r.network, r.discovered_at FROM relay r
 
 // LeaseRelays: SQLite has one writer, so the select and the upsert in one
 // write transaction are atomic against every other caller.
-func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error) {
+func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error) {
 	if n <= 0 {
 		return nil, ctx.Err()
 	}
@@ -38,7 +38,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 	}
 	q += " ORDER BY coalesce(json_extract(s.value, '$.done'), 0), r.url LIMIT ?"
 	args = append(args, n)
-	var out []Relay
+	var out []schema.Relay
 	err := s.liteTx(ctx, "lease relays", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -46,7 +46,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 		}
 		for rows.Next() {
 			var (
-				r  Relay
+				r  schema.Relay
 				at int64
 			)
 			if err := rows.Scan(&r.URL, &r.Network, &at); err != nil {
@@ -64,7 +64,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 			VALUES (?, 'lease', ?, json_object('holder', ?, 'expires', ?, 'done', 0))
 			ON CONFLICT (service, type, key) DO UPDATE SET
 			value = json_set(value, '$.holder', excluded.value ->> '$.holder', '$.expires', excluded.value ->> '$.expires')`,
-			out, func(r Relay) []any { return []any{loop, r.URL, holder, now.Add(ttl).UnixMilli()} })
+			out, func(r schema.Relay) []any { return []any{loop, r.URL, holder, now.Add(ttl).UnixMilli()} })
 		return err
 	})
 	if err != nil {
@@ -73,17 +73,17 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 	return out, nil
 }
 
-func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error {
+func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	exp := time.Now().Add(ttl).UnixMilli()
 	return s.liteTx(ctx, "renew leases", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `UPDATE service_state SET value = json_set(value, '$.expires', ?)
 			WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`,
-			urls, func(u string) []any { return []any{exp, loop, u, holder} })
+			urls, func(u schema.RelayURL) []any { return []any{exp, loop, u, holder} })
 		return err
 	})
 }
 
-func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error {
+func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
 	q := `UPDATE service_state SET value = json_set(value, '$.holder', '', '$.expires', 0)
 		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
 	now := time.Now().UnixMilli()
@@ -92,7 +92,7 @@ func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls
 		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
 	}
 	return s.liteTx(ctx, "release leases", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, q, urls, func(u string) []any {
+		_, err := liteExecEach(ctx, tx, q, urls, func(u schema.RelayURL) []any {
 			if done {
 				return []any{now, loop, u, holder}
 			}

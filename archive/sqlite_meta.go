@@ -7,28 +7,30 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []Snapshot) (int, error) {
+func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (int, error) {
 	if err := checkSnapshots(snaps); err != nil {
 		return 0, err
 	}
 	n := 0
 	err := s.liteTx(ctx, "save snapshots", func(tx *sql.Tx) error {
 		if _, err := liteExecEach(ctx, tx, "INSERT OR IGNORE INTO metadata (id, type, data) VALUES (?, ?, ?)",
-			snaps, func(sn Snapshot) []any { return []any{sn.ID[:], sn.Type, string(sn.Data)} }); err != nil {
+			snaps, func(sn schema.Snapshot) []any { return []any{sn.ID[:], sn.Type, string(sn.Data)} }); err != nil {
 			return err
 		}
 		var err error
 		n, err = liteExecEach(ctx, tx, `INSERT OR IGNORE INTO relay_metadata
 			(relay_url, metadata_type, generated_at, metadata_id) VALUES (?, ?, ?, ?)`,
-			snaps, func(sn Snapshot) []any { return []any{sn.Relay, sn.Type, sn.GeneratedAt.Unix(), sn.ID[:]} })
+			snaps, func(sn schema.Snapshot) []any { return []any{sn.Relay, sn.Type, sn.GeneratedAt.Unix(), sn.ID[:]} })
 		return err
 	})
 	return n, err
 }
 
-func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error) {
+func (s *liteStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
 	// SQLite takes the bare columns of a max() aggregate from the row that
 	// holds the maximum.
 	rows, err := s.read.QueryContext(ctx, `SELECT l.metadata_type, l.metadata_id, l.generated_at, m.data
@@ -37,13 +39,13 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapsh
 		JOIN metadata m ON m.id = l.metadata_id AND m.type = l.metadata_type
 		ORDER BY l.metadata_type`, relay)
 	if err != nil {
-		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+		return nil, liteErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	defer rows.Close()
-	var out []Snapshot
+	var out []schema.Snapshot
 	for rows.Next() {
 		var (
-			sn   = Snapshot{Relay: relay}
+			sn   = schema.Snapshot{Relay: relay}
 			id   []byte
 			at   int64
 			data string
@@ -56,12 +58,12 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay string) ([]Snapsh
 		out = append(out, sn)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, liteErr(ctx, "latest snapshots of "+relay, err)
+		return nil, liteErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
 	return out, nil
 }
 
-func (s *liteStore) PutState(ctx context.Context, st []State) error {
+func (s *liteStore) PutState(ctx context.Context, st []schema.State) error {
 	if err := checkStates(st); err != nil {
 		return err
 	}
@@ -69,18 +71,18 @@ func (s *liteStore) PutState(ctx context.Context, st []State) error {
 	return s.liteTx(ctx, "put state", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value) VALUES (?, ?, ?, ?)
 			ON CONFLICT (service, type, key) DO UPDATE SET value = excluded.value`,
-			st, func(e State) []any { return []any{e.Service, e.Type, e.Key, string(e.Value)} })
+			st, func(e schema.State) []any { return []any{e.Service, e.Type, e.Key, string(e.Value)} })
 		return err
 	})
 }
 
-func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (State, error) {
-	st := State{Service: service, Type: typ, Key: key}
+func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
+	st := schema.State{Service: service, Type: typ, Key: key}
 	var v string
 	err := s.read.QueryRowContext(ctx, "SELECT value FROM service_state WHERE service = ? AND type = ? AND key = ?",
 		service, typ, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, ErrNotFound)
+		return st, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, schema.ErrNotFound)
 	}
 	if err != nil {
 		return st, liteErr(ctx, "get state", err)
@@ -89,16 +91,16 @@ func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (Sta
 	return st, nil
 }
 
-func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]State, error) {
+func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]schema.State, error) {
 	rows, err := s.read.QueryContext(ctx, "SELECT key, value FROM service_state WHERE service = ? AND type = ? ORDER BY key",
 		service, typ)
 	if err != nil {
 		return nil, liteErr(ctx, "list state", err)
 	}
 	defer rows.Close()
-	var out []State
+	var out []schema.State
 	for rows.Next() {
-		st := State{Service: service, Type: typ}
+		st := schema.State{Service: service, Type: typ}
 		var v string
 		if err := rows.Scan(&st.Key, &v); err != nil {
 			return nil, fmt.Errorf("list state: %w", err)
@@ -112,10 +114,10 @@ func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]State
 	return out, nil
 }
 
-func (s *liteStore) DeleteState(ctx context.Context, st []State) error {
+func (s *liteStore) DeleteState(ctx context.Context, st []schema.State) error {
 	return s.liteTx(ctx, "delete state", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, "DELETE FROM service_state WHERE service = ? AND type = ? AND key = ?",
-			st, func(e State) []any { return []any{e.Service, e.Type, e.Key} })
+			st, func(e schema.State) []any { return []any{e.Service, e.Type, e.Key} })
 		return err
 	})
 }

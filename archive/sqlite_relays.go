@@ -49,11 +49,11 @@ func liteExecEach[T any](ctx context.Context, tx *sql.Tx, query string, items []
 
 const liteInsertRelay = "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)"
 
-func liteRelayArgs(r Relay) []any {
+func liteRelayArgs(r schema.Relay) []any {
 	return []any{r.URL, string(r.Network), orNow(r.DiscoveredAt, time.Now())}
 }
 
-func (s *liteStore) AddRelays(ctx context.Context, relays []Relay) (int, error) {
+func (s *liteStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, error) {
 	n := 0
 	err := s.liteTx(ctx, "add relays", func(tx *sql.Tx) (err error) {
 		n, err = liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs)
@@ -62,7 +62,7 @@ func (s *liteStore) AddRelays(ctx context.Context, relays []Relay) (int, error) 
 	return n, err
 }
 
-func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error) {
+func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error) {
 	q := "SELECT url, network, discovered_at FROM relay"
 	var args []any
 	if len(networks) > 0 {
@@ -76,10 +76,10 @@ func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]R
 		return nil, liteErr(ctx, "list relays", err)
 	}
 	defer rows.Close()
-	var out []Relay
+	var out []schema.Relay
 	for rows.Next() {
 		var (
-			r  Relay
+			r  schema.Relay
 			at int64
 		)
 		if err := rows.Scan(&r.URL, &r.Network, &at); err != nil {
@@ -94,13 +94,13 @@ func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]R
 	return out, nil
 }
 
-func (s *liteStore) AddCandidates(ctx context.Context, c []Candidate) (int, error) {
+func (s *liteStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int, error) {
 	n := 0
 	now := time.Now()
 	err := s.liteTx(ctx, "add candidates", func(tx *sql.Tx) (err error) {
 		n, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
 			SELECT 'validator', 'candidate', ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM relay WHERE url = ?1)
-			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c Candidate) []any {
+			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c schema.Candidate) []any {
 			return []any{c.URL, candidateJSON(c, now)}
 		})
 		return err
@@ -108,7 +108,7 @@ func (s *liteStore) AddCandidates(ctx context.Context, c []Candidate) (int, erro
 	return n, err
 }
 
-func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error) {
+func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]schema.Candidate, error) {
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
@@ -124,10 +124,11 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 		return nil, liteErr(ctx, "due candidates", err)
 	}
 	defer rows.Close()
-	var out []Candidate
+	var out []schema.Candidate
 	for rows.Next() {
 		var (
-			url, network       string
+			url                schema.RelayURL
+			network            string
 			failures           int
 			added, lastAttempt int64
 		)
@@ -142,12 +143,12 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 	return out, nil
 }
 
-func (s *liteStore) RecordFailures(ctx context.Context, c []Candidate) error {
+func (s *liteStore) RecordFailures(ctx context.Context, c []schema.Candidate) error {
 	now := time.Now()
 	return s.liteTx(ctx, "record failures", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `UPDATE service_state
 			SET value = json_set(value, '$.failures', ?, '$.last_attempt', ?)
-			WHERE `+candidateWhere+` AND key = ?`, c, func(c Candidate) []any {
+			WHERE `+candidateWhere+` AND key = ?`, c, func(c schema.Candidate) []any {
 			return []any{c.Failures, orNow(c.LastAttempt, now), c.URL}
 		})
 		return err
@@ -156,19 +157,19 @@ func (s *liteStore) RecordFailures(ctx context.Context, c []Candidate) error {
 
 const liteDeleteCandidate = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ?"
 
-func (s *liteStore) Promote(ctx context.Context, relays []Relay) error {
+func (s *liteStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	return s.liteTx(ctx, "promote candidates", func(tx *sql.Tx) error {
 		if _, err := liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs); err != nil {
 			return err
 		}
-		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, relays, func(r Relay) []any { return []any{r.URL} })
+		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, relays, func(r schema.Relay) []any { return []any{r.URL} })
 		return err
 	})
 }
 
-func (s *liteStore) DropCandidates(ctx context.Context, urls []string) error {
+func (s *liteStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) error {
 	return s.liteTx(ctx, "drop candidates", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u string) []any { return []any{u} })
+		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u schema.RelayURL) []any { return []any{u} })
 		return err
 	})
 }

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // LatestSnapshotsAll finds each (relay, type)'s newest row with max() on
 // the primary key's prefix: one index seek per pair, never a scan of the
 // history.
-func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]Snapshot, error) {
+func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]schema.Snapshot, error) {
 	list, err := json.Marshal(types)
 	if err != nil {
 		return nil, err
@@ -29,24 +31,24 @@ func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]S
 }
 
 // SnapshotHistory walks the primary key range of (relay, type).
-func (s *liteStore) SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]Snapshot, error) {
+func (s *liteStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data
 		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
 		WHERE rm.relay_url = ? AND rm.metadata_type = ? AND rm.generated_at >= ?
 		ORDER BY rm.generated_at`, relay, typ, since.Unix())
 	if err != nil {
-		return nil, liteErr(ctx, "snapshot history of "+relay, err)
+		return nil, liteErr(ctx, "snapshot history of "+relay.String(), err)
 	}
-	return liteScanSnapshots(ctx, rows, "snapshot history of "+relay)
+	return liteScanSnapshots(ctx, rows, "snapshot history of "+relay.String())
 }
 
 // liteScanSnapshots reads (relay, type, generated_at, id, data) rows.
-func liteScanSnapshots(ctx context.Context, rows *sql.Rows, what string) ([]Snapshot, error) {
+func liteScanSnapshots(ctx context.Context, rows *sql.Rows, what string) ([]schema.Snapshot, error) {
 	defer rows.Close()
-	var out []Snapshot
+	var out []schema.Snapshot
 	for rows.Next() {
 		var (
-			sn   Snapshot
+			sn   schema.Snapshot
 			at   int64
 			id   []byte
 			data string

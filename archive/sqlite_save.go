@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // liteWrite holds the write path's statements. They are prepared once on
@@ -80,8 +82,8 @@ type liteBatch struct {
 	w   *liteWrite // bound to the transaction
 }
 
-func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
-	var res SaveResult
+func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
+	var res schema.SaveResult
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -100,7 +102,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return SaveResult{}, liteErr(ctx, "save events", err)
+		return schema.SaveResult{}, liteErr(ctx, "save events", err)
 	}
 	defer tx.Rollback()
 	// Statements run under a context that is never cancelled: the driver
@@ -111,7 +113,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 	b := &liteBatch{ctx: stmtCtx, w: s.writeStmts.bind(stmtCtx, tx)}
 	for i, sg := range batch {
 		if err := ctx.Err(); err != nil {
-			return SaveResult{}, err
+			return schema.SaveResult{}, err
 		}
 		if !valid[i] {
 			res.Rejected++
@@ -119,14 +121,14 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 		}
 		seq, inserted, err := b.saveEvent(&rows[i])
 		if err != nil {
-			return SaveResult{}, liteErr(ctx, "save event "+sg.Event.ID, err)
+			return schema.SaveResult{}, liteErr(ctx, "save event "+sg.Event.ID, err)
 		}
 		if inserted {
 			res.Inserted++
 		} else {
 			res.Duplicates++
 		}
-		if sg.Relay == "" {
+		if sg.Relay.IsZero() {
 			continue
 		}
 		seen := sg.SeenAt
@@ -135,14 +137,14 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 		}
 		r, err := b.w.insSighting.ExecContext(stmtCtx, seq, sg.Relay, seen.Unix())
 		if err != nil {
-			return SaveResult{}, liteErr(ctx, "save sighting on "+sg.Relay, err)
+			return schema.SaveResult{}, liteErr(ctx, "save sighting on "+sg.Relay.String(), err)
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.Sightings++
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return SaveResult{}, liteErr(ctx, "commit events", err)
+		return schema.SaveResult{}, liteErr(ctx, "commit events", err)
 	}
 	s.metrics.countSaved(res)
 	return res, nil

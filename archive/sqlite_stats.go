@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // liteLatest selects the newest snapshot of one type (a constant of this
@@ -142,7 +144,7 @@ func (s *liteStore) Stats(ctx context.Context) (Stats, error) {
 }
 
 // RelayKinds reads one relay's events by kind.
-func (s *liteStore) RelayKinds(ctx context.Context, relay string) ([]KindCount, error) {
+func (s *liteStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error) {
 	var out []KindCount
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err == nil {
@@ -150,7 +152,7 @@ func (s *liteStore) RelayKinds(ctx context.Context, relay string) ([]KindCount, 
 		tx.Rollback()
 	}
 	if err != nil {
-		return nil, liteErr(ctx, "relay kinds of "+relay, err)
+		return nil, liteErr(ctx, "relay kinds of "+relay.String(), err)
 	}
 	return out, nil
 }

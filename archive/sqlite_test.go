@@ -128,10 +128,10 @@ func TestSQLiteReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutState(ctx, []archive.State{{Service: "s", Type: "t", Key: "k", Value: json.RawMessage(`{"a":1}`)}}); err != nil {
+	if err := s.PutState(ctx, []schema.State{{Service: "s", Type: "t", Key: "k", Value: json.RawMessage(`{"a":1}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -179,7 +179,7 @@ func TestSQLiteMetrics(t *testing.T) {
 		defer s.Close()
 		s.QueryEvents(ctx, nostr.Filter{IDs: []string{strings.Repeat("a", 64)}}, func(*nostr.Event) error { return nil })
 		s.CountEvents(ctx, nostr.Filter{Kinds: []int{1}})
-		s.SaveEvents(ctx, []archive.Sighting{{Event: &nostr.Event{ID: "bad"}}})
+		s.SaveEvents(ctx, []schema.Sighting{{Event: &nostr.Event{ID: "bad"}}})
 	}
 	got := samples(t, reg)
 	want := map[string]float64{
@@ -206,7 +206,7 @@ func BenchmarkSQLiteSave(b *testing.B) {
 	defer s.Close()
 	sk := nostr.GeneratePrivateKey()
 	const size = 1000
-	batch := make([]archive.Sighting, size)
+	batch := make([]schema.Sighting, size)
 	created := int64(1_700_000_000)
 	b.ResetTimer()
 	for range b.N {
@@ -216,7 +216,7 @@ func BenchmarkSQLiteSave(b *testing.B) {
 			ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(created), Content: "benchmark event content",
 				Tags: nostr.Tags{{"t", "bench"}, {"p", strings.Repeat("ab", 32)}, {"e", strings.Repeat("cd", 32)}}}
 			ev.Sign(sk)
-			batch[i] = archive.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(created, 0)}
+			batch[i] = schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(created, 0)}
 		}
 		b.StartTimer()
 		if _, err := s.SaveEvents(ctx, batch); err != nil {
@@ -233,9 +233,9 @@ func TestSQLiteContentAddressed(t *testing.T) {
 	dir := t.TempDir()
 	s := openTestSQLite(t, dir, archive.Full)
 	data := json.RawMessage(`{"data":{"name":"same"}}`)
-	var snaps []archive.Snapshot
+	var snaps []schema.Snapshot
 	for i, relay := range []string{"wss://a.example.com", "wss://b.example.com", "wss://a.example.com"} {
-		snaps = append(snaps, archive.Snapshot{Relay: relay, Type: "nip11_info", ID: sha256.Sum256(data), Data: data,
+		snaps = append(snaps, schema.Snapshot{Relay: schema.MustRelayURL(relay), Type: "nip11_info", ID: sha256.Sum256(data), Data: data,
 			GeneratedAt: time.Unix(int64(1_700_000_000+i), 0)})
 	}
 	if n, err := s.SaveSnapshots(ctx, snaps); err != nil || n != 3 {

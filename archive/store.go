@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -19,8 +18,6 @@ var (
 	ErrCorrupt = errors.New("store file is corrupt or not a bigbrotr database")
 	// ErrUnreachable: the database server could not be reached.
 	ErrUnreachable = errors.New("database unreachable")
-	// ErrNotFound: a looked-up row does not exist.
-	ErrNotFound = errors.New("not found")
 )
 
 // Mode selects how much of each event is kept.
@@ -33,56 +30,6 @@ const (
 	// (no tags JSON, content or signature), as the seed's LilBrotr.
 	Lil Mode = "lil"
 )
-
-// Sighting is one event as observed on one relay. Relay is empty for events
-// written to the node directly (no provenance row is stored for those).
-type Sighting struct {
-	Event  *nostr.Event
-	Relay  string // normalized relay URL, or ""
-	SeenAt time.Time
-}
-
-// SaveResult counts what one SaveEvents call changed.
-type SaveResult struct {
-	Inserted   int // events new to the archive
-	Duplicates int // events already stored (their provenance may still be new)
-	Sightings  int // new event_relay rows
-	Rejected   int // events refused by storage rules (see Store.SaveEvents)
-}
-
-// Relay is a validated relay.
-type Relay struct {
-	URL          string
-	Network      schema.Network
-	DiscoveredAt time.Time
-}
-
-// Candidate is a relay URL waiting to prove it speaks Nostr.
-type Candidate struct {
-	URL         string
-	Network     schema.Network
-	Failures    int
-	AddedAt     time.Time
-	LastAttempt time.Time // zero when never attempted
-}
-
-// Snapshot is one check result for one relay at one time. Data must already
-// be in canonical form (schema.Canonical); ID is its SHA-256.
-type Snapshot struct {
-	Relay       string
-	Type        string // e.g. "nip11_info", "nip66_rtt"
-	ID          [32]byte
-	Data        json.RawMessage
-	GeneratedAt time.Time
-}
-
-// State is one entry of a loop's persisted state (cursors, checkpoints).
-type State struct {
-	Service string
-	Type    string
-	Key     string
-	Value   json.RawMessage
-}
 
 // Store is the persistence seam every backend implements. All methods honour
 // ctx cancellation. Behaviour is specified by archive/storetest, which runs
@@ -106,7 +53,7 @@ type Store interface {
 	// than two elements ([] or ["e"]) are kept as sent and index nothing.
 	// Every sighting counts once in Inserted, Duplicates or Rejected; a
 	// zero SeenAt means now. The store checks no signatures: the caller has.
-	SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error)
+	SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error)
 	// QueryEvents streams the events matching f to fn, newest first, ties by
 	// lowest id, at most f.Limit (0 means no limit: the caller's default has
 	// already been applied; LimitZero yields nothing). Deleted and expired events
@@ -125,39 +72,39 @@ type Store interface {
 	ScanArchived(ctx context.Context, after uint64, kinds []int, limit int, fn func(seq uint64, ev *nostr.Event) error) (uint64, error)
 
 	// AddRelays inserts validated relays; existing ones are left unchanged.
-	AddRelays(ctx context.Context, relays []Relay) (int, error)
+	AddRelays(ctx context.Context, relays []schema.Relay) (int, error)
 	// Relays lists validated relays of the given networks (all when empty), by URL.
-	Relays(ctx context.Context, networks ...schema.Network) ([]Relay, error)
+	Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error)
 
 	// AddCandidates inserts new candidates. Existing candidates keep their
 	// failure count; URLs that are already validated relays are skipped.
-	AddCandidates(ctx context.Context, c []Candidate) (int, error)
+	AddCandidates(ctx context.Context, c []schema.Candidate) (int, error)
 	// DueCandidates returns up to limit candidates of network not attempted
 	// since notAttemptedSince, fewest failures first, then oldest attempt.
-	DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]Candidate, error)
+	DueCandidates(ctx context.Context, network schema.Network, notAttemptedSince time.Time, limit int) ([]schema.Candidate, error)
 	// RecordFailures stores each candidate's new failure count and attempt time.
-	RecordFailures(ctx context.Context, c []Candidate) error
+	RecordFailures(ctx context.Context, c []schema.Candidate) error
 	// Promote inserts the relays and deletes their candidates in one transaction.
-	Promote(ctx context.Context, relays []Relay) error
+	Promote(ctx context.Context, relays []schema.Relay) error
 	// DropCandidates deletes candidates by URL.
-	DropCandidates(ctx context.Context, urls []string) error
+	DropCandidates(ctx context.Context, urls []schema.RelayURL) error
 
 	// SaveSnapshots stores content-addressed metadata and links it to relays.
 	// It returns the number of new (relay, type, generated_at) rows, and
 	// refuses the batch when an ID is not the SHA-256 of its Data.
-	SaveSnapshots(ctx context.Context, s []Snapshot) (int, error)
+	SaveSnapshots(ctx context.Context, s []schema.Snapshot) (int, error)
 	// LatestSnapshots returns the newest snapshot of each type for a relay.
-	LatestSnapshots(ctx context.Context, relay string) ([]Snapshot, error)
+	LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error)
 
 	// PutState upserts entries, replacing their values (the last of a
 	// repeated key in one batch wins).
-	PutState(ctx context.Context, s []State) error
-	// GetState returns one entry or ErrNotFound.
-	GetState(ctx context.Context, service, typ, key string) (State, error)
+	PutState(ctx context.Context, s []schema.State) error
+	// GetState returns one entry or an error matching schema.ErrNotFound.
+	GetState(ctx context.Context, service, typ, key string) (schema.State, error)
 	// ListState returns all entries of service and type ordered by key.
-	ListState(ctx context.Context, service, typ string) ([]State, error)
+	ListState(ctx context.Context, service, typ string) ([]schema.State, error)
 	// DeleteState removes entries by (service, type, key).
-	DeleteState(ctx context.Context, s []State) error
+	DeleteState(ctx context.Context, s []schema.State) error
 
 	// LeaseRelays takes up to n validated relays of the given networks (all
 	// when empty) for loop that nobody holds (no lease, or an expired one)
@@ -165,20 +112,20 @@ type Store interface {
 	// done longest ago first (then by URL), and holds them for holder until
 	// now+ttl. Concurrent callers, on one node or many, never get the same
 	// relay while its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
-	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error)
+	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
 	// RenewLeases pushes holder's leases on urls to now+ttl; leases held by
 	// others are left alone.
-	RenewLeases(ctx context.Context, loop, holder string, urls []string, ttl time.Duration) error
+	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
 	// ReleaseLeases ends holder's leases on urls; done records now as the
 	// relays' completion time for loop.
-	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 
 	// LatestSnapshotsAll returns the newest snapshot of each of types for
 	// every validated relay, by relay URL, then in the order of types.
-	LatestSnapshotsAll(ctx context.Context, types []string) ([]Snapshot, error)
+	LatestSnapshotsAll(ctx context.Context, types []string) ([]schema.Snapshot, error)
 	// SnapshotHistory returns relay's snapshots of typ generated at or
 	// after since, oldest first.
-	SnapshotHistory(ctx context.Context, relay, typ string, since time.Time) ([]Snapshot, error)
+	SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error)
 	// PruneSnapshots deletes snapshots generated before before, except
 	// each relay's newest of each type (a relay no longer checked keeps
 	// its last known state), then the documents no snapshot refers to. It
@@ -196,7 +143,7 @@ type Store interface {
 	Stats(ctx context.Context) (Stats, error)
 	// RelayKinds returns the events archived from relay by kind (most
 	// first; Pubkeys 0), as of the last refresh.
-	RelayKinds(ctx context.Context, relay string) ([]KindCount, error)
+	RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error)
 	// CountArchived counts the events archived after position after
 	// (ScanArchived's seq) and returns the highest position now.
 	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)

@@ -57,15 +57,15 @@ func smoke(t *testing.T, s archive.Store) {
 	reply := sign(1, 101, nostr.Tags{{"e", note.ID}, {"p", note.PubKey}}, "reply")
 	profile := sign(0, 102, nostr.Tags{}, `{"name":"a"}`)
 	del := sign(5, 103, nostr.Tags{{"e", reply.ID}}, "")
-	if _, err := s.AddRelays(ctx, []archive.Relay{{URL: "wss://r.example.com", Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)}}); err != nil {
+	if _, err := s.AddRelays(ctx, []schema.Relay{{URL: schema.MustRelayURL("wss://r.example.com"), Network: schema.Clearnet, DiscoveredAt: time.Unix(1, 0)}}); err != nil {
 		t.Fatal(err)
 	}
-	var batch []archive.Sighting
+	var batch []schema.Sighting
 	for _, ev := range []*nostr.Event{note, reply, profile, del} {
-		batch = append(batch, archive.Sighting{Event: ev, Relay: "wss://r.example.com", SeenAt: time.Unix(200, 0)})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: schema.MustRelayURL("wss://r.example.com"), SeenAt: time.Unix(200, 0)})
 	}
 	res, err := s.SaveEvents(ctx, batch)
-	if err != nil || res != (archive.SaveResult{Inserted: 4, Sightings: 4}) {
+	if err != nil || res != (schema.SaveResult{Inserted: 4, Sightings: 4}) {
 		t.Fatalf("SaveEvents = %+v, %v", res, err)
 	}
 	for _, c := range []struct {
@@ -94,7 +94,7 @@ func smoke(t *testing.T, s archive.Store) {
 			t.Errorf("CountEvents(%s) = %d, %v; want %d", c.f, n, err, len(c.want))
 		}
 	}
-	if err := s.PutState(ctx, []archive.State{{Service: "s", Type: "t", Key: "k", Value: []byte(`{"a":1}`)}}); err != nil {
+	if err := s.PutState(ctx, []schema.State{{Service: "s", Type: "t", Key: "k", Value: []byte(`{"a":1}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.GetState(ctx, "s", "t", "k"); err != nil {
@@ -194,7 +194,7 @@ func TestPostgresReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := signed(t, 1, 1, nostr.Tags{{"t", "x"}}, "kept")
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

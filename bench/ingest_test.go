@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // preloaded picks the ~30% of events that a store already holds, from
@@ -21,8 +22,10 @@ func preloaded(ev *nostr.Event) bool {
 
 // Relays of the preload and of the timed run never overlap, so every
 // already-stored event gains a provenance row.
-func preloadRelay(batch int) string { return relayURL(batch % 40) }
-func runRelay(batch int) string     { return relayURL(100 + batch%40) }
+func preloadRelay(batch int) schema.RelayURL { return schema.MustRelayURL(relayURL(batch % 40)) }
+func runRelay(batch int) schema.RelayURL {
+	return schema.MustRelayURL(relayURL(100 + batch%40))
+}
 
 // ingestRow is one line of the ingest table.
 type ingestRow struct {
@@ -210,5 +213,17 @@ func ingestOn(b *testing.B, events, pre []*nostr.Event, srv server, first bool) 
 	}
 	if stock != nil {
 		metric(stock.rate(n), "stock-events/s")
+	}
+}
+
+// TestSightingRelaysParse: the relays sightings are attributed to are valid
+// relay URLs (the synthetic population also holds junk hosts, as tags do).
+func TestSightingRelaysParse(t *testing.T) {
+	for b := range 40 {
+		for _, u := range []string{relayURL(b % 40), relayURL(100 + b%40)} {
+			if _, err := schema.ParseCanonicalRelayURL(u); err != nil {
+				t.Errorf("batch %d: %v", b, err)
+			}
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // openPostgres opens our PostgreSQL store on a fresh database of the
@@ -90,11 +91,11 @@ func openStockAt(tb testing.TB, url string) *postgresql.PostgresBackend {
 // saveOurs saves events in batches of size through writers concurrent
 // SaveEvents callers; batch k is attributed to relay(k).
 func saveOurs(ctx context.Context, s archive.Store, events []*nostr.Event, size, writers int,
-	relay func(batch int) string) (archive.SaveResult, time.Duration, error) {
+	relay func(batch int) schema.RelayURL) (schema.SaveResult, time.Duration, error) {
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex
-		total archive.SaveResult
+		total schema.SaveResult
 		errs  = make([]error, writers)
 		wg    sync.WaitGroup
 	)
@@ -104,7 +105,7 @@ func saveOurs(ctx context.Context, s archive.Store, events []*nostr.Event, size,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			batch := make([]archive.Sighting, 0, size)
+			batch := make([]schema.Sighting, 0, size)
 			for {
 				k := int(next.Add(1)) - 1
 				if k >= batches {
@@ -113,7 +114,7 @@ func saveOurs(ctx context.Context, s archive.Store, events []*nostr.Event, size,
 				batch = batch[:0]
 				seen := time.Unix(1_750_000_000+int64(k), 0)
 				for _, ev := range events[k*size : min(len(events), (k+1)*size)] {
-					batch = append(batch, archive.Sighting{Event: ev, Relay: relay(k), SeenAt: seen})
+					batch = append(batch, schema.Sighting{Event: ev, Relay: relay(k), SeenAt: seen})
 				}
 				res, err := s.SaveEvents(ctx, batch)
 				if err != nil {

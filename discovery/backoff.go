@@ -3,7 +3,6 @@ package discovery
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -27,7 +26,7 @@ func backoff(failures int, base, max time.Duration) time.Duration {
 }
 
 // isDue reports whether c's backoff has elapsed at now.
-func isDue(c Candidate, now time.Time, base, max time.Duration) bool {
+func isDue(c schema.Candidate, now time.Time, base, max time.Duration) bool {
 	return c.LastAttempt.IsZero() || !now.Before(c.LastAttempt.Add(backoff(c.Failures, base, max)))
 }
 
@@ -43,10 +42,10 @@ func isDue(c Candidate, now time.Time, base, max time.Duration) bool {
 // failures than the tier is due, and the tiers are visited in the order the
 // result is sorted. The walk stops once limit rows are found; there are at
 // most log2(max/base)+2 tiers.
-func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, now time.Time, limit int, skip map[string]bool) ([]Candidate, error) {
+func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, now time.Time, limit int, skip map[schema.RelayURL]bool) ([]schema.Candidate, error) {
 	base, max := v.cfg.RetryBase, v.cfg.RetryMax
-	var out []Candidate
-	seen := map[string]bool{}
+	var out []schema.Candidate
+	seen := map[schema.RelayURL]bool{}
 	for f := 0; ; f++ {
 		b := backoff(f, base, max)
 		rows, err := v.store.DueCandidates(ctx, network, now.Add(-b), limit)
@@ -64,14 +63,14 @@ func (v *Validator) dueCandidates(ctx context.Context, network schema.Network, n
 			break
 		}
 	}
-	slices.SortFunc(out, func(a, b Candidate) int {
+	slices.SortFunc(out, func(a, b schema.Candidate) int {
 		if a.Failures != b.Failures {
 			return a.Failures - b.Failures
 		}
 		if c := a.LastAttempt.Compare(b.LastAttempt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.URL, b.URL)
+		return a.URL.Compare(b.URL)
 	})
 	return out[:min(limit, len(out))], nil
 }

@@ -31,8 +31,8 @@
 // after max_failures.
 //
 // The loops never import archive: they declare the narrow store interfaces
-// they use (CandidateStore, FinderStore, ValidatorStore) with mirror types
-// that convert to archive's with plain struct conversions.
+// they use (CandidateStore, FinderStore, ValidatorStore) in schema's record
+// types, so the archive's store satisfies them as it is.
 //
 // The archive scan follows the order in which the store archived events
 // (FinderStore.ScanArchived, a seq cursor in service_state), not

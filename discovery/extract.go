@@ -123,10 +123,10 @@ func (c *collector) add(raw string) {
 }
 
 // take returns the URLs collected since the last take, as candidates.
-func (c *collector) take() []Candidate {
-	out := make([]Candidate, len(c.order))
+func (c *collector) take() []schema.Candidate {
+	out := make([]schema.Candidate, len(c.order))
 	for i, u := range c.order {
-		out[i] = Candidate{URL: u.String(), Network: u.Network()}
+		out[i] = schema.Candidate{URL: u, Network: u.Network()}
 	}
 	c.order = c.order[:0]
 	return out

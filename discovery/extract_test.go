@@ -60,7 +60,7 @@ func TestCollectorNormalizesAndCounts(t *testing.T) {
 	got := c.take()
 	var urls []string
 	for _, cand := range got {
-		urls = append(urls, cand.URL)
+		urls = append(urls, cand.URL.String())
 	}
 	want := []string{"wss://a.example", "wss://b.example", "ws://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion"}
 	if !slices.Equal(urls, want) {

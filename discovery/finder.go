@@ -126,8 +126,7 @@ func (f *Finder) flush(ctx context.Context) error {
 	if err != nil {
 		// Put them back so the final flush retries them.
 		for _, c := range batch {
-			u, _ := schema.ParseCanonicalRelayURLWith(c.URL, f.col.urls)
-			f.col.order = append(f.col.order, u)
+			f.col.order = append(f.col.order, c.URL)
 		}
 		return fmt.Errorf("finder: add candidates: %w", err)
 	}

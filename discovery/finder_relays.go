@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -59,19 +60,19 @@ func (f *Finder) relays(ctx context.Context) error {
 	g.SetLimit(f.cfg.Concurrency)
 	known := map[string]bool{}
 	for _, r := range all {
-		known[r.URL] = true
+		known[r.URL.String()] = true
 		if !f.tr.NetworkEnabled(r.Network) {
 			continue
 		}
 		if gctx.Err() != nil {
 			break
 		}
-		g.Go(func() error { return f.relay(gctx, r, cursors[r.URL]) })
+		g.Go(func() error { return f.relay(gctx, r, cursors[r.URL.String()]) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	var stale []State
+	var stale []schema.State
 	for _, s := range states {
 		if !known[s.Key] {
 			stale = append(stale, s)
@@ -87,12 +88,12 @@ func (f *Finder) relays(ctx context.Context) error {
 
 // relay runs one walk step on one relay and persists what it got, in order:
 // events, candidates, cursor.
-func (f *Finder) relay(ctx context.Context, r Relay, cur relayCursor) error {
+func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) error {
 	now := f.d.now()
 	if cur.Until == 0 {
 		cur.Started = now.Unix()
 	}
-	events, next, done, fetchErr := f.walk(ctx, r.URL, cur)
+	events, next, done, fetchErr := f.walk(ctx, r.URL.String(), cur)
 	f.count(func(st *FinderStats, _ map[string]int) {
 		st.RelaysAsked++
 		st.EventsFetched += len(events)
@@ -107,11 +108,11 @@ func (f *Finder) relay(ctx context.Context, r Relay, cur relayCursor) error {
 		return ctx.Err()
 	}
 	if len(events) > 0 {
-		batch := make([]Sighting, len(events))
+		batch := make([]schema.Sighting, len(events))
 		for i, ev := range events {
-			batch[i] = Sighting{Event: ev, Relay: r.URL, SeenAt: now}
+			batch[i] = schema.Sighting{Event: ev, Relay: r.URL, SeenAt: now}
 		}
-		if err := f.store.SaveEvents(ctx, batch); err != nil {
+		if _, err := f.store.SaveEvents(ctx, batch); err != nil {
 			return fmt.Errorf("finder: archive events from %s: %w", r.URL, err)
 		}
 		for _, ev := range events {
@@ -128,7 +129,7 @@ func (f *Finder) relay(ctx context.Context, r Relay, cur relayCursor) error {
 		return nil // no progress: try the same walk next cycle
 	}
 	v, _ := json.Marshal(next)
-	if err := f.store.PutState(ctx, []State{{Service: ServiceFinder, Type: StateRelay, Key: r.URL, Value: v}}); err != nil {
+	if err := f.store.PutState(ctx, []schema.State{{Service: ServiceFinder, Type: StateRelay, Key: r.URL.String(), Value: v}}); err != nil {
 		return fmt.Errorf("finder: save cursor of %s: %w", r.URL, err)
 	}
 	return nil

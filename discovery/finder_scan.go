@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // scanCursor is the archive scan's position in archival order: every event
@@ -61,7 +63,7 @@ func (f *Finder) scan(ctx context.Context) error {
 		if next > cur.Seq {
 			cur.Seq = next
 			v, _ := json.Marshal(cur)
-			if err := f.store.PutState(ctx, []State{{Service: ServiceFinder, Type: StateScan, Key: scanKey, Value: v}}); err != nil {
+			if err := f.store.PutState(ctx, []schema.State{{Service: ServiceFinder, Type: StateScan, Key: scanKey, Value: v}}); err != nil {
 				return fmt.Errorf("finder: save scan cursor: %w", err)
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // sourceCheckpoint is the persisted state of one HTTP source.
@@ -58,12 +60,12 @@ func (f *Finder) sources(ctx context.Context) error {
 			return err
 		}
 		v, _ := json.Marshal(sourceCheckpoint{LastSuccess: now.Unix()})
-		if err := f.store.PutState(ctx, []State{{Service: ServiceFinder, Type: StateSource, Key: src.URL, Value: v}}); err != nil {
+		if err := f.store.PutState(ctx, []schema.State{{Service: ServiceFinder, Type: StateSource, Key: src.URL, Value: v}}); err != nil {
 			return fmt.Errorf("finder: save source checkpoint: %w", err)
 		}
 	}
 	// Forget checkpoints of sources no longer configured.
-	var stale []State
+	var stale []schema.State
 	for _, s := range states {
 		if !configured[s.Key] {
 			stale = append(stale, s)

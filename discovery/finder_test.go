@@ -37,7 +37,7 @@ func newFinder(t *testing.T, cfg FinderConfig, st FinderStore, now func() time.T
 
 func addRelay(t *testing.T, s archive.Store, url string) {
 	t.Helper()
-	if _, err := s.AddRelays(context.Background(), []archive.Relay{{URL: url, Network: schema.Clearnet}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: schema.MustRelayURL(url), Network: schema.Clearnet}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -60,14 +60,14 @@ func TestFinderAsksRelays(t *testing.T) {
 	forged.Tags = append(forged.Tags, nostr.Tag{"r", "wss://forged2.example"}) // breaks the id
 	events = append(events, forged)
 
-	s, st := openStore(t)
+	s := openStore(t)
 	url := newRelay(t, events, relayOpts{cap: 2})
 	addRelay(t, s, url)
 	addRelay(t, s, newRelay(t, nil, relayOpts{authRequired: true}))
 	addRelay(t, s, deadURL(t))
 	cfg := finderConfig()
 	cfg.Relays, cfg.RelayPage = true, 2
-	f := newFinder(t, cfg, st, nil)
+	f := newFinder(t, cfg, s, nil)
 	stats, err := f.RunOnce(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestFinderAsksRelays(t *testing.T) {
 	if err != nil || n != 6 {
 		t.Errorf("archived %d events (%v), want the 6 verified ones", n, err)
 	}
-	cursors, _ := st.ListState(context.Background(), ServiceFinder, StateRelay)
+	cursors, _ := s.ListState(context.Background(), ServiceFinder, StateRelay)
 	if len(cursors) != 1 || cursors[0].Key != url {
 		t.Fatalf("cursors %+v, want one for the readable relay only", cursors)
 	}
@@ -120,11 +120,11 @@ func TestFinderResumesLongWalk(t *testing.T) {
 	for i := range 6 {
 		events = append(events, signed(t, 2, base-int64(i), nil, "wss://r"+string(rune('a'+i))+".example"))
 	}
-	s, st := openStore(t)
+	s := openStore(t)
 	addRelay(t, s, newRelay(t, events, relayOpts{}))
 	cfg := finderConfig()
 	cfg.Relays, cfg.RelayPage, cfg.RelayMaxEvents = true, 2, 2
-	f := newFinder(t, cfg, st, nil)
+	f := newFinder(t, cfg, s, nil)
 	total := 0
 	for cycle := 0; cycle < 4; cycle++ {
 		stats, err := f.RunOnce(context.Background())
@@ -146,12 +146,12 @@ func TestFinderResumesLongWalk(t *testing.T) {
 func TestFinderScansArchive(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
-	s, st := openStore(t)
+	s := openStore(t)
 	save := func(evs ...*nostr.Event) {
 		t.Helper()
-		var b []archive.Sighting
+		var b []schema.Sighting
 		for _, ev := range evs {
-			b = append(b, archive.Sighting{Event: ev, SeenAt: now})
+			b = append(b, schema.Sighting{Event: ev, SeenAt: now})
 		}
 		if _, err := s.SaveEvents(ctx, b); err != nil {
 			t.Fatal(err)
@@ -168,7 +168,7 @@ func TestFinderScansArchive(t *testing.T) {
 	save(evs...)
 	cfg := finderConfig()
 	cfg.Scan, cfg.ScanPage = true, 2
-	f := newFinder(t, cfg, st, func() time.Time { return now })
+	f := newFinder(t, cfg, s, func() time.Time { return now })
 	stats, err := f.RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestFinderScansArchive(t *testing.T) {
 	if len(candidates(t, s)) != 8 || stats.EventsScanned != 8 {
 		t.Fatalf("candidates %v, scanned %d; want the 8 hints", keys(candidates(t, s)), stats.EventsScanned)
 	}
-	if cur := scanPosition(t, st); cur.Seq != 8 {
+	if cur := scanPosition(t, s); cur.Seq != 8 {
 		t.Errorf("position %+v after 8 events, want seq 8", cur)
 	}
 
@@ -212,25 +212,25 @@ func TestFinderScansArchive(t *testing.T) {
 // still moves past events of other kinds.
 func TestFinderScanKinds(t *testing.T) {
 	ctx := context.Background()
-	s, st := openStore(t)
+	s := openStore(t)
 	at := time.Now().Unix()
-	var b []archive.Sighting
+	var b []schema.Sighting
 	for i, kind := range []int{1, 2, 1, 1, 2, 1} {
-		b = append(b, archive.Sighting{Event: signed(t, kind, at-int64(i), nil, fmt.Sprintf("wss://k%d-%d.example", kind, i))})
+		b = append(b, schema.Sighting{Event: signed(t, kind, at-int64(i), nil, fmt.Sprintf("wss://k%d-%d.example", kind, i))})
 	}
 	if _, err := s.SaveEvents(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	cfg := finderConfig()
 	cfg.Scan, cfg.ScanPage, cfg.ScanKinds = true, 1, []int{2}
-	stats, err := newFinder(t, cfg, st, nil).RunOnce(ctx)
+	stats, err := newFinder(t, cfg, s, nil).RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := keys(candidates(t, s)); stats.EventsScanned != 2 || !slices.Equal(got, []string{"wss://k2-1.example", "wss://k2-4.example"}) {
 		t.Errorf("scanned %d, candidates %v; want the two kind 2 events", stats.EventsScanned, got)
 	}
-	if cur := scanPosition(t, st); cur.Seq != 6 {
+	if cur := scanPosition(t, s); cur.Seq != 6 {
 		t.Errorf("position %+v, want seq 6: past the kind 1 events too", cur)
 	}
 }
@@ -239,25 +239,25 @@ func TestFinderScanKinds(t *testing.T) {
 // cut by a failing store resumes after the last page it finished.
 func TestFinderScanResumes(t *testing.T) {
 	ctx := context.Background()
-	s, st := openStore(t)
+	s := openStore(t)
 	at := time.Now().Unix()
-	var b []archive.Sighting
+	var b []schema.Sighting
 	for i := range 5 {
-		b = append(b, archive.Sighting{Event: signed(t, 2, at-int64(i), nil, fmt.Sprintf("wss://r%d.example", i))})
+		b = append(b, schema.Sighting{Event: signed(t, 2, at-int64(i), nil, fmt.Sprintf("wss://r%d.example", i))})
 	}
 	if _, err := s.SaveEvents(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	cfg := finderConfig()
 	cfg.Scan, cfg.ScanPage = true, 2
-	flaky := &failingScan{FinderStore: st, failAt: 2}
+	flaky := &failingScan{FinderStore: s, failAt: 2}
 	if _, err := newFinder(t, cfg, flaky, nil).RunOnce(ctx); err == nil {
 		t.Fatal("RunOnce with a failing store: no error")
 	}
-	if cur := scanPosition(t, st); cur.Seq != 2 || len(candidates(t, s)) != 2 {
+	if cur := scanPosition(t, s); cur.Seq != 2 || len(candidates(t, s)) != 2 {
 		t.Fatalf("after a cut scan: position %+v, %d candidates; want the first page (seq 2) kept", cur, len(candidates(t, s)))
 	}
-	stats, err := newFinder(t, cfg, st, nil).RunOnce(ctx)
+	stats, err := newFinder(t, cfg, s, nil).RunOnce(ctx)
 	if err != nil || stats.EventsScanned != 3 || len(candidates(t, s)) != 5 {
 		t.Errorf("resumed scan: %v, scanned %d, %d candidates; want the 3 remaining events", err, stats.EventsScanned, len(candidates(t, s)))
 	}
@@ -273,12 +273,12 @@ func TestFinderScanLil(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	ev := signed(t, 10002, time.Now().Unix(), nostr.Tags{{"r", "wss://lil.example"}}, "")
-	if _, err := s.SaveEvents(ctx, []archive.Sighting{{Event: ev}}); err != nil {
+	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := finderConfig()
 	cfg.Scan = true
-	stats, err := newFinder(t, cfg, &adapter{s: s}, nil).RunOnce(ctx)
+	stats, err := newFinder(t, cfg, s, nil).RunOnce(ctx)
 	if err != nil || stats.EventsScanned != 1 || len(candidates(t, s)) != 0 {
 		t.Errorf("lil scan: %v, scanned %d, candidates %v; want 1 event read and no hints", err, stats.EventsScanned, keys(candidates(t, s)))
 	}
@@ -331,7 +331,7 @@ func TestFinderSources(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	s, st := openStore(t)
+	s := openStore(t)
 	cfg := finderConfig()
 	cfg.SourceMaxBytes = 1000
 	cfg.Sources = []SourceConfig{
@@ -342,7 +342,7 @@ func TestFinderSources(t *testing.T) {
 		{URL: srv.URL + "/keys", Path: "$.*~"},
 	}
 	now := time.Now()
-	f := newFinder(t, cfg, st, func() time.Time { return now })
+	f := newFinder(t, cfg, s, func() time.Time { return now })
 	stats, err := f.RunOnce(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +367,7 @@ func TestFinderSources(t *testing.T) {
 
 	// A redirect to a private address is refused through the transport guard.
 	cfg.Sources = []SourceConfig{{URL: srv.URL + "/redirect", Path: "$[*]"}}
-	f2 := newFinder(t, cfg, st, nil)
+	f2 := newFinder(t, cfg, s, nil)
 	if stats, _ := f2.RunOnce(context.Background()); stats.SourceFailures != 1 {
 		t.Errorf("redirect to 10.0.0.1: %+v, want a failed source", stats)
 	}

@@ -2,9 +2,14 @@ package discovery
 
 import (
 	"context"
+	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +19,16 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/testdns"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
+)
+
+// The archive's store is what the node hands the discovery loops, as is.
+var (
+	_ CandidateStore = archive.Store(nil)
+	_ FinderStore    = archive.Store(nil)
+	_ ValidatorStore = archive.Store(nil)
 )
 
 // relayOpts shape a test relay's behaviour.
@@ -68,10 +81,18 @@ func newRelay(t *testing.T, events []*nostr.Event, o relayOpts) string {
 	return serve(t, kh)
 }
 
+// serve runs h over TLS on loopback and returns its relay URL. The host is
+// example.com (in the certificate of every httptest TLS server), which
+// newTransport resolves to 127.0.0.1: a loopback IP literal is not a relay
+// URL schema.ParseRelayURL accepts.
 func serve(t *testing.T, h http.Handler) string {
-	srv := httptest.NewServer(h)
+	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
+	return exampleURL(srv)
+}
+
+func exampleURL(srv *httptest.Server) string {
+	return "wss://example.com:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
 }
 
 // newEcho is a WebSocket that sends back every message: not a relay.
@@ -134,10 +155,23 @@ func newHTTPOnly(t *testing.T) string {
 
 // deadURL is a loopback port nothing listens on.
 func deadURL(t *testing.T) string {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	u := "ws" + strings.TrimPrefix(srv.URL, "http")
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	u := exampleURL(srv)
 	srv.Close()
 	return u
+}
+
+// testCA writes the certificate every httptest TLS server presents, for
+// transport's extra_ca_file.
+func testCA(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func newTransport(t *testing.T, allowPrivate bool) *transport.Transport {
@@ -145,6 +179,7 @@ func newTransport(t *testing.T, allowPrivate bool) *transport.Transport {
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = allowPrivate
 	cfg.ReadTimeout = 5 * time.Second
+	cfg.DNSResolver, cfg.ExtraCAFile = testdns.Example(t), testCA(t)
 	tr, err := transport.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -153,27 +188,27 @@ func newTransport(t *testing.T, allowPrivate bool) *transport.Transport {
 }
 
 // openStore opens the embedded archive in a temporary directory.
-func openStore(t *testing.T) (archive.Store, *adapter) {
+func openStore(t *testing.T) archive.Store {
 	t.Helper()
 	s, err := archive.Open(context.Background(), archive.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, &adapter{s: s}
+	return s
 }
 
 // candidates lists every candidate of the store by URL.
-func candidates(t *testing.T, s archive.Store) map[string]archive.Candidate {
+func candidates(t *testing.T, s archive.Store) map[string]schema.Candidate {
 	t.Helper()
-	out := map[string]archive.Candidate{}
+	out := map[string]schema.Candidate{}
 	for _, n := range schema.Networks {
 		cs, err := s.DueCandidates(context.Background(), n, time.Now().AddDate(100, 0, 0), 1<<20)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range cs {
-			out[c.URL] = c
+			out[c.URL.String()] = c
 		}
 	}
 	return out
@@ -188,7 +223,7 @@ func relayURLs(t *testing.T, s archive.Store) []string {
 	}
 	var out []string
 	for _, r := range rs {
-		out = append(out, r.URL)
+		out = append(out, r.URL.String())
 	}
 	slices.Sort(out)
 	return out

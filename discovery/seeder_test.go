@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -26,16 +25,16 @@ func TestSeeder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, st := openStore(t)
+	s := openStore(t)
 	addRelay(t, s, "wss://known.example")
-	if _, err := s.AddCandidates(ctx, []archive.Candidate{{URL: "wss://failing.example", Network: schema.Clearnet}}); err != nil {
+	if _, err := s.AddCandidates(ctx, []schema.Candidate{{URL: schema.MustRelayURL("wss://failing.example"), Network: schema.Clearnet}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordFailures(ctx, []archive.Candidate{{URL: "wss://failing.example", Failures: 4}}); err != nil {
+	if err := s.RecordFailures(ctx, []schema.Candidate{{URL: schema.MustRelayURL("wss://failing.example"), Failures: 4}}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	sd, err := NewSeeder(SeederConfig{File: file}, st, Options{Registerer: reg})
+	sd, err := NewSeeder(SeederConfig{File: file}, s, Options{Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +88,8 @@ func TestSeederSources(t *testing.T) {
 		{SeedsNone, "none", schema.ParseOptions{}, nil},
 		{file, file, schema.ParseOptions{}, []string{"wss://from-file.example"}},
 	} {
-		s, st := openStore(t)
-		sd, err := NewSeeder(SeederConfig{File: tc.file}, st, Options{Seeds: builtin, URLs: tc.urls})
+		s := openStore(t)
+		sd, err := NewSeeder(SeederConfig{File: tc.file}, s, Options{Seeds: builtin, URLs: tc.urls})
 		if err != nil {
 			t.Fatal(err)
 		}

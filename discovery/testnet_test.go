@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -61,7 +62,7 @@ type loops struct {
 	validator *Validator
 }
 
-func newLoops(t *testing.T, n *testnet.Network, st *adapter, tr *transport.Transport, reg prometheus.Registerer) loops {
+func newLoops(t *testing.T, n *testnet.Network, st archive.Store, tr *transport.Transport, reg prometheus.Registerer) loops {
 	t.Helper()
 	o := Options{Registerer: reg}
 	sd, err := NewSeeder(SeederConfig{File: filepath.Join(n.Dir(), n.Manifest().SeedFile)}, st, o)
@@ -93,8 +94,8 @@ func TestTestnetDiscovery(t *testing.T) {
 	n := startTestnet(t)
 	m := n.Manifest()
 	ctx := context.Background()
-	s, st := openStore(t)
-	l := newLoops(t, n, st, testnetTransport(t, n, true), prometheus.NewRegistry())
+	s := openStore(t)
+	l := newLoops(t, n, s, testnetTransport(t, n, true), prometheus.NewRegistry())
 	if _, err := l.seeder.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,8 @@ func TestTestnetDiscovery(t *testing.T) {
 func TestTestnetRefusesPrivate(t *testing.T) {
 	n := startTestnet(t)
 	ctx := context.Background()
-	s, st := openStore(t)
-	l := newLoops(t, n, st, testnetTransport(t, n, false), prometheus.NewRegistry())
+	s := openStore(t)
+	l := newLoops(t, n, s, testnetTransport(t, n, false), prometheus.NewRegistry())
 	n.ResetStats()
 	if _, err := l.seeder.RunOnce(ctx); err != nil {
 		t.Fatal(err)

@@ -155,7 +155,7 @@ func (v *Validator) RunOnce(ctx context.Context) (ValidatorStats, error) {
 // is judged at the cycle's start, so a candidate failed in this cycle is not
 // retried in it whatever the backoff.
 func (v *Validator) network(ctx context.Context, n schema.Network, start time.Time, st *ValidatorStats, mu *sync.Mutex) error {
-	attempted := map[string]bool{}
+	attempted := map[schema.RelayURL]bool{}
 	for {
 		limit := v.cfg.BatchSize
 		if v.cfg.MaxPerCycle > 0 {
@@ -184,7 +184,7 @@ func (v *Validator) network(ctx context.Context, n schema.Network, start time.Ti
 // outcomes: promotion (relay insert and candidate delete in one
 // transaction), a failure with its attempt time, or the drop of a candidate
 // that reached max_failures.
-func (v *Validator) batch(ctx context.Context, n schema.Network, batch []Candidate, st *ValidatorStats, mu *sync.Mutex) error {
+func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.Candidate, st *ValidatorStats, mu *sync.Mutex) error {
 	reasons := make([]string, len(batch))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, v.cfg.Concurrency)
@@ -194,7 +194,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []Candida
 			defer func() { <-sem }()
 			pctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
 			defer cancel()
-			reasons[i] = speaksNostr(pctx, v.tr, c.URL)
+			reasons[i] = speaksNostr(pctx, v.tr, c.URL.String())
 		})
 	}
 	wg.Wait()
@@ -203,13 +203,13 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []Candida
 	}
 	now := v.d.now()
 	var (
-		promote []Relay
-		failed  []Candidate
-		drop    []string
+		promote []schema.Relay
+		failed  []schema.Candidate
+		drop    []schema.RelayURL
 	)
 	for i, c := range batch {
 		if reasons[i] == "" {
-			promote = append(promote, Relay{URL: c.URL, Network: c.Network, DiscoveredAt: now})
+			promote = append(promote, schema.Relay{URL: c.URL, Network: c.Network, DiscoveredAt: now})
 			continue
 		}
 		c.Failures++

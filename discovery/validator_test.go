@@ -23,9 +23,9 @@ func testValidatorConfig() ValidatorConfig {
 
 func addCandidates(t *testing.T, s archive.Store, urls ...string) {
 	t.Helper()
-	var cs []archive.Candidate
+	var cs []schema.Candidate
 	for _, u := range urls {
-		cs = append(cs, archive.Candidate{URL: u, Network: schema.Clearnet})
+		cs = append(cs, schema.Candidate{URL: schema.MustRelayURL(u), Network: schema.Clearnet})
 	}
 	if _, err := s.AddCandidates(context.Background(), cs); err != nil {
 		t.Fatal(err)
@@ -46,13 +46,13 @@ func TestValidatorPromotesOnlyRelays(t *testing.T) {
 		ReasonUnreachable + "/http-only": newHTTPOnly(t),
 		ReasonUnreachable + "/dead":      deadURL(t),
 	}
-	s, st := openStore(t)
+	s := openStore(t)
 	for _, m := range []map[string]string{relays, notRelays} {
 		for _, u := range m {
 			addCandidates(t, s, u)
 		}
 	}
-	v, err := NewValidator(testValidatorConfig(), st, newTransport(t, true), Options{})
+	v, err := NewValidator(testValidatorConfig(), s, newTransport(t, true), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,10 +92,10 @@ func TestValidatorPromotesOnlyRelays(t *testing.T) {
 }
 
 func TestValidatorRefusedByGuard(t *testing.T) {
-	s, st := openStore(t)
+	s := openStore(t)
 	u := newRelay(t, nil, relayOpts{})
 	addCandidates(t, s, u)
-	v, err := NewValidator(testValidatorConfig(), st, newTransport(t, false), Options{})
+	v, err := NewValidator(testValidatorConfig(), s, newTransport(t, false), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,18 +124,18 @@ func TestBackoff(t *testing.T) {
 // only candidates whose own backoff has elapsed, fewest failures first, then
 // oldest attempt, across backoff tiers.
 func TestDueCandidatesOrderAndBackoff(t *testing.T) {
-	s, st := openStore(t)
+	s := openStore(t)
 	now := time.Unix(1_800_000_000, 0)
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
-	cands := []archive.Candidate{
-		{URL: "wss://new.example", Failures: 0},
-		{URL: "wss://f1-due.example", Failures: 1, LastAttempt: ago(11 * time.Minute)},
-		{URL: "wss://f1-older.example", Failures: 1, LastAttempt: ago(50 * time.Minute)},
-		{URL: "wss://f1-wait.example", Failures: 1, LastAttempt: ago(9 * time.Minute)},
-		{URL: "wss://f2-wait.example", Failures: 2, LastAttempt: ago(15 * time.Minute)},
-		{URL: "wss://f2-due.example", Failures: 2, LastAttempt: ago(21 * time.Minute)},
-		{URL: "wss://f9-due.example", Failures: 9, LastAttempt: ago(25 * time.Hour)},
-		{URL: "wss://f9-wait.example", Failures: 9, LastAttempt: ago(23 * time.Hour)},
+	cands := []schema.Candidate{
+		{URL: schema.MustRelayURL("wss://new.example"), Failures: 0},
+		{URL: schema.MustRelayURL("wss://f1-due.example"), Failures: 1, LastAttempt: ago(11 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f1-older.example"), Failures: 1, LastAttempt: ago(50 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f1-wait.example"), Failures: 1, LastAttempt: ago(9 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f2-wait.example"), Failures: 2, LastAttempt: ago(15 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f2-due.example"), Failures: 2, LastAttempt: ago(21 * time.Minute)},
+		{URL: schema.MustRelayURL("wss://f9-due.example"), Failures: 9, LastAttempt: ago(25 * time.Hour)},
+		{URL: schema.MustRelayURL("wss://f9-wait.example"), Failures: 9, LastAttempt: ago(23 * time.Hour)},
 	}
 	for i := range cands {
 		cands[i].Network = schema.Clearnet
@@ -147,7 +147,7 @@ func TestDueCandidatesOrderAndBackoff(t *testing.T) {
 	}
 	cfg := testValidatorConfig()
 	cfg.RetryBase, cfg.RetryMax = 10*time.Minute, 24*time.Hour
-	v, err := NewValidator(cfg, st, newTransport(t, true), Options{})
+	v, err := NewValidator(cfg, s, newTransport(t, true), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestDueCandidatesOrderAndBackoff(t *testing.T) {
 		}
 		var urls []string
 		for _, c := range got {
-			urls = append(urls, c.URL)
+			urls = append(urls, c.URL.String())
 		}
 		if w := want[:min(limit, len(want))]; !slices.Equal(urls, w) {
 			t.Errorf("limit %d: got %v, want %v", limit, urls, w)
@@ -171,13 +171,13 @@ func TestDueCandidatesOrderAndBackoff(t *testing.T) {
 // dead candidate is retried only once its backoff has passed and dropped at
 // max_failures.
 func TestValidatorDropsAfterMaxFailures(t *testing.T) {
-	s, st := openStore(t)
+	s := openStore(t)
 	dead := deadURL(t)
 	addCandidates(t, s, dead)
 	now := time.Unix(1_800_000_000, 0)
 	cfg := testValidatorConfig()
 	cfg.RetryBase, cfg.RetryMax, cfg.MaxFailures = time.Minute, 4*time.Minute, 3
-	v, err := NewValidator(cfg, st, newTransport(t, true), Options{Now: func() time.Time { return now }})
+	v, err := NewValidator(cfg, s, newTransport(t, true), Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 
 // done is one finished relay on its way to the writer.
 type done struct {
-	relay Relay
+	relay schema.Relay
 	res   *Result
 	err   error
 }
@@ -97,7 +97,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 	doneBefore := start.Add(-m.cfg.Interval)
 	results := make(chan done)
 	inflight, exhausted := 0, false
-	seen := map[string]bool{}
+	seen := map[schema.RelayURL]bool{}
 	var firstErr error
 	for {
 		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < conc {
@@ -114,7 +114,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 					continue
 				}
 				seen[rel.URL], exhausted = true, false
-				if m.backedOff(health[rel.URL], start) {
+				if m.backedOff(health[rel.URL.String()], start) {
 					st.mu.Lock()
 					st.Skipped++
 					st.mu.Unlock()
@@ -140,13 +140,9 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 	return firstErr
 }
 
-func (m *Monitor) checkLeased(ctx context.Context, rel Relay, budget time.Duration) done {
-	u, err := schema.ParseCanonicalRelayURLWith(rel.URL, m.cfg.URLs)
-	if err != nil {
-		return done{relay: rel, err: fmt.Errorf("monitor: relay %q: %w", rel.URL, err)}
-	}
+func (m *Monitor) checkLeased(ctx context.Context, rel schema.Relay, budget time.Duration) done {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	res, err := m.checkRelay(ctx, u)
+	res, err := m.checkRelay(ctx, rel.URL)
 	return done{relay: rel, res: res, err: err}
 }

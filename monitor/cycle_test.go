@@ -9,6 +9,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -66,7 +67,7 @@ func small(t *testing.T) *testnet.Network {
 	return smallNet
 }
 
-func newMonitor(t testing.TB, cfg monitor.Config, s archiveStore, n *testnet.Network, c *collector, holder string, now func() time.Time) *monitor.Monitor {
+func newMonitor(t testing.TB, cfg monitor.Config, s archive.Store, n *testnet.Network, c *collector, holder string, now func() time.Time) *monitor.Monitor {
 	t.Helper()
 	m, err := monitor.New(cfg, s, netTransport(t, n), monitor.Options{Signer: keySigner(testKey), Publish: c.publish,
 		Profile: monitor.Profile{Name: "test monitor"}, Holder: holder, Now: now})
@@ -138,12 +139,12 @@ func TestCycleTestnet(t *testing.T) {
 // checkSnapshots: a healthy relay has a snapshot of every check that got
 // data (testnet relays send no Server header: no http), a closed one its
 // DNS answer and its failed rtt, a 5 MB NIP-11 none for nip11.
-func checkSnapshots(t *testing.T, s archiveStore, m *testnet.Manifest) {
+func checkSnapshots(t *testing.T, s archive.Store, m *testnet.Manifest) {
 	t.Helper()
 	types := func(p testnet.Profile) []string {
 		r := m.ByProfile(p)[0]
 		u, _ := schema.ParseRelayURL(r.URL)
-		snaps, err := s.LatestSnapshots(context.Background(), u.String())
+		snaps, err := s.LatestSnapshots(context.Background(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +212,7 @@ func TestFailureLadder(t *testing.T) {
 	s := openStore(t)
 	r := n.Manifest().ByProfile(testnet.Closed)[0]
 	u, _ := schema.ParseRelayURL(r.URL)
-	if _, err := s.AddRelays(context.Background(), []archiveRelay{{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []archiveRelay{{URL: u, Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := testConfig(n)

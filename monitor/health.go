@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // health is a relay's failure ladder state.
@@ -22,9 +24,9 @@ func (h health) next(reachable bool, at time.Time) health {
 	return health{Failures: h.Failures + 1, Checked: at.Unix()}
 }
 
-func (h health) state(url string) State {
+func (h health) state(url string) schema.State {
 	b, _ := json.Marshal(h) // two integers: cannot fail
-	return State{Service: ServiceName, Type: StateHealth, Key: url, Value: b}
+	return schema.State{Service: ServiceName, Type: StateHealth, Key: url, Value: b}
 }
 
 // loadHealth reads every relay's ladder state.

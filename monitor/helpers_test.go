@@ -17,63 +17,29 @@ import (
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
-// archiveStore adapts archive.Store as the node does.
-type archiveStore struct{ archive.Store }
+// The archive's store is what the node hands the monitor, as is.
+var _ monitor.Store = archive.Store(nil)
 
-func (a archiveStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]monitor.Relay, error) {
-	rs, err := a.Store.LeaseRelays(ctx, loop, holder, networks, n, ttl, doneBefore)
-	out := make([]monitor.Relay, len(rs))
-	for i, r := range rs {
-		out[i] = monitor.Relay(r)
-	}
-	return out, err
-}
-
-func (a archiveStore) SaveSnapshots(ctx context.Context, s []monitor.Snapshot) (int, error) {
-	in := make([]archive.Snapshot, len(s))
-	for i, x := range s {
-		in[i] = archive.Snapshot(x)
-	}
-	return a.Store.SaveSnapshots(ctx, in)
-}
-
-func (a archiveStore) ListState(ctx context.Context, service, typ string) ([]monitor.State, error) {
-	s, err := a.Store.ListState(ctx, service, typ)
-	out := make([]monitor.State, len(s))
-	for i, x := range s {
-		out[i] = monitor.State(x)
-	}
-	return out, err
-}
-
-func (a archiveStore) PutState(ctx context.Context, s []monitor.State) error {
-	in := make([]archive.State, len(s))
-	for i, x := range s {
-		in[i] = archive.State(x)
-	}
-	return a.Store.PutState(ctx, in)
-}
-
-func openStore(t testing.TB) archiveStore {
+func openStore(t testing.TB) archive.Store {
 	t.Helper()
 	s, err := archive.Open(context.Background(), archive.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return archiveStore{s}
+	return s
 }
 
 // addRelays inserts the testnet's relays (all of them, dead ones too).
-func addRelays(t testing.TB, s archiveStore, m *testnet.Manifest) {
+func addRelays(t testing.TB, s archive.Store, m *testnet.Manifest) {
 	t.Helper()
-	var rs []archive.Relay
+	var rs []schema.Relay
 	for _, r := range m.Relays {
 		u, err := schema.ParseRelayURL(r.URL)
 		if err != nil {
 			t.Fatalf("%s: %v", r.URL, err)
 		}
-		rs = append(rs, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		rs = append(rs, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := s.AddRelays(context.Background(), rs); err != nil {
 		t.Fatal(err)
@@ -151,7 +117,7 @@ func testConfig(n *testnet.Network) monitor.Config {
 	return c
 }
 
-type archiveRelay = archive.Relay
+type archiveRelay = schema.Relay
 
 var testKey = "07" + strings.Repeat("07", 31)
 

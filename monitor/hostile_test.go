@@ -9,42 +9,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
-	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/testdns"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
-
-// exampleDNS answers 127.0.0.1 for every name under example.com.
-func exampleDNS(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		q := r.Question[0]
-		if !dns.IsSubDomain("example.com.", strings.ToLower(q.Name)) {
-			m.Rcode = dns.RcodeNameError
-		} else if q.Qtype == dns.TypeA {
-			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA,
-				Class: dns.ClassINET, Ttl: 30}, A: net.IPv4(127, 0, 0, 1)})
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return pc.LocalAddr().String()
-}
 
 // slowloris answers every request, WebSocket upgrades included, with
 // response headers that never end, one byte at a time.
@@ -78,7 +51,7 @@ func TestSlowlorisContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	tcfg := transport.DefaultConfig()
-	tcfg.AllowPrivate, tcfg.DNSResolver, tcfg.ExtraCAFile = true, exampleDNS(t), ca
+	tcfg.AllowPrivate, tcfg.DNSResolver, tcfg.ExtraCAFile = true, testdns.Example(t), ca
 	tcfg.ReadTimeout, tcfg.HandshakeTimeout = 30*time.Second, 30*time.Second
 	tr, err := transport.New(tcfg, nil)
 	if err != nil {
@@ -87,7 +60,7 @@ func TestSlowlorisContained(t *testing.T) {
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	u := schema.MustRelayURL(fmt.Sprintf("wss://slowloris.example.com:%s", port))
 	s := openStore(t)
-	if _, err := s.AddRelays(context.Background(), []archive.Relay{{URL: u.String(), Network: schema.Clearnet, DiscoveredAt: time.Now()}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: u, Network: schema.Clearnet, DiscoveredAt: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := monitor.DefaultConfig()

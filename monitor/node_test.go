@@ -48,13 +48,13 @@ func nodeConfig(t *testing.T, n *testnet.Network) node.Config {
 
 func seedStore(t *testing.T, st archive.Store, m *testnet.Manifest) {
 	t.Helper()
-	var rs []archive.Relay
+	var rs []schema.Relay
 	for _, r := range m.Relays {
 		u, err := schema.ParseRelayURL(r.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs = append(rs, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		rs = append(rs, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := st.AddRelays(context.Background(), rs); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestNodeServes30166(t *testing.T) {
 		for _, r := range tn.Manifest().Relays {
 			u, _ := schema.ParseRelayURL(r.URL)
 			if reachable(r) && !got[u.String()] {
-				snaps, _ := n.Store().LatestSnapshots(ctx, u.String())
+				snaps, _ := n.Store().LatestSnapshots(ctx, u)
 				for _, s := range snaps {
 					if s.Type == "rtt" || s.Type == "nip11" {
 						t.Logf("%s %s: %s %s", r.URL, r.Profile, s.Type, s.Data)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -66,7 +67,7 @@ func (m *Monitor) announce(ctx context.Context, ext *publisher) (int, error) {
 		t, ok := last[key]
 		return !ok || !now.Before(t.Add(every))
 	}
-	var put []State
+	var put []schema.State
 	for _, p := range []struct {
 		key   string
 		every time.Duration
@@ -85,7 +86,7 @@ func (m *Monitor) announce(ctx context.Context, ext *publisher) (int, error) {
 		if !ok || !m.emit(ctx, &ev, ext) {
 			continue
 		}
-		put = append(put, State{Service: ServiceName, Type: StateCheckpoint, Key: p.key,
+		put = append(put, schema.State{Service: ServiceName, Type: StateCheckpoint, Key: p.key,
 			Value: json.RawMessage(strconv.FormatInt(now.Unix(), 10))})
 	}
 	if len(put) == 0 {

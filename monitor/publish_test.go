@@ -7,7 +7,6 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -27,7 +26,7 @@ func TestPublishRelays(t *testing.T) {
 	healthy, authw, closed := m.ByProfile(testnet.Healthy)[0], m.ByProfile(testnet.AuthWrite)[0], m.ByProfile(testnet.Closed)[0]
 	s := openStore(t)
 	u, _ := schema.ParseRelayURL(healthy.URL)
-	if _, err := s.AddRelays(context.Background(), []archive.Relay{{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
+	if _, err := s.AddRelays(context.Background(), []schema.Relay{{URL: u, Network: u.Network(), DiscoveredAt: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := testConfig(n)

@@ -14,8 +14,8 @@ import (
 // the reason) is the relay's liveness record, kept whether or not the
 // relay answered. Outcomes are plain structs whose per-run timings are
 // not serialized, so an unchanged relay yields the same ids again.
-func snapshots(r *Result, log *slog.Logger) []Snapshot {
-	var out []Snapshot
+func snapshots(r *Result, log *slog.Logger) []schema.Snapshot {
+	var out []schema.Snapshot
 	for _, c := range probe.Checks { // fixed order: stable batches
 		o, ok := r.Outcomes[c]
 		if !ok || !o.State().Success && c != probe.CheckRTT {
@@ -26,7 +26,7 @@ func snapshots(r *Result, log *slog.Logger) []Snapshot {
 			log.Warn("snapshot", "relay", r.URL.String(), "check", string(c), "err", err)
 			continue
 		}
-		out = append(out, Snapshot{Relay: r.URL.String(), Type: string(c), ID: id, Data: data, GeneratedAt: r.At})
+		out = append(out, schema.Snapshot{Relay: r.URL, Type: string(c), ID: id, Data: data, GeneratedAt: r.At})
 	}
 	return slices.Clip(out)
 }

@@ -2,42 +2,12 @@ package monitor
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/schema"
 )
-
-// The types below mirror archive's field for field, so that the node's
-// adapter converts them with a plain struct conversion (monitor may not
-// import archive).
-
-// Relay is a validated relay.
-type Relay struct {
-	URL          string
-	Network      schema.Network
-	DiscoveredAt time.Time
-}
-
-// Snapshot is one check result of one relay at one time: Data is the
-// outcome in canonical JSON (schema.Canonical) and ID its SHA-256.
-type Snapshot struct {
-	Relay       string
-	Type        string // the check name: "nip11", "rtt", ...
-	ID          [32]byte
-	Data        json.RawMessage
-	GeneratedAt time.Time
-}
-
-// State is one persisted entry of a loop.
-type State struct {
-	Service string
-	Type    string
-	Key     string
-	Value   json.RawMessage
-}
 
 // Store is what the monitor needs from the archive.
 type Store interface {
@@ -46,16 +16,16 @@ type Store interface {
 	// doneBefore, those done longest ago first, and holds them for holder
 	// until now+ttl. Nodes sharing a store never get the same relay while
 	// its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
-	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]Relay, error)
+	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
 	// ReleaseLeases gives holder's leases on urls back; done records now as
 	// the relays' completion time.
-	ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error
+	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 	// SaveSnapshots stores content-addressed snapshots linked to relays.
-	SaveSnapshots(ctx context.Context, s []Snapshot) (int, error)
+	SaveSnapshots(ctx context.Context, s []schema.Snapshot) (int, error)
 	// ListState returns all entries of service and type.
-	ListState(ctx context.Context, service, typ string) ([]State, error)
+	ListState(ctx context.Context, service, typ string) ([]schema.State, error)
 	// PutState upserts entries (the last of a repeated key wins).
-	PutState(ctx context.Context, s []State) error
+	PutState(ctx context.Context, s []schema.State) error
 }
 
 // PublishFunc hands one signed event to the node, which stores it and

@@ -27,7 +27,7 @@ type writer struct {
 // item is a finished relay, or a lease to give back unchecked.
 type item struct {
 	d       done
-	release string
+	release schema.RelayURL
 	done    bool
 }
 
@@ -39,8 +39,8 @@ func (m *Monitor) newWriter(ctx context.Context, st *Stats, h map[string]health,
 	return w
 }
 
-func (w *writer) add(d done)                    { w.in <- item{d: d} }
-func (w *writer) release(url string, done bool) { w.in <- item{release: url, done: done} }
+func (w *writer) add(d done)                             { w.in <- item{d: d} }
+func (w *writer) release(url schema.RelayURL, done bool) { w.in <- item{release: url, done: done} }
 
 // close flushes what is left and returns the first store error.
 func (w *writer) close() error {
@@ -72,17 +72,17 @@ func (w *writer) flush(batch []item) {
 	// Stores outlive a cancelled cycle: what was checked is kept.
 	ctx := context.WithoutCancel(w.ctx)
 	var (
-		snaps        []Snapshot
-		states       []State
-		finished     []string
-		unfinished   []string
+		snaps        []schema.Snapshot
+		states       []schema.State
+		finished     []schema.RelayURL
+		unfinished   []schema.RelayURL
 		published    int
 		reachableNet = map[schema.Network]int{}
 		checkedNet   = map[schema.Network]int{}
 		unreachable  = map[probe.Reason]int{}
 	)
 	for _, it := range batch {
-		if it.release != "" {
+		if !it.release.IsZero() {
 			if it.done {
 				finished = append(finished, it.release)
 			} else {
@@ -100,8 +100,8 @@ func (w *writer) flush(batch []item) {
 		}
 		res := d.res
 		snaps = append(snaps, snapshots(res, m.log)...)
-		h := w.health[d.relay.URL].next(res.Reachable(), res.At)
-		states = append(states, h.state(d.relay.URL))
+		h := w.health[d.relay.URL.String()].next(res.Reachable(), res.At)
+		states = append(states, h.state(d.relay.URL.String()))
 		checkedNet[res.URL.Network()]++
 		if res.Reachable() {
 			reachableNet[res.URL.Network()]++

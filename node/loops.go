@@ -80,7 +80,6 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 	urls := schema.ParseOptions{AllowPrivate: cfg.Network.AllowPrivate}
 	cfg.Monitor.URLs, cfg.Synchronizer.URLs = urls, urls
 	opts := discovery.Options{Logger: log, Registerer: reg, URLs: urls}
-	ds := discoveryStore{store}
 	want := func(name string, enabled bool) bool {
 		if only != "" {
 			return name == only
@@ -90,21 +89,21 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 	if want(LoopSeeder, cfg.Seeder.Enabled) {
 		so := opts
 		so.Seeds = bigbrotr.Seeds // used when [seeder] file is unset
-		s, err := discovery.NewSeeder(cfg.Seeder.SeederConfig, ds, so)
+		s, err := discovery.NewSeeder(cfg.Seeder.SeederConfig, store, so)
 		if err != nil {
 			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopSeeder, run: s.Run, once: s.Run})
 	}
 	if want(LoopFinder, cfg.Finder.Enabled) {
-		f, err := discovery.NewFinder(cfg.Finder.FinderConfig, ds, tr, opts)
+		f, err := discovery.NewFinder(cfg.Finder.FinderConfig, store, tr, opts)
 		if err != nil {
 			return fail(err)
 		}
 		loops = append(loops, loop{name: LoopFinder, run: f.Run, once: f.Once})
 	}
 	if want(LoopValidator, cfg.Validator.Enabled) {
-		v, err := discovery.NewValidator(cfg.Validator.ValidatorConfig, ds, tr, opts)
+		v, err := discovery.NewValidator(cfg.Validator.ValidatorConfig, store, tr, opts)
 		if err != nil {
 			return fail(err)
 		}
@@ -129,7 +128,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		} else if sk, _, err = LoadKey(cfg.Node); err != nil {
 			return fail(err)
 		}
-		s, err := syncer.New(cfg.Synchronizer.Config, syncStore{store}, tr, syncer.Options{
+		s, err := syncer.New(cfg.Synchronizer.Config, store, tr, syncer.Options{
 			Logger: log, Registerer: reg,
 			// NIP-42: relays that ask are answered with the node key.
 			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },

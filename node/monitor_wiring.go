@@ -42,7 +42,7 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 		return monitorEnv{}, err
 	}
 	return monitorEnv{secretKey: sk, publish: func(ctx context.Context, ev *nostr.Event) error {
-		_, err := store.SaveEvents(ctx, []archive.Sighting{{Event: ev, SeenAt: time.Now()}})
+		_, err := store.SaveEvents(ctx, []schema.Sighting{{Event: ev, SeenAt: time.Now()}})
 		return err
 	}}, nil
 }
@@ -52,7 +52,7 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env monitorEnv, o monitor.Options) (*monitor.Monitor, error) {
 	o.Signer, o.Publish = keySigner(env.secretKey), env.publish
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
-	return monitor.New(cfg.Monitor.Config, monitorStore{store}, tr, o)
+	return monitor.New(cfg.Monitor.Config, store, tr, o)
 }
 
 // keySigner signs with the node's secret key (go-nostr's keyer package
@@ -64,32 +64,4 @@ func (k keySigner) GetPublicKey(context.Context) (string, error) {
 }
 func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
 	return ev.Sign(string(k))
-}
-
-// monitorStore hands archive.Store to the monitor, which may not import
-// archive: its mirror types convert field for field.
-type monitorStore struct{ s archive.Store }
-
-var _ monitor.Store = monitorStore{}
-
-func (a monitorStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]monitor.Relay, error) {
-	rs, err := a.s.LeaseRelays(ctx, loop, holder, networks, n, ttl, doneBefore)
-	return convert(rs, func(r archive.Relay) monitor.Relay { return monitor.Relay(r) }), err
-}
-
-func (a monitorStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []string, done bool) error {
-	return a.s.ReleaseLeases(ctx, loop, holder, urls, done)
-}
-
-func (a monitorStore) SaveSnapshots(ctx context.Context, s []monitor.Snapshot) (int, error) {
-	return a.s.SaveSnapshots(ctx, convert(s, func(s monitor.Snapshot) archive.Snapshot { return archive.Snapshot(s) }))
-}
-
-func (a monitorStore) ListState(ctx context.Context, service, typ string) ([]monitor.State, error) {
-	s, err := a.s.ListState(ctx, service, typ)
-	return convert(s, func(s archive.State) monitor.State { return monitor.State(s) }), err
-}
-
-func (a monitorStore) PutState(ctx context.Context, s []monitor.State) error {
-	return a.s.PutState(ctx, convert(s, func(s monitor.State) archive.State { return archive.State(s) }))
 }

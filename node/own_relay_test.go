@@ -120,7 +120,7 @@ func TestOwnRelayAllowPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(relays) != 1 || relays[0].URL != r.url || relays[0].Network != schema.Clearnet {
+	if len(relays) != 1 || relays[0].URL.String() != r.url || relays[0].Network != schema.Clearnet {
 		t.Fatalf("validated relays = %+v, want only %s", relays, r.url)
 	}
 	var got []*nostr.Event
@@ -164,9 +164,12 @@ func TestOwnRelayPublicOnly(t *testing.T) {
 		t.Fatalf("seeded candidates = %+v, %v; want none", due, err)
 	}
 	// As if stored by an earlier run with allow_private = true.
-	_, err = s.AddCandidates(ctx, []archive.Candidate{{URL: r.url, Network: schema.Clearnet}})
+	u, err := schema.ParseRelayURLWith(r.url, schema.ParseOptions{AllowPrivate: true})
 	if err == nil {
-		_, err = s.AddRelays(ctx, []archive.Relay{{URL: r.url, Network: schema.Clearnet, DiscoveredAt: time.Now()}})
+		_, err = s.AddCandidates(ctx, []schema.Candidate{{URL: u, Network: schema.Clearnet}})
+	}
+	if err == nil {
+		_, err = s.AddRelays(ctx, []schema.Relay{{URL: u, Network: schema.Clearnet, DiscoveredAt: time.Now()}})
 	}
 	s.Close()
 	if err != nil {

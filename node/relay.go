@@ -10,8 +10,8 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip11"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // supportedNIPs is exactly what this relay implements: NIP-09 and NIP-40
@@ -119,7 +119,7 @@ func (n *Node) broadcast(ev *nostr.Event) int {
 // saveEvent is khatru's StoreEvent and ReplaceEvent hook. The archive keeps
 // replaceable history itself, so both are a plain save with no provenance.
 func (n *Node) saveEvent(ctx context.Context, ev *nostr.Event) error {
-	res, err := n.store.SaveEvents(ctx, []archive.Sighting{{Event: ev, SeenAt: n.now()}})
+	res, err := n.store.SaveEvents(ctx, []schema.Sighting{{Event: ev, SeenAt: n.now()}})
 	switch {
 	case err != nil:
 		n.log.Warn("save event", "id", ev.ID, "err", err)

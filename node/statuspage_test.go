@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -62,13 +61,13 @@ func startMonitoredNode(t *testing.T) *monitoredNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var relays []archive.Relay
+	var relays []schema.Relay
 	for _, r := range tn.Manifest().Relays {
 		u, err := schema.ParseRelayURL(r.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		relays = append(relays, archive.Relay{URL: u.String(), Network: u.Network(), DiscoveredAt: time.Now()})
+		relays = append(relays, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
 	}
 	if _, err := n.Store().AddRelays(ctx, relays); err != nil {
 		t.Fatal(err)
@@ -82,7 +81,7 @@ func startMonitoredNode(t *testing.T) *monitoredNode {
 		}
 		tn.Close()
 	})
-	mn := &monitoredNode{Node: n, net: tn, healthy: relays[0].URL, base: "http://" + n.Addr()}
+	mn := &monitoredNode{Node: n, net: tn, healthy: relays[0].URL.String(), base: "http://" + n.Addr()}
 
 	// Three checks of the healthy relay give it an RTT line; a stats
 	// refresh after them fills the statistics.
@@ -95,7 +94,7 @@ func startMonitoredNode(t *testing.T) *monitoredNode {
 		time.Sleep(200 * time.Millisecond)
 	}
 	for {
-		hist, err := n.Store().SnapshotHistory(ctx, mn.healthy, "rtt", time.Now().Add(-time.Hour))
+		hist, err := n.Store().SnapshotHistory(ctx, schema.MustRelayURL(mn.healthy), "rtt", time.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
 	for _, r := range st.Relays {
 		events[r.URL] = r.Events
 	}
-	bySnap := make(map[string][]archive.Snapshot, len(relays))
+	bySnap := make(map[schema.RelayURL][]schema.Snapshot, len(relays))
 	for _, s := range snaps {
 		bySnap[s.Relay] = append(bySnap[s.Relay], s)
 	}
@@ -122,7 +122,7 @@ func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
 	now := w.now()
 	for i, r := range relays {
 		out[i], _ = w.relayView(r, bySnap[r.URL], now)
-		out[i].Events = events[r.URL]
+		out[i].Events = events[r.URL.String()]
 	}
 	return out, nil
 }
@@ -135,19 +135,16 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 		return web.RelayDetail{}, err
 	}
 	var (
-		found archive.Relay
+		found schema.Relay
 		ok    bool
 	)
-	norm := url
-	// Only a lookup among stored relays: any URL the node may have stored
-	// (a private one under allow_private included) normalizes here.
+	// Stored URLs are canonical, so the normalized form is the one to find.
 	if u, err := schema.ParseRelayURLWith(url, schema.ParseOptions{AllowPrivate: true}); err == nil {
-		norm = u.String()
-	}
-	for _, r := range relays {
-		if r.URL == url || r.URL == norm {
-			found, ok = r, true
-			break
+		for _, r := range relays {
+			if r.URL == u {
+				found, ok = r, true
+				break
+			}
 		}
 	}
 	if !ok {
@@ -192,8 +189,8 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 
 // relayView decodes a relay's newest snapshots into its list row and the
 // detail-only parts (NIP-11 document, certificate, location).
-func (w *webSource) relayView(r archive.Relay, snaps []archive.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
-	v := web.Relay{URL: r.URL, Network: string(r.Network), DiscoveredAt: r.DiscoveredAt.UTC()}
+func (w *webSource) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
+	v := web.Relay{URL: r.URL.String(), Network: string(r.Network), DiscoveredAt: r.DiscoveredAt.UTC()}
 	var d web.RelayDetail
 	for _, s := range snaps {
 		switch probe.Check(s.Type) {

@@ -16,13 +16,13 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-func snapshotOf(t *testing.T, relay string, o probe.Outcome, at time.Time) archive.Snapshot {
+func snapshotOf(t *testing.T, relay schema.RelayURL, o probe.Outcome, at time.Time) schema.Snapshot {
 	t.Helper()
 	data, id, err := schema.Canonical(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return archive.Snapshot{Relay: relay, Type: string(o.Check()), ID: id, Data: data, GeneratedAt: at}
+	return schema.Snapshot{Relay: relay, Type: string(o.Check()), ID: id, Data: data, GeneratedAt: at}
 }
 
 // TestWebSourceReadsMonitorSnapshots: the status page reads the monitor's
@@ -36,8 +36,8 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	}
 	defer store.Close()
 	now := time.Now().Truncate(time.Second)
-	up, down, old := "wss://up.example.com", "wss://down.example.com", "wss://stale.example.com"
-	if _, err := store.AddRelays(ctx, []archive.Relay{
+	up, down, old := schema.MustRelayURL("wss://up.example.com"), schema.MustRelayURL("wss://down.example.com"), schema.MustRelayURL("wss://stale.example.com")
+	if _, err := store.AddRelays(ctx, []schema.Relay{
 		{URL: up, Network: schema.Clearnet, DiscoveredAt: now}, {URL: down, Network: schema.Clearnet, DiscoveredAt: now},
 		{URL: old, Network: schema.Clearnet, DiscoveredAt: now},
 	}); err != nil {
@@ -50,7 +50,7 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	refused := &probe.RTTOutcome{Status: probe.Status{Reason: probe.ReasonRefused}, Open: probe.Phase{Reason: probe.ReasonRefused}}
 	lat, lon := 52.5, 13.4
 	notAfter := now.Add(30 * 24 * time.Hour).Unix()
-	snaps := []archive.Snapshot{
+	snaps := []schema.Snapshot{
 		snapshotOf(t, up, refused, now.Add(-2*time.Hour)),
 		snapshotOf(t, up, reached, now.Add(-time.Minute)),
 		snapshotOf(t, up, &probe.NIP11Outcome{Status: probe.Status{Success: true},
@@ -66,13 +66,13 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := nostr.GeneratePrivateKey()
-	var batch []archive.Sighting
+	var batch []schema.Sighting
 	for i := range 3 {
 		ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(now.Unix() - int64(i)), Tags: nostr.Tags{}, Content: "x"}
 		if err := ev.Sign(k); err != nil {
 			t.Fatal(err)
 		}
-		batch = append(batch, archive.Sighting{Event: ev, Relay: up, SeenAt: now})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: up, SeenAt: now})
 	}
 	if _, err := store.SaveEvents(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -92,20 +92,20 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	for _, r := range relays {
 		byURL[r.URL] = r
 	}
-	u := byURL[up]
+	u := byURL[up.String()]
 	if !u.Online || u.RTT.Open == nil || *u.RTT.Open != 42 || u.RTT.Read == nil || *u.RTT.Read != 17 || u.RTT.Write != nil ||
 		u.Software != "git+https://x/strfry" || u.Version != "1.0" || len(u.NIPs) != 3 || len(u.VerifiedNIPs) != 1 ||
 		u.Country != "DE" || u.ASN != 64500 || u.SSLExpires == nil || u.SSLExpires.Unix() != notAfter || u.Events != 3 {
 		t.Errorf("up relay = %+v", u)
 	}
-	if d := byURL[down]; d.Online || d.RTT.Open != nil || d.LastChecked == nil {
+	if d := byURL[down.String()]; d.Online || d.RTT.Open != nil || d.LastChecked == nil {
 		t.Errorf("refused relay = %+v, want offline, checked, no RTT", d)
 	}
-	if o := byURL[old]; o.Online {
+	if o := byURL[old.String()]; o.Online {
 		t.Errorf("a relay last reached 5h ago with a 1h interval is shown online")
 	}
 
-	d, err := ws.Relay(ctx, up+"/", now.Add(-24*time.Hour)) // normalized lookup
+	d, err := ws.Relay(ctx, up.String()+"/", now.Add(-24*time.Hour)) // normalized lookup
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,13 +125,13 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 	if err != nil || ov.Events.Archived == nil || *ov.Events.Archived != 3 || ov.Events.Rate != nil {
 		t.Fatalf("first overview: %+v, %v; want 3 archived, no rate yet", ov.Events, err)
 	}
-	var more []archive.Sighting
+	var more []schema.Sighting
 	for i := range 10 {
 		ev := &nostr.Event{Kind: 7, CreatedAt: nostr.Timestamp(now.Unix() - 100 - int64(i)), Tags: nostr.Tags{}, Content: "+"}
 		if err := ev.Sign(k); err != nil {
 			t.Fatal(err)
 		}
-		more = append(more, archive.Sighting{Event: ev, Relay: down, SeenAt: now})
+		more = append(more, schema.Sighting{Event: ev, Relay: down, SeenAt: now})
 	}
 	if _, err := store.SaveEvents(ctx, more); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func leaseURLs(t testing.TB, s archive.Store, holder string, nets []schema.Netwo
 	}
 	out := make([]string, len(rs))
 	for i, r := range rs {
-		out[i] = r.URL
+		out[i] = r.URL.String()
 	}
 	slices.Sort(out)
 	return out
@@ -29,10 +29,10 @@ func leaseURLs(t testing.TB, s archive.Store, holder string, nets []schema.Netwo
 func testLeases(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	a := archive.Relay{URL: "wss://a.example.com", Network: schema.Clearnet, DiscoveredAt: at(1)}
-	b := archive.Relay{URL: "wss://b.example.com", Network: schema.Clearnet, DiscoveredAt: at(2)}
-	c := archive.Relay{URL: "ws://c.onion", Network: schema.Tor, DiscoveredAt: at(3)}
-	if _, err := s.AddRelays(ctx, []archive.Relay{a, b, c}); err != nil {
+	a := schema.Relay{URL: schema.MustRelayURL("wss://a.example.com"), Network: schema.Clearnet, DiscoveredAt: at(1)}
+	b := schema.Relay{URL: schema.MustRelayURL("wss://b.example.com"), Network: schema.Clearnet, DiscoveredAt: at(2)}
+	c := schema.Relay{URL: schema.MustRelayURL("ws://cccccccccccccccc.onion"), Network: schema.Tor, DiscoveredAt: at(3)}
+	if _, err := s.AddRelays(ctx, []schema.Relay{a, b, c}); err != nil {
 		t.Fatal(err)
 	}
 	later := time.Now().Add(time.Hour)
@@ -42,36 +42,36 @@ func testLeases(t *testing.T, open Opener) {
 			t.Errorf("%s: got %v, want %v", what, got, want)
 		}
 	}
-	check("tor only", leaseURLs(t, s, "h1", []schema.Network{schema.Tor}, 5, time.Hour, later), c.URL)
-	check("two of the rest", leaseURLs(t, s, "h1", nil, 2, time.Hour, later), a.URL, b.URL)
+	check("tor only", leaseURLs(t, s, "h1", []schema.Network{schema.Tor}, 5, time.Hour, later), c.URL.String())
+	check("two of the rest", leaseURLs(t, s, "h1", nil, 2, time.Hour, later), a.URL.String(), b.URL.String())
 	check("all held", leaseURLs(t, s, "h2", nil, 5, time.Hour, later))
 
 	// Another holder cannot release or renew; the holder releases as done.
-	if err := s.ReleaseLeases(ctx, "loop", "h2", []string{a.URL}, true); err != nil {
+	if err := s.ReleaseLeases(ctx, "loop", "h2", []schema.RelayURL{a.URL}, true); err != nil {
 		t.Fatal(err)
 	}
 	check("foreign release ignored", leaseURLs(t, s, "h2", nil, 5, time.Hour, later))
-	if err := s.ReleaseLeases(ctx, "loop", "h1", []string{a.URL}, true); err != nil {
+	if err := s.ReleaseLeases(ctx, "loop", "h1", []schema.RelayURL{a.URL}, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseLeases(ctx, "loop", "h1", []string{b.URL}, false); err != nil {
+	if err := s.ReleaseLeases(ctx, "loop", "h1", []schema.RelayURL{b.URL}, false); err != nil {
 		t.Fatal(err)
 	}
-	check("done relay not due this cycle", leaseURLs(t, s, "h2", nil, 5, time.Hour, time.Now().Add(-time.Minute)), b.URL)
-	check("done relay due next cycle", leaseURLs(t, s, "h3", nil, 5, time.Hour, later), a.URL)
-	check("other loops are independent", leaseURLsLoop(t, s, "other", 5), c.URL, a.URL, b.URL)
+	check("done relay not due this cycle", leaseURLs(t, s, "h2", nil, 5, time.Hour, time.Now().Add(-time.Minute)), b.URL.String())
+	check("done relay due next cycle", leaseURLs(t, s, "h3", nil, 5, time.Hour, later), a.URL.String())
+	check("other loops are independent", leaseURLsLoop(t, s, "other", 5), c.URL.String(), a.URL.String(), b.URL.String())
 
 	// Expired leases are free again; renewal keeps them.
-	d := archive.Relay{URL: "wss://d.example.com", Network: schema.Clearnet, DiscoveredAt: at(4)}
-	e := archive.Relay{URL: "wss://e.example.com", Network: schema.Clearnet, DiscoveredAt: at(5)}
-	if _, err := s.AddRelays(ctx, []archive.Relay{d, e}); err != nil {
+	d := schema.Relay{URL: schema.MustRelayURL("wss://d.example.com"), Network: schema.Clearnet, DiscoveredAt: at(4)}
+	e := schema.Relay{URL: schema.MustRelayURL("wss://e.example.com"), Network: schema.Clearnet, DiscoveredAt: at(5)}
+	if _, err := s.AddRelays(ctx, []schema.Relay{d, e}); err != nil {
 		t.Fatal(err)
 	}
-	check("short leases", leaseURLs(t, s, "h4", nil, 5, -time.Second, later), d.URL, e.URL)
-	if err := s.RenewLeases(ctx, "loop", "h4", []string{e.URL}, time.Hour); err != nil {
+	check("short leases", leaseURLs(t, s, "h4", nil, 5, -time.Second, later), d.URL.String(), e.URL.String())
+	if err := s.RenewLeases(ctx, "loop", "h4", []schema.RelayURL{e.URL}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	check("expired lease taken over", leaseURLs(t, s, "h5", nil, 5, time.Hour, later), d.URL)
+	check("expired lease taken over", leaseURLs(t, s, "h5", nil, 5, time.Hour, later), d.URL.String())
 }
 
 func leaseURLsLoop(t testing.TB, s archive.Store, loop string, n int) []string {
@@ -82,7 +82,7 @@ func leaseURLsLoop(t testing.TB, s archive.Store, loop string, n int) []string {
 	}
 	out := make([]string, len(rs))
 	for i, r := range rs {
-		out[i] = r.URL
+		out[i] = r.URL.String()
 	}
 	slices.Sort(out)
 	return out
@@ -92,9 +92,9 @@ func leaseURLsLoop(t testing.TB, s archive.Store, loop string, n int) []string {
 func testLeasesConcurrent(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	var rels []archive.Relay
+	var rels []schema.Relay
 	for i := range 40 {
-		rels = append(rels, archive.Relay{URL: fmt.Sprintf("wss://r%02d.example.com", i), Network: schema.Clearnet, DiscoveredAt: at(1)})
+		rels = append(rels, schema.Relay{URL: schema.MustRelayURL(fmt.Sprintf("wss://r%02d.example.com", i)), Network: schema.Clearnet, DiscoveredAt: at(1)})
 	}
 	if _, err := s.AddRelays(ctx, rels); err != nil {
 		t.Fatal(err)
@@ -118,10 +118,10 @@ func testLeasesConcurrent(t *testing.T, open Opener) {
 				}
 				mu.Lock()
 				for _, r := range rs {
-					if prev, dup := got[r.URL]; dup {
+					if prev, dup := got[r.URL.String()]; dup {
 						errs <- fmt.Errorf("%s leased by %s and %s", r.URL, prev, holder)
 					}
-					got[r.URL] = holder
+					got[r.URL.String()] = holder
 				}
 				mu.Unlock()
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // jsonEqual compares JSON documents by value: a backend may reformat what it
@@ -26,8 +27,8 @@ func jsonEqual(t testing.TB, a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-func snap(relay, typ, data string, sec int64) archive.Snapshot {
-	return archive.Snapshot{Relay: relay, Type: typ, ID: sha256.Sum256([]byte(data)), Data: json.RawMessage(data), GeneratedAt: at(sec)}
+func snap(relay schema.RelayURL, typ, data string, sec int64) schema.Snapshot {
+	return schema.Snapshot{Relay: relay, Type: typ, ID: sha256.Sum256([]byte(data)), Data: json.RawMessage(data), GeneratedAt: at(sec)}
 }
 
 func testSnapshots(t *testing.T, open Opener) {
@@ -38,7 +39,7 @@ func testSnapshots(t *testing.T, open Opener) {
 	info2 := `{"data":{"name":"two"}}`
 	rtt := `{"data":{"rtt_open":12},"logs":{"open_success":true}}`
 
-	n, err := s.SaveSnapshots(ctx, []archive.Snapshot{
+	n, err := s.SaveSnapshots(ctx, []schema.Snapshot{
 		snap(relayA, "nip11_info", info1, 1),
 		snap(relayB, "nip11_info", info1, 1), // same content: one metadata row, two links
 		snap(relayA, "nip66_rtt", rtt, 1),
@@ -46,7 +47,7 @@ func testSnapshots(t *testing.T, open Opener) {
 	if err != nil || n != 3 {
 		t.Fatalf("SaveSnapshots = %d, %v; want 3", n, err)
 	}
-	n, err = s.SaveSnapshots(ctx, []archive.Snapshot{
+	n, err = s.SaveSnapshots(ctx, []schema.Snapshot{
 		snap(relayA, "nip11_info", info1, 1), // same relay, type and time: nothing new
 		snap(relayA, "nip11_info", info2, 2),
 		snap(relayA, "nip66_rtt", rtt, 2), // same content later: a new point of the series
@@ -56,17 +57,17 @@ func testSnapshots(t *testing.T, open Opener) {
 	}
 	bad := snap(relayA, "nip11_info", info2, 3)
 	bad.ID[0] ^= 1
-	if _, err := s.SaveSnapshots(ctx, []archive.Snapshot{bad}); err == nil {
+	if _, err := s.SaveSnapshots(ctx, []schema.Snapshot{bad}); err == nil {
 		t.Error("SaveSnapshots accepted an ID that is not the SHA-256 of Data")
 	}
 
 	for _, c := range []struct {
-		relay string
-		want  []archive.Snapshot
+		relay schema.RelayURL
+		want  []schema.Snapshot
 	}{
-		{relayA, []archive.Snapshot{snap(relayA, "nip11_info", info2, 2), snap(relayA, "nip66_rtt", rtt, 2)}},
-		{relayB, []archive.Snapshot{snap(relayB, "nip11_info", info1, 1)}},
-		{"wss://unknown.example.com", nil},
+		{relayA, []schema.Snapshot{snap(relayA, "nip11_info", info2, 2), snap(relayA, "nip66_rtt", rtt, 2)}},
+		{relayB, []schema.Snapshot{snap(relayB, "nip11_info", info1, 1)}},
+		{schema.MustRelayURL("wss://unknown.example.com"), nil},
 	} {
 		got, err := s.LatestSnapshots(ctx, c.relay)
 		if err != nil {
@@ -86,20 +87,20 @@ func testSnapshots(t *testing.T, open Opener) {
 	}
 }
 
-func state(service, key, value string) archive.State {
-	return archive.State{Service: service, Type: "cursor", Key: key, Value: json.RawMessage(value)}
+func state(service, key, value string) schema.State {
+	return schema.State{Service: service, Type: "cursor", Key: key, Value: json.RawMessage(value)}
 }
 
 func testState(t *testing.T, open Opener) {
 	s := open(t, archive.Full)
 	ctx := context.Background()
-	put := func(st ...archive.State) {
+	put := func(st ...schema.State) {
 		t.Helper()
 		if err := s.PutState(ctx, st); err != nil {
 			t.Fatalf("PutState: %v", err)
 		}
 	}
-	list := func(service string, want ...archive.State) {
+	list := func(service string, want ...schema.State) {
 		t.Helper()
 		got, err := s.ListState(ctx, service, "cursor")
 		if err != nil {
@@ -129,13 +130,13 @@ func testState(t *testing.T, open Opener) {
 	if err != nil || got.Key != "wss://a" || got.Service != "finder" || got.Type != "cursor" || !jsonEqual(t, got.Value, []byte(`{"timestamp":3}`)) {
 		t.Errorf("GetState = %+v, %v", got, err)
 	}
-	if _, err := s.GetState(ctx, "finder", "cursor", "wss://missing"); !errors.Is(err, archive.ErrNotFound) {
+	if _, err := s.GetState(ctx, "finder", "cursor", "wss://missing"); !errors.Is(err, schema.ErrNotFound) {
 		t.Errorf("GetState of a missing key: err = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteState(ctx, []archive.State{state("sync", "wss://a", ""), state("sync", "wss://missing", "")}); err != nil {
+	if err := s.DeleteState(ctx, []schema.State{state("sync", "wss://a", ""), state("sync", "wss://missing", "")}); err != nil {
 		t.Fatalf("DeleteState: %v", err)
 	}
-	if _, err := s.GetState(ctx, "sync", "cursor", "wss://a"); !errors.Is(err, archive.ErrNotFound) {
+	if _, err := s.GetState(ctx, "sync", "cursor", "wss://a"); !errors.Is(err, schema.ErrNotFound) {
 		t.Errorf("GetState after DeleteState: err = %v, want ErrNotFound", err)
 	}
 	list("sync", state("sync", "wss://b", `{"timestamp":1}`), state("sync", "wss://c", `{"n":2}`))

@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // testStorageRules: NUL in tags, invalid UTF-8 anywhere, oversized tag
@@ -40,21 +41,21 @@ func testStorageRules(t *testing.T, mode archive.Mode, open Opener) {
 	}
 	malformed := *okPlain
 	malformed.ID = "not-hex"
-	batch := []archive.Sighting{{Event: okMax, Relay: relayA, SeenAt: time.Unix(base, 0)}}
+	batch := []schema.Sighting{{Event: okMax, Relay: relayA, SeenAt: time.Unix(base, 0)}}
 	for _, ev := range bad {
-		batch = append(batch, archive.Sighting{Event: ev, Relay: relayA, SeenAt: time.Unix(base, 0)})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: relayA, SeenAt: time.Unix(base, 0)})
 	}
 	batch = append(batch,
-		archive.Sighting{Event: &malformed, Relay: relayA, SeenAt: time.Unix(base, 0)},
-		archive.Sighting{Event: nil, Relay: relayA, SeenAt: time.Unix(base, 0)},
-		archive.Sighting{Event: okPlain, SeenAt: time.Unix(base, 0)},
-		archive.Sighting{Event: okNUL, SeenAt: time.Unix(base, 0)},
+		schema.Sighting{Event: &malformed, Relay: relayA, SeenAt: time.Unix(base, 0)},
+		schema.Sighting{Event: nil, Relay: relayA, SeenAt: time.Unix(base, 0)},
+		schema.Sighting{Event: okPlain, SeenAt: time.Unix(base, 0)},
+		schema.Sighting{Event: okNUL, SeenAt: time.Unix(base, 0)},
 	)
 	res, err := s.SaveEvents(context.Background(), batch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantResult(t, "mixed batch", res, archive.SaveResult{Inserted: 3, Sightings: 1, Rejected: len(bad) + 2})
+	wantResult(t, "mixed batch", res, schema.SaveResult{Inserted: 3, Sightings: 1, Rejected: len(bad) + 2})
 	for _, ev := range bad {
 		if got := query(t, s, nostr.Filter{IDs: []string{ev.ID}}); len(got) != 0 {
 			t.Errorf("rejected event %q was stored", ev.Content)
@@ -103,7 +104,7 @@ func testOddCharacters(t *testing.T, mode archive.Mode, open Opener) {
 		k.sign(t, 1, base+1, nostr.Tags{{"t", "\ufdd1"}, {"r", "\U0010FFF2"}}, "\x00"),
 		k.sign(t, 30023, base+2, nostr.Tags{{"d", odd}}, content+content),
 	}
-	wantResult(t, "odd characters", save(t, s, evs...), archive.SaveResult{Inserted: len(evs)})
+	wantResult(t, "odd characters", save(t, s, evs...), schema.SaveResult{Inserted: len(evs)})
 	checkEvents(t, mode, "odd characters", query(t, s, nostr.Filter{Authors: []string{k.pk}}), order(evs))
 	for _, c := range []struct {
 		name, value string
@@ -133,7 +134,7 @@ func testShortTags(t *testing.T, mode archive.Mode, open Opener) {
 	addr := k.sign(t, 30000, base+4, nostr.Tags{{"d"}, {}}, "d without a value")
 	del := k.sign(t, 5, base+5, nostr.Tags{{"e"}, {"a"}, {}, {"k"}}, "deletion naming nothing")
 	evs := []*nostr.Event{empty, one, blank, none, addr, del}
-	wantResult(t, "short tags", save(t, s, evs...), archive.SaveResult{Inserted: len(evs)})
+	wantResult(t, "short tags", save(t, s, evs...), schema.SaveResult{Inserted: len(evs)})
 
 	checkEvents(t, mode, "nothing deleted by short tags", query(t, s, nostr.Filter{Authors: []string{k.pk}}), order(evs))
 	wantIDs(t, `#t ""`, query(t, s, nostr.Filter{Tags: nostr.TagMap{"t": {""}}}), []*nostr.Event{blank})

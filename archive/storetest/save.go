@@ -15,16 +15,16 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-const (
-	relayA = "wss://a.example.com"
-	relayB = "wss://b.example.com"
+var (
+	relayA = schema.MustRelayURL("wss://a.example.com")
+	relayB = schema.MustRelayURL("wss://b.example.com")
 )
 
-func addRelays(t testing.TB, s archive.Store, urls ...string) {
+func addRelays(t testing.TB, s archive.Store, urls ...schema.RelayURL) {
 	t.Helper()
-	rs := make([]archive.Relay, len(urls))
+	rs := make([]schema.Relay, len(urls))
 	for i, u := range urls {
-		rs[i] = archive.Relay{URL: u, Network: schema.Clearnet, DiscoveredAt: time.Unix(base, 0)}
+		rs[i] = schema.Relay{URL: u, Network: schema.Clearnet, DiscoveredAt: time.Unix(base, 0)}
 	}
 	if _, err := s.AddRelays(context.Background(), rs); err != nil {
 		t.Fatalf("AddRelays: %v", err)
@@ -48,7 +48,7 @@ func sightings(t testing.TB, s archive.Store, id string) map[string]int64 {
 	return out
 }
 
-func wantResult(t testing.TB, what string, got, want archive.SaveResult) {
+func wantResult(t testing.TB, what string, got, want schema.SaveResult) {
 	t.Helper()
 	if got != want {
 		t.Errorf("%s: SaveResult %+v, want %+v", what, got, want)
@@ -70,9 +70,9 @@ func testSave(t *testing.T, mode archive.Mode, open Opener) {
 	if err != nil {
 		t.Fatalf("empty batch: %v", err)
 	}
-	wantResult(t, "empty batch", res, archive.SaveResult{})
+	wantResult(t, "empty batch", res, schema.SaveResult{})
 
-	res, err = s.SaveEvents(ctx, []archive.Sighting{
+	res, err = s.SaveEvents(ctx, []schema.Sighting{
 		{Event: e1, Relay: relayA, SeenAt: t1},
 		{Event: e2, SeenAt: t1},
 		{Event: e1, Relay: relayB, SeenAt: t1},
@@ -81,21 +81,21 @@ func testSave(t *testing.T, mode archive.Mode, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantResult(t, "first batch", res, archive.SaveResult{Inserted: 2, Duplicates: 2, Sightings: 2})
+	wantResult(t, "first batch", res, schema.SaveResult{Inserted: 2, Duplicates: 2, Sightings: 2})
 
-	res, err = s.SaveEvents(ctx, []archive.Sighting{
+	res, err = s.SaveEvents(ctx, []schema.Sighting{
 		{Event: e1, Relay: relayA, SeenAt: t3},
 		{Event: e2, Relay: relayA, SeenAt: t3},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantResult(t, "second batch", res, archive.SaveResult{Duplicates: 2, Sightings: 1})
+	wantResult(t, "second batch", res, schema.SaveResult{Duplicates: 2, Sightings: 1})
 
-	if got, want := fmt.Sprint(sightings(t, s, e1.ID)), fmt.Sprint(map[string]int64{relayA: t1.Unix(), relayB: t1.Unix()}); got != want {
+	if got, want := fmt.Sprint(sightings(t, s, e1.ID)), fmt.Sprint(map[string]int64{relayA.String(): t1.Unix(), relayB.String(): t1.Unix()}); got != want {
 		t.Errorf("sightings of e1 = %s, want %s", got, want)
 	}
-	if got, want := fmt.Sprint(sightings(t, s, e2.ID)), fmt.Sprint(map[string]int64{relayA: t3.Unix()}); got != want {
+	if got, want := fmt.Sprint(sightings(t, s, e2.ID)), fmt.Sprint(map[string]int64{relayA.String(): t3.Unix()}); got != want {
 		t.Errorf("sightings of e2 = %s, want %s", got, want)
 	}
 	if got := sightings(t, s, strings.Repeat("ab", 32)); len(got) != 0 {
@@ -132,7 +132,7 @@ func testCancellation(t *testing.T, mode archive.Mode, open Opener) {
 		"CountEvents": func() error { _, err := s.CountEvents(cancelled, nostr.Filter{}); return err },
 		"IsDeleted":   func() error { _, err := s.IsDeleted(cancelled, evs[0].ID); return err },
 		"PutState": func() error {
-			return s.PutState(cancelled, []archive.State{{Service: "t", Type: "t", Key: "k", Value: []byte(`{}`)}})
+			return s.PutState(cancelled, []schema.State{{Service: "t", Type: "t", Key: "k", Value: []byte(`{}`)}})
 		},
 		"ListState": func() error { _, err := s.ListState(cancelled, "t", "t"); return err },
 	}
@@ -166,9 +166,9 @@ func testCancellation(t *testing.T, mode archive.Mode, open Opener) {
 func testConcurrent(t *testing.T, mode archive.Mode, open Opener) {
 	s := open(t, mode)
 	const workers, own, shared = 4, 40, 20
-	relays := make([]string, workers)
+	relays := make([]schema.RelayURL, workers)
 	for i := range relays {
-		relays[i] = fmt.Sprintf("wss://r%d.example.com", i)
+		relays[i] = schema.MustRelayURL(fmt.Sprintf("wss://r%d.example.com", i))
 	}
 	addRelays(t, s, relays...)
 	k := newKey(t)
@@ -194,7 +194,7 @@ func testConcurrent(t *testing.T, mode archive.Mode, open Opener) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
-		total archive.SaveResult
+		total schema.SaveResult
 		errs  []error
 	)
 	for w := range workers {
@@ -204,9 +204,9 @@ func testConcurrent(t *testing.T, mode archive.Mode, open Opener) {
 			b := batches[w]
 			for len(b) > 0 {
 				n := min(10, len(b))
-				batch := make([]archive.Sighting, n)
+				batch := make([]schema.Sighting, n)
 				for i, ev := range b[:n] {
-					batch[i] = archive.Sighting{Event: ev, Relay: relays[w], SeenAt: time.Unix(base, 0)}
+					batch[i] = schema.Sighting{Event: ev, Relay: relays[w], SeenAt: time.Unix(base, 0)}
 				}
 				b = b[n:]
 				res, err := s.SaveEvents(context.Background(), batch)
@@ -227,7 +227,7 @@ func testConcurrent(t *testing.T, mode archive.Mode, open Opener) {
 		t.Fatalf("concurrent SaveEvents: %v", errs)
 	}
 	unique := workers*own + shared + workers
-	want := archive.SaveResult{
+	want := schema.SaveResult{
 		Inserted:   unique,
 		Duplicates: (workers - 1) * shared,
 		Sightings:  workers * (own + shared + 1),

@@ -13,9 +13,10 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-const relayC = "wss://c.example.com"
+var relayC = schema.MustRelayURL("wss://c.example.com")
 
 // testStats: the statistics count what was archived, in both modes, and
 // follow the archive after each refresh.
@@ -65,11 +66,11 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		k2.sign(t, 1, -day-1, nil, "before 1970"),                  // day -2
 		k2.sign(t, 1, 300_000_000_000, nil, "far"),                 // beyond year 9999: no day
 	}
-	var batch []archive.Sighting
+	var batch []schema.Sighting
 	for i, ev := range evs {
-		batch = append(batch, archive.Sighting{Event: ev, Relay: relayA, SeenAt: at(int64(i))})
+		batch = append(batch, schema.Sighting{Event: ev, Relay: relayA, SeenAt: at(int64(i))})
 		if i%2 == 0 {
-			batch = append(batch, archive.Sighting{Event: ev, Relay: relayB, SeenAt: at(100 + int64(i))})
+			batch = append(batch, schema.Sighting{Event: ev, Relay: relayB, SeenAt: at(100 + int64(i))})
 		}
 	}
 	if _, err := s.SaveEvents(ctx, batch); err != nil {
@@ -87,7 +88,7 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		snap(relayA, "geo", `{"country":"DE","success":true}`, 1),
 		snap(relayB, "geo", `{"country":"DE","success":true}`, 1),
 		snap(relayC, "geo", `{"success":true}`, 1),
-		snap("wss://not-validated.example.com", "geo", `{"country":"FR","success":true}`, 1),
+		snap(schema.MustRelayURL("wss://not-validated.example.com"), "geo", `{"country":"FR","success":true}`, 1),
 	)
 
 	st := refresh()
@@ -113,8 +114,8 @@ func testStatsMode(t *testing.T, mode archive.Mode, open Opener) {
 		t.Errorf("Daily = %+v\nwant    %+v", st.Daily, want)
 	}
 	wantRelays := []archive.RelayEvents{
-		{URL: relayA, Events: 9, FirstSeen: at(0), LastSeen: at(8)},
-		{URL: relayB, Events: 5, FirstSeen: at(100), LastSeen: at(108)},
+		{URL: relayA.String(), Events: 9, FirstSeen: at(0), LastSeen: at(8)},
+		{URL: relayB.String(), Events: 5, FirstSeen: at(100), LastSeen: at(108)},
 	}
 	if !reflect.DeepEqual(st.Relays, wantRelays) {
 		t.Errorf("Relays = %+v, want %+v", st.Relays, wantRelays)
@@ -185,7 +186,7 @@ func wantDaily(evs []*nostr.Event) []archive.DayCount {
 	return out
 }
 
-func saveSnaps(t testing.TB, s archive.Store, snaps ...archive.Snapshot) {
+func saveSnaps(t testing.TB, s archive.Store, snaps ...schema.Snapshot) {
 	t.Helper()
 	if _, err := s.SaveSnapshots(context.Background(), snaps); err != nil {
 		t.Fatalf("SaveSnapshots: %v", err)
@@ -204,20 +205,20 @@ func testReports(t *testing.T, open Opener) {
 		snap(relayA, "rtt", up, 10), snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30),
 		snap(relayA, "nip11", info, 10),
 		snap(relayB, "rtt", down, 15),
-		snap("wss://not-validated.example.com", "rtt", up, 40),
+		snap(schema.MustRelayURL("wss://not-validated.example.com"), "rtt", up, 40),
 	)
 	latest, err := s.LatestSnapshotsAll(ctx, []string{"rtt", "nip11", "ssl"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLatest := []archive.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", down, 15)}
+	wantLatest := []schema.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", down, 15)}
 	checkSnaps(t, "LatestSnapshotsAll", latest, wantLatest)
 
 	hist, err := s.SnapshotHistory(ctx, relayA, "rtt", at(20))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSnaps(t, "SnapshotHistory", hist, []archive.Snapshot{snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30)})
+	checkSnaps(t, "SnapshotHistory", hist, []schema.Snapshot{snap(relayA, "rtt", down, 20), snap(relayA, "rtt", up, 30)})
 
 	// Before 25: relayA's rtt at 10 and 20 go (30 is newer), its nip11 at
 	// 10 stays (the newest of its type), as does relayB's only rtt. The
@@ -240,7 +241,7 @@ func testReports(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	checkSnaps(t, "LatestSnapshotsAll after pruning", latest,
-		[]archive.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", up, 50)})
+		[]schema.Snapshot{snap(relayA, "rtt", up, 30), snap(relayA, "nip11", info, 10), snap(relayB, "rtt", up, 50)})
 	// A document pruned away can be stored again.
 	saveSnaps(t, s, snap(relayC, "rtt", down, 60))
 	if got, err := s.LatestSnapshots(ctx, relayC); err != nil || len(got) != 1 || !jsonEqual(t, got[0].Data, []byte(down)) {
@@ -248,7 +249,7 @@ func testReports(t *testing.T, open Opener) {
 	}
 }
 
-func checkSnaps(t *testing.T, what string, got, want []archive.Snapshot) {
+func checkSnaps(t *testing.T, what string, got, want []schema.Snapshot) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d snapshots, want %d", what, len(got), len(want))

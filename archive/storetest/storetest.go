@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // Opener returns a fresh, empty, migrated store in the given mode and
@@ -119,15 +120,15 @@ func (k key) sign(t testing.TB, kind int, createdAt int64, tags nostr.Tags, cont
 }
 
 // direct wraps events as sightings without provenance (node writes).
-func direct(evs ...*nostr.Event) []archive.Sighting {
-	out := make([]archive.Sighting, len(evs))
+func direct(evs ...*nostr.Event) []schema.Sighting {
+	out := make([]schema.Sighting, len(evs))
 	for i, ev := range evs {
-		out[i] = archive.Sighting{Event: ev}
+		out[i] = schema.Sighting{Event: ev}
 	}
 	return out
 }
 
-func save(t testing.TB, s archive.Store, evs ...*nostr.Event) archive.SaveResult {
+func save(t testing.TB, s archive.Store, evs ...*nostr.Event) schema.SaveResult {
 	t.Helper()
 	res, err := s.SaveEvents(context.Background(), direct(evs...))
 	if err != nil {

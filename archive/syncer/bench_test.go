@@ -74,7 +74,7 @@ func BenchmarkSync500k(b *testing.B) {
 	cfg.BackoffBase = 100 * time.Millisecond
 	cfg.BackoffMax = time.Second
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(cfg, newAdapter(st), tr, Options{Logger: logger, Holder: "bench",
+	s, err := New(cfg, st, tr, Options{Logger: logger, Holder: "bench",
 		Signer: keySigner(nostr.GeneratePrivateKey())})
 	if err != nil {
 		b.Fatal(err)
@@ -200,11 +200,11 @@ func bareIngest(tb testing.TB, ctx context.Context, placed map[string][]*nostr.E
 		tb.Fatal(err)
 	}
 	defer st.Close()
-	var all []archive.Sighting
+	var all []schema.Sighting
 	now := time.Now()
 	for url, evs := range placed {
 		for _, ev := range evs {
-			all = append(all, archive.Sighting{Event: ev, Relay: url, SeenAt: now})
+			all = append(all, schema.Sighting{Event: ev, Relay: schema.MustRelayURL(url), SeenAt: now})
 		}
 	}
 	// Interleave relays the way concurrent relay runs do.
@@ -233,11 +233,11 @@ func openPG(tb testing.TB, ctx context.Context, url string, m *testnet.Manifest)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var rels []archive.Relay
+	var rels []schema.Relay
 	for _, r := range m.Relays {
 		if r.Valid {
 			nw, _ := schema.ParseNetwork(string(r.Network))
-			rels = append(rels, archive.Relay{URL: r.URL, Network: nw, DiscoveredAt: time.Unix(m.BaseTime, 0)})
+			rels = append(rels, schema.Relay{URL: schema.MustRelayURL(r.URL), Network: nw, DiscoveredAt: time.Unix(m.BaseTime, 0)})
 		}
 	}
 	if _, err := st.AddRelays(ctx, rels); err != nil {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
 
@@ -48,7 +49,7 @@ func TestCrashChild(t *testing.T) {
 	cfg.Concurrency = 4
 	// The killed predecessor's leases block its relays until they expire.
 	cfg.LeaseTTL = time.Second
-	s, err := New(cfg, commitReporter{newAdapter(st)}, transportFor(t, m, dir), Options{})
+	s, err := New(cfg, commitReporter{st}, transportFor(t, m, dir), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ const commitLine = "committed"
 // commitReporter tells the parent of each batch committed.
 type commitReporter struct{ Store }
 
-func (c commitReporter) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+func (c commitReporter) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
 	r, err := c.Store.SaveEvents(ctx, batch)
 	if err == nil {
 		fmt.Println(commitLine)

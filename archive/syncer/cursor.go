@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // cursor is a relay's persisted sync position. Every event with created_at
@@ -41,7 +43,7 @@ func filtersHash(fs []nostr.Filter) string {
 func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) (cursor, error) {
 	fresh := cursor{Next: s.cfg.Since, Filters: filtersHash(fs)}
 	st, err := s.store.GetState(ctx, ServiceName, StateCursor, url)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, schema.ErrNotFound) {
 		return fresh, nil
 	}
 	if err != nil {
@@ -57,7 +59,7 @@ func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) 
 	return c, nil
 }
 
-func (c cursor) state(url string) *State {
+func (c cursor) state(url string) *schema.State {
 	b, _ := json.Marshal(c)
-	return &State{Service: ServiceName, Type: StateCursor, Key: url, Value: b}
+	return &schema.State{Service: ServiceName, Type: StateCursor, Key: url, Value: b}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -58,7 +59,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 	)
 	s.checker = newChecker()
 	defer s.checker.stop()
-	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r SaveResult) {
+	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r schema.SaveResult) {
 		s.metrics.saved(r)
 		saveMu.Lock()
 		st.Inserted += r.Inserted
@@ -84,7 +85,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 			}
 			for _, rel := range rels {
 				leases.add(rel.URL)
-				if o, ok := s.overrides[rel.URL]; ok && o.Skip {
+				if o, ok := s.overrides[rel.URL.String()]; ok && o.Skip {
 					leases.release(ctx, rel.URL)
 					continue
 				}
@@ -169,12 +170,14 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
 type leaseKeeper struct {
 	s    *Syncer
 	mu   sync.Mutex
-	held map[string]bool
+	held map[schema.RelayURL]bool
 }
 
-func newLeaseKeeper(s *Syncer) *leaseKeeper { return &leaseKeeper{s: s, held: map[string]bool{}} }
+func newLeaseKeeper(s *Syncer) *leaseKeeper {
+	return &leaseKeeper{s: s, held: map[schema.RelayURL]bool{}}
+}
 
-func (l *leaseKeeper) add(url string) {
+func (l *leaseKeeper) add(url schema.RelayURL) {
 	l.mu.Lock()
 	l.held[url] = true
 	l.mu.Unlock()
@@ -183,12 +186,12 @@ func (l *leaseKeeper) add(url string) {
 // release gives a finished relay back as done for this cycle, whatever
 // the outcome (a failed relay is retried next cycle, not at once), unless
 // the cycle itself was stopped.
-func (l *leaseKeeper) release(ctx context.Context, url string) {
+func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
 	l.mu.Lock()
 	delete(l.held, url)
 	l.mu.Unlock()
 	done := ctx.Err() == nil
-	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.holder, []string{url}, done); err != nil {
+	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.holder, []schema.RelayURL{url}, done); err != nil {
 		l.s.log.Warn("release lease", "relay", url, "err", err)
 	}
 }
@@ -196,7 +199,7 @@ func (l *leaseKeeper) release(ctx context.Context, url string) {
 // releaseAll gives back, not done, what an interrupted cycle still holds.
 func (l *leaseKeeper) releaseAll(ctx context.Context) {
 	l.mu.Lock()
-	urls := slices.Sorted(maps.Keys(l.held))
+	urls := slices.SortedFunc(maps.Keys(l.held), schema.RelayURL.Compare)
 	clear(l.held)
 	l.mu.Unlock()
 	if len(urls) == 0 {
@@ -220,7 +223,7 @@ func (l *leaseKeeper) renewEvery(ctx context.Context, every time.Duration) (stop
 				return
 			case <-t.C:
 				l.mu.Lock()
-				urls := slices.Sorted(maps.Keys(l.held))
+				urls := slices.SortedFunc(maps.Keys(l.held), schema.RelayURL.Compare)
 				l.mu.Unlock()
 				if len(urls) == 0 {
 					continue

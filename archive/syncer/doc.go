@@ -25,6 +25,6 @@
 // and by the bytes queued for the store, not by the size of the sync.
 //
 // The package never imports archive: Store is the narrow interface it
-// consumes, with mirror types that the node converts with plain struct
-// conversions.
+// consumes, in schema's record types, so the archive's store satisfies it
+// as it is.
 package syncer

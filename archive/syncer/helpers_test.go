@@ -19,6 +19,9 @@ import (
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
+// The archive's store is what the node hands the synchronizer, as is.
+var _ Store = archive.Store(nil)
+
 // transportFor reaches a testnet from its manifest: its DNS, CA and proxies.
 func transportFor(t testing.TB, m *testnet.Manifest, dir string) *transport.Transport {
 	t.Helper()
@@ -67,11 +70,11 @@ func openStore(t testing.TB, ctx context.Context, dir string, m *testnet.Manifes
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rels []archive.Relay
+	var rels []schema.Relay
 	for _, r := range m.Relays {
 		if r.Valid {
 			n, _ := schema.ParseNetwork(string(r.Network))
-			rels = append(rels, archive.Relay{URL: r.URL, Network: n, DiscoveredAt: time.Unix(m.BaseTime, 0)})
+			rels = append(rels, schema.Relay{URL: schema.MustRelayURL(r.URL), Network: n, DiscoveredAt: time.Unix(m.BaseTime, 0)})
 		}
 	}
 	if _, err := st.AddRelays(ctx, rels); err != nil {

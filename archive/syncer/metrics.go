@@ -70,7 +70,7 @@ func (m *metrics) fetched(n schema.Network, count int) {
 	}
 }
 
-func (m *metrics) saved(r SaveResult) {
+func (m *metrics) saved(r schema.SaveResult) {
 	m.storedEvents.WithLabelValues("new").Add(float64(r.Inserted))
 	m.storedEvents.WithLabelValues("duplicate").Add(float64(r.Duplicates))
 	m.storedEvents.WithLabelValues("sighting").Add(float64(r.Sightings))

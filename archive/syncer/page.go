@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // A relay hands its events to the checker and the writer chunkSize at a
@@ -106,13 +108,13 @@ func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, size int64) er
 		return err
 	}
 	now := r.s.now()
-	var out []Sighting
+	var out []schema.Sighting
 	for i, ev := range evs {
 		if reasons[i] != "" {
 			r.reject(reasons[i])
 			continue
 		}
-		out = append(out, Sighting{Event: ev, Relay: r.relay.URL, SeenAt: now})
+		out = append(out, schema.Sighting{Event: ev, Relay: r.relay.URL, SeenAt: now})
 	}
 	r.stats.valid += len(out)
 	if len(out) == 0 {

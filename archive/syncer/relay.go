@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // relayRun is one relay's sync within a cycle.
 type relayRun struct {
 	s        *Syncer
-	relay    Relay
+	relay    schema.Relay
 	filters  []nostr.Filter
 	limit    int
 	idle     time.Duration
@@ -37,13 +39,13 @@ func (r *relayRun) reject(reason string) {
 // commit queues the cursor behind everything the relay submitted so far.
 func (r *relayRun) commit(ctx context.Context) error {
 	c := r.cur
-	return r.s.writer.submit(ctx, writeItem{state: c.state(r.relay.URL)})
+	return r.s.writer.submit(ctx, writeItem{state: c.state(r.relay.URL.String())})
 }
 
-func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
+func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, idle: s.cfg.IdleTimeout,
 		stats: relayStats{rejects: map[string]int{}}}
-	if o, ok := s.overrides[rel.URL]; ok {
+	if o, ok := s.overrides[rel.URL.String()]; ok {
 		if len(o.Filters) > 0 {
 			r.filters = nostrFilters(o.Filters)
 		}
@@ -59,7 +61,7 @@ func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
 		r.neg = o.Negentropy
 	}
 	if s.maxLimit != nil {
-		if ml := s.maxLimit(ctx, rel.URL); ml > 0 {
+		if ml := s.maxLimit(ctx, rel.URL.String()); ml > 0 {
 			r.limit = min(r.limit, ml)
 		}
 	}
@@ -69,10 +71,10 @@ func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
 // syncRelay brings one relay's cursor to now-end_lag. It redials after a
 // lost connection, as long as each attempt makes progress or retries are
 // left; a relay that refuses (auth, CLOSED) is left for the next cycle.
-func (s *Syncer) syncRelay(ctx context.Context, rel Relay) (*relayRun, error) {
+func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, error) {
 	r := s.newRun(ctx, rel)
 	var err error
-	if r.cur, err = s.loadCursor(ctx, rel.URL, r.filters); err != nil {
+	if r.cur, err = s.loadCursor(ctx, rel.URL.String(), r.filters); err != nil {
 		return r, err
 	}
 	end := s.now().Add(-s.cfg.EndLag).Unix()
@@ -124,11 +126,11 @@ func (s *Syncer) syncRelay(ctx context.Context, rel Relay) (*relayRun, error) {
 
 func (r *relayRun) connectAndWalk(ctx context.Context) error {
 	if r.sess == nil {
-		ws, _, err := r.s.tr.DialWebSocket(ctx, r.relay.URL)
+		ws, _, err := r.s.tr.DialWebSocket(ctx, r.relay.URL.String())
 		if err != nil {
 			return fmt.Errorf("sync %s: %w", r.relay.URL, err)
 		}
-		r.sess = &session{ws: ws, url: r.relay.URL, idle: r.idle, signer: r.s.signer}
+		r.sess = &session{ws: ws, url: r.relay.URL.String(), idle: r.idle, signer: r.s.signer}
 	}
 	if err := r.walk(ctx); err != nil {
 		return fmt.Errorf("sync %s: %w", r.relay.URL, err)

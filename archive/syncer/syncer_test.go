@@ -30,7 +30,7 @@ func TestNewAndEmptyCycle(t *testing.T) {
 	}
 	defer st.Close()
 	reg := prometheus.NewRegistry()
-	s, err := New(DefaultConfig(), newAdapter(st), tr, Options{Registerer: reg})
+	s, err := New(DefaultConfig(), st, tr, Options{Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

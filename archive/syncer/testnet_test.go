@@ -156,7 +156,7 @@ func TestSyncTestnet(t *testing.T) {
 	cfg := testConfig()
 	cfg.EndLag = 0 // so that the incremental cycle below need not wait a minute
 	for i := range nodes {
-		s, err := New(cfg, newAdapter(st), tr, Options{Logger: logger, Registerer: reg,
+		s, err := New(cfg, st, tr, Options{Logger: logger, Registerer: reg,
 			Signer: keySigner(nostr.GeneratePrivateKey()), Holder: fmt.Sprintf("node-%d", i)})
 		if err != nil {
 			t.Fatal(err)

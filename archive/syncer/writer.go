@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 const (
@@ -44,32 +46,32 @@ type writer struct {
 	in      chan writeItem
 	room    *semaphore.Weighted // queueBytes, taken by submit, given back once saved
 	done    chan struct{}
-	onSaved func(SaveResult)
+	onSaved func(schema.SaveResult)
 
 	mu  sync.Mutex
 	err error
 }
 
 type writeItem struct {
-	sightings []Sighting
+	sightings []schema.Sighting
 	bytes     int64 // JSON size of the sightings' events
-	state     *State
+	state     *schema.State
 }
 
 // batch is sightings on their way to the store, numbered in submission
 // order, with the cursors submitted after them.
 type batch struct {
 	seq    int
-	parts  [saveConcurrency][]Sighting
+	parts  [saveConcurrency][]schema.Sighting
 	n      int // sightings in all parts
-	states []State
+	states []schema.State
 	bytes  int64
 }
 
 // part is one transaction's share of a batch.
 type part struct {
 	seq       int
-	sightings []Sighting
+	sightings []schema.Sighting
 }
 
 // saved is a part's outcome.
@@ -88,7 +90,7 @@ func partOf(pubkey string) int {
 	return int(pubkey[len(pubkey)-1]) % saveConcurrency
 }
 
-func newWriter(ctx context.Context, store Store, batch int, onSaved func(SaveResult)) *writer {
+func newWriter(ctx context.Context, store Store, batch int, onSaved func(schema.SaveResult)) *writer {
 	w := &writer{store: store, batch: batch, linger: 100 * time.Millisecond,
 		in: make(chan writeItem, 64), room: semaphore.NewWeighted(queueBytes),
 		done: make(chan struct{}), onSaved: onSaved}

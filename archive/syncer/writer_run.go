@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // run fills batches with what the relays submit and hands each part of a
@@ -89,7 +91,7 @@ func (w *writer) save(ctx context.Context, work <-chan part, results chan<- save
 	for p := range work {
 		err := w.failed()
 		if err == nil && len(p.sightings) > 0 {
-			var res SaveResult
+			var res schema.SaveResult
 			if res, err = w.store.SaveEvents(ctx, p.sightings); err != nil {
 				err = fmt.Errorf("save %d sightings: %w", len(p.sightings), err)
 				w.fail(err)
@@ -117,7 +119,7 @@ func (w *writer) finish(ctx context.Context, sealed <-chan *batch, results <-cha
 			left[b.seq] = saveConcurrency
 		}
 		left[r.seq]--
-		var states []State
+		var states []schema.State
 		for len(order) > 0 && left[order[0].seq] == 0 {
 			b := order[0]
 			order = order[1:]

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // orderStore commits sightings after a random pause, and checks that every
@@ -29,7 +31,7 @@ type orderStore struct {
 	maxFlight int
 }
 
-func (s *orderStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResult, error) {
+func (s *orderStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
 	s.mu.Lock()
 	s.calls++
 	call := s.calls
@@ -41,15 +43,15 @@ func (s *orderStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResu
 	defer s.mu.Unlock()
 	s.inFlight--
 	if call == s.failAt {
-		return SaveResult{}, errors.New("boom")
+		return schema.SaveResult{}, errors.New("boom")
 	}
 	for _, sg := range batch {
-		s.committed[sg.Relay+"/"+sg.Event.Content] = true
+		s.committed[sg.Relay.String()+"/"+sg.Event.Content] = true
 	}
-	return SaveResult{Inserted: len(batch)}, ctx.Err()
+	return schema.SaveResult{Inserted: len(batch)}, ctx.Err()
 }
 
-func (s *orderStore) PutState(_ context.Context, states []State) error {
+func (s *orderStore) PutState(_ context.Context, states []schema.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range states {
@@ -85,19 +87,19 @@ func TestWriterCursorOrder(t *testing.T) {
 			w := newWriter(t.Context(), st, 50, nil)
 			var wg sync.WaitGroup
 			for r := range 8 {
-				relay := "wss://r" + strconv.Itoa(r)
+				relay := schema.MustRelayURL("wss://r" + strconv.Itoa(r) + ".example.com")
 				wg.Go(func() {
 					n := 0
 					for range 40 {
-						var out []Sighting
+						var out []schema.Sighting
 						for range rand.IntN(30) {
 							// Pubkeys vary so that batches split between savers.
 							ev := &nostr.Event{PubKey: strconv.Itoa(rand.IntN(100)), Content: strconv.Itoa(n)}
-							out = append(out, Sighting{Event: ev, Relay: relay})
+							out = append(out, schema.Sighting{Event: ev, Relay: relay})
 							n++
 						}
 						v, _ := json.Marshal(n)
-						it := writeItem{sightings: out, bytes: tc.itemSize, state: &State{Key: relay, Value: v}}
+						it := writeItem{sightings: out, bytes: tc.itemSize, state: &schema.State{Key: relay.String(), Value: v}}
 						if err := w.submit(t.Context(), it); err != nil {
 							return
 						}
@@ -114,7 +116,7 @@ func TestWriterCursorOrder(t *testing.T) {
 					t.Logf("batches never overlapped (max %d in flight)", st.maxFlight)
 				}
 				for r := range 8 {
-					relay := "wss://r" + strconv.Itoa(r)
+					relay := "wss://r" + strconv.Itoa(r) + ".example.com"
 					if st.cursors[relay] == 0 {
 						t.Errorf("no cursor written for %s", relay)
 					}

@@ -45,7 +45,7 @@ func TestLoopCommands(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, c := range due {
-		got[c.URL] = true
+		got[c.URL.String()] = true
 	}
 	if len(got) != 2 || !got["wss://relay.example.com"] || !got["wss://nostr.example.org"] {
 		t.Fatalf("candidates after seeding: %v", got)

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/internal/testdns"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -165,42 +165,8 @@ func probeCtx(t *testing.T, d time.Duration) context.Context {
 }
 
 // Local servers: httptest TLS servers reached as <name>.example.com (their
-// certificate covers *.example.com) through a DNS server that answers
+// certificate covers *.example.com) through testdns, which answers
 // 127.0.0.1 for every name under example.com.
-
-var (
-	localDNSOnce sync.Once
-	localDNSAddr string
-)
-
-func localDNS(t *testing.T) string {
-	t.Helper()
-	localDNSOnce.Do(func() {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-			m := new(dns.Msg)
-			m.SetReply(r)
-			q := r.Question[0]
-			name := strings.ToLower(q.Name)
-			switch {
-			case !dns.IsSubDomain("example.com.", name) || strings.HasPrefix(name, "nxdomain."):
-				m.Rcode = dns.RcodeNameError
-			case strings.HasPrefix(name, "servfail."):
-				m.Rcode = dns.RcodeServerFailure
-			case q.Qtype == dns.TypeA:
-				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA,
-					Class: dns.ClassINET, Ttl: 30}, A: net.IPv4(127, 0, 0, 1)})
-			}
-			_ = w.WriteMsg(m)
-		})}
-		go func() { _ = srv.ActivateAndServe() }()
-		localDNSAddr = pc.LocalAddr().String()
-	})
-	return localDNSAddr
-}
 
 // localRelay serves h over TLS and returns a Target for it, named name.
 func localRelay(t *testing.T, name string, h http.Handler) Target {
@@ -226,7 +192,7 @@ func localTransport(t *testing.T, caFile string) *transport.Transport {
 	t.Helper()
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = true
-	cfg.DNSResolver = localDNS(t)
+	cfg.DNSResolver = testdns.Example(t)
 	cfg.ExtraCAFile = caFile
 	cfg.ReadTimeout, cfg.DialTimeout, cfg.HandshakeTimeout = 5*time.Second, 5*time.Second, 5*time.Second
 	tr, err := transport.New(cfg, nil)
