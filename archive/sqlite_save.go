@@ -92,9 +92,9 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 
 	// Validation and JSON encoding happen before the write lock is taken.
 	rows := make([]eventRow, len(batch))
-	valid := make([]bool, len(batch))
+	reasons := make([]string, len(batch))
 	for i, sg := range batch {
-		rows[i], valid[i] = newEventRow(sg.Event, s.mode)
+		rows[i], reasons[i] = newEventRow(sg.Event, s.mode)
 	}
 	now := time.Now()
 
@@ -113,7 +113,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 		if err := ctx.Err(); err != nil {
 			return SaveResult{}, err
 		}
-		if !valid[i] {
+		if reasons[i] != "" {
 			res.Rejected++
 			continue
 		}
@@ -145,6 +145,15 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []Sighting) (SaveResul
 		return SaveResult{}, liteErr(ctx, "commit events", err)
 	}
 	s.metrics.countSaved(res)
+	if res.Rejected > 0 {
+		byReason := map[string]int{}
+		for _, r := range reasons {
+			if r != "" {
+				byReason[r]++
+			}
+		}
+		s.metrics.countRejected(byReason)
+	}
 	return res, nil
 }
 
@@ -214,7 +223,7 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 	if len(r.tags) > 0 {
 		insTag := w.insTag
 		for _, t := range r.tags {
-			if _, err := insTag.ExecContext(ctx, t.name, t.value, r.createdAt, seq); err != nil {
+			if _, err := insTag.ExecContext(ctx, t.name, tagIndexValue(t.value), r.createdAt, seq); err != nil {
 				return 0, false, err
 			}
 		}
