@@ -139,7 +139,7 @@ func tagIndexValue(v string) string {
 // filter's values for every tag condition, so a match stays exact
 // whatever the digest. Lil mode keeps no tags and trusts the digest. fn
 // itself is returned when no value is held by digest: the index compared
-// the values themselves.
+// the values themselves. CountEvents reads no tags and trusts the digest.
 func tagRecheck(f nostr.Filter, lil bool, fn func(*nostr.Event) error) func(*nostr.Event) error {
 	if lil || !digestedTags(f.Tags) {
 		return fn
