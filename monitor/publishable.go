@@ -98,7 +98,12 @@ func publishableJSON(raw []byte) ([]byte, error) {
 		out    = make([]byte, 0, len(raw))
 		stack  []frame
 		values int
+		str    bytes.Buffer
 	)
+	// Strings go through encoding/json: valid UTF-8 out whatever came in,
+	// and control characters escaped; HTML characters stay as served.
+	enc := json.NewEncoder(&str)
+	enc.SetEscapeHTML(false)
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -131,7 +136,11 @@ func publishableJSON(raw []byte) ([]byte, error) {
 			out = append(out, byte(v))
 			stack = append(stack, frame{object: v == '{'})
 		case string:
-			out = appendJSONString(out, v)
+			str.Reset()
+			if err := enc.Encode(v); err != nil {
+				return nil, err
+			}
+			out = append(out, bytes.TrimSuffix(str.Bytes(), []byte("\n"))...)
 		case json.Number:
 			out = append(out, v...)
 		case bool:
@@ -144,32 +153,4 @@ func publishableJSON(raw []byte) ([]byte, error) {
 		return nil, errNotOneValue
 	}
 	return out, nil
-}
-
-// appendJSONString writes s as a JSON string: '"', '\' and control
-// characters escaped, invalid UTF-8 as U+FFFD, everything else as is.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			b = append(b, `\ufffd`...)
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
