@@ -127,7 +127,9 @@ test('10 KB tag value and NUL in a tag value round-trip and verify', async () =>
       [{ '#t': ['before'] }, []],
     ]
     for (const [filter, want] of cases) {
-      const got = await fetch(filter)
+      // By id: the order of a REQ's events is the relay's business.
+      const got = (await fetch(filter)).sort((a, b) => a.id.localeCompare(b.id))
+      want.sort((a, b) => a.id.localeCompare(b.id))
       assert.deepEqual(got.map((e) => e.id), want.map((e) => e.id), JSON.stringify(filter).slice(0, 80))
       for (const [i, e] of got.entries()) {
         assert.deepEqual(e.tags, want[i].tags)

@@ -68,11 +68,17 @@ func roundTripLongAndNUL(t *testing.T, tn *testNode) {
 			t.Errorf("%s: %d events, want %d", c.what, len(got), len(c.want))
 			continue
 		}
-		for i, ev := range got {
+		// By id: the order of a REQ's events is the relay's business.
+		for _, ev := range got {
+			i := slices.IndexFunc(c.want, func(w nostr.Event) bool { return w.ID == ev.ID })
+			if i < 0 {
+				t.Errorf("%s: served %.16s, not asked for", c.what, ev.ID)
+				continue
+			}
 			want := c.want[i]
-			if ev.ID != want.ID || ev.Content != want.Content ||
+			if ev.Content != want.Content ||
 				!slices.EqualFunc(ev.Tags, want.Tags, func(a, b nostr.Tag) bool { return slices.Equal(a, b) }) {
-				t.Errorf("%s: event %d is %.16s, not byte-exact %.16s", c.what, i, ev.ID, want.ID)
+				t.Errorf("%s: %.16s is not served byte-exact", c.what, ev.ID)
 			}
 			if !ev.CheckID() {
 				t.Errorf("%s: served %.16s does not hash to its id", c.what, ev.ID)
