@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -56,4 +57,41 @@ func TestPublishableJSON(t *testing.T) {
 			t.Errorf("publishableJSON(%q) = %q, want an error", bad, got)
 		}
 	}
+}
+
+// FuzzPublishableJSON: a document re-encodes exactly when it is valid
+// JSON; the result is valid JSON and valid UTF-8, and decodes to the same
+// value when the input was valid UTF-8 (keys, numbers and strings kept).
+func FuzzPublishableJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5e3,"x"]}`, `{"nul":"\u0000","bad":"` + "\xff" + `"}`, `[`, `{}{}`,
+		`"\ud800"`, ` null `, `{"a":{"b":[{},[]]},"a":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, err := publishableJSON(in)
+		if (err == nil) != json.Valid(in) {
+			t.Fatalf("publishableJSON(%q): err %v, json.Valid %v", in, err, json.Valid(in))
+		}
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) || !utf8.Valid(out) {
+			t.Fatalf("publishableJSON(%q) = %q: not valid JSON and UTF-8", in, out)
+		}
+		if !utf8.Valid(in) {
+			return
+		}
+		decode := func(b []byte) any {
+			d := json.NewDecoder(strings.NewReader(string(b)))
+			d.UseNumber()
+			var v any
+			if err := d.Decode(&v); err != nil {
+				t.Fatalf("decode %q: %v", b, err)
+			}
+			return v
+		}
+		if a, b := decode(in), decode(out); !reflect.DeepEqual(a, b) {
+			t.Fatalf("publishableJSON(%q) = %q: decodes to %v, want %v", in, out, b, a)
+		}
+	})
 }
