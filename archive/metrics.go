@@ -46,6 +46,7 @@ func filterShape(f nostr.Filter, count bool) string {
 type storeMetrics struct {
 	duration *prometheus.HistogramVec
 	saved    *prometheus.CounterVec
+	rejected *prometheus.CounterVec
 	backend  string
 }
 
@@ -62,6 +63,10 @@ func newStoreMetrics(reg prometheus.Registerer, backend string) (*storeMetrics, 
 		Name: "bigbrotr_store_events_saved_total",
 		Help: "Events handed to SaveEvents, by backend and result (inserted, duplicate, rejected).",
 	}, []string{"backend", "result"})
+	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bigbrotr_store_events_rejected_total",
+		Help: "Events SaveEvents refused, by backend and reason (malformed, invalid_utf8).",
+	}, []string{"backend", "reason"})
 	var err error
 	if duration, err = registerOrReuse(reg, duration); err != nil {
 		return nil, err
@@ -69,7 +74,13 @@ func newStoreMetrics(reg prometheus.Registerer, backend string) (*storeMetrics, 
 	if saved, err = registerOrReuse(reg, saved); err != nil {
 		return nil, err
 	}
-	return &storeMetrics{duration: duration, saved: saved, backend: backend}, nil
+	if rejected, err = registerOrReuse(reg, rejected); err != nil {
+		return nil, err
+	}
+	for _, r := range rejectReasons {
+		rejected.WithLabelValues(backend, r)
+	}
+	return &storeMetrics{duration: duration, saved: saved, rejected: rejected, backend: backend}, nil
 }
 
 // registerOrReuse registers c, or reuses the collector already registered
@@ -101,4 +112,15 @@ func (m *storeMetrics) countSaved(r schema.SaveResult) {
 	m.saved.WithLabelValues(m.backend, "inserted").Add(float64(r.Inserted))
 	m.saved.WithLabelValues(m.backend, "duplicate").Add(float64(r.Duplicates))
 	m.saved.WithLabelValues(m.backend, "rejected").Add(float64(r.Rejected))
+}
+
+// countRejected counts the events one SaveEvents call refused, by reason
+// (one of rejectReasons).
+func (m *storeMetrics) countRejected(byReason map[string]int) {
+	if m == nil {
+		return
+	}
+	for r, n := range byReason {
+		m.rejected.WithLabelValues(m.backend, r).Add(float64(n))
+	}
 }

@@ -17,6 +17,7 @@ type pgBatch struct {
 	sightings []pgSighting
 	valid     int // sightings whose event passed the rules
 	rejected  int
+	reasons   map[string]int // rejected, by reason
 }
 
 type pgSighting struct {
@@ -47,11 +48,12 @@ func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 			}
 		}
 		if id == nil {
-			r, ok := newEventRow(s.Event, mode)
-			if !ok {
-				b.rejected++
+			r, reason := newEventRow(s.Event, mode)
+			if reason != "" {
+				b.reject(reason)
 				continue
 			}
+			pgStoredForm(&r)
 			index[s.Event.ID] = len(b.rows)
 			b.rows = append(b.rows, r)
 			id = r.id
@@ -86,6 +88,27 @@ func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 		return 0
 	})
 	return b
+}
+
+func (b *pgBatch) reject(reason string) {
+	if b.reasons == nil {
+		b.reasons = map[string]int{}
+	}
+	b.rejected++
+	b.reasons[reason]++
+}
+
+// pgStoredForm turns the row's d values into what PostgreSQL's TEXT
+// address columns hold (pgAddressD): heads, deletions and the batch's own
+// bookkeeping then all compare stored forms.
+func pgStoredForm(r *eventRow) {
+	if r.dTag != nil {
+		d := pgAddressD(*r.dTag)
+		r.dTag = &d
+	}
+	for i := range r.delAddrs {
+		r.delAddrs[i].d = pgAddressD(r.delAddrs[i].d)
+	}
 }
 
 // relays returns the distinct relay URLs of the batch's sightings.

@@ -181,8 +181,8 @@ func pgAddressValues(f nostr.Filter, kinds []int32) ([]string, bool) {
 		if v == "" {
 			return nil, false
 		}
-		if validTagElement(v) && !slices.Contains(values, v) {
-			values = append(values, v)
+		if d := pgAddressD(v); !slices.Contains(values, d) {
+			values = append(values, d)
 		}
 	}
 	return values, len(values) > 0
@@ -280,8 +280,10 @@ func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, now int64) {
 
 // pgTagKey packs a tag name and value into tag_value.key: the name's
 // letter, then 0x00 and 32 bytes for a 64-hex value, else the value's
-// bytes (never containing NUL, so the forms cannot collide). Filters are
-// packed the same way, so an upper-case hex value stays distinct.
+// tagIndexValue (the value itself, never containing NUL, or NUL and 64
+// hex digits of its digest: 66 bytes, where the hex form is 34, so the
+// forms cannot collide). Filters are packed the same way, so an upper-case
+// hex value stays distinct.
 func pgTagKey(name, value string) string {
 	if len(value) == 64 {
 		var buf [34]byte
@@ -290,7 +292,26 @@ func pgTagKey(name, value string) string {
 			return string(k)
 		}
 	}
-	return name[:1] + value
+	return name[:1] + tagIndexValue(value)
+}
+
+// pgDigestMark starts the digest form of a d value in the TEXT columns
+// that hold addresses (event.d_tag and extra_d, replaceable_head.d_tag,
+// deletion_address.d_tag). TEXT cannot hold NUL, the mark tagIndexValue
+// uses, so values that start with this one are held by digest too, and
+// migration 0004 rewrote those archived before.
+const pgDigestMark = "\x01"
+
+// pgAddressD is what the address columns hold for a d value: the value
+// itself when indexable and not starting with pgDigestMark, else the mark
+// and the 64 hex digits of its SHA-256 (65 bytes: a 10 kB d tag would not
+// fit in a btree entry, and NUL not in TEXT). Filters reduce their "#d"
+// values the same way; tagRecheck keeps the match exact.
+func pgAddressD(d string) string {
+	if indexable(d) && !strings.HasPrefix(d, pgDigestMark) {
+		return d
+	}
+	return pgDigestMark + digestHex(d)
 }
 
 // pgTagConds keeps the "#x" conditions that take part: nil value lists are
@@ -307,9 +328,7 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		}
 		var keys [][]byte
 		for _, v := range values {
-			if validTagElement(v) {
-				keys = append(keys, []byte(pgTagKey(name, v)))
-			}
+			keys = append(keys, []byte(pgTagKey(name, v)))
 		}
 		if len(keys) == 0 {
 			return nil, false

@@ -24,6 +24,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 		return pgErr(ctx, "query events", err)
 	}
 	defer rows.Close()
+	fn = tagRecheck(f, s.mode == Lil, fn)
 	var (
 		id, pubkey, sig []byte
 		createdAt       int64

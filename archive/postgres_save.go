@@ -33,6 +33,7 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sche
 	start := time.Now()
 	b := pgNewBatch(batch, s.mode)
 	res := schema.SaveResult{Rejected: b.rejected}
+	s.metrics.countRejected(b.reasons)
 	if len(b.rows) == 0 {
 		return res, ctx.Err()
 	}
@@ -279,7 +280,11 @@ func pgExtraD(r *eventRow) *string {
 	}
 	var b strings.Builder
 	for _, t := range r.tags {
-		if t.name != "d" || t.value == *r.dTag {
+		if t.name != "d" {
+			continue
+		}
+		d := pgAddressD(t.value) // r.dTag is in stored form already
+		if d == *r.dTag {
 			continue
 		}
 		if b.Len() == 0 {
@@ -288,11 +293,11 @@ func pgExtraD(r *eventRow) *string {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		for j := 0; j < len(t.value); j++ {
-			if c := t.value[j]; c == '"' || c == '\\' {
+		for j := 0; j < len(d); j++ {
+			if c := d[j]; c == '"' || c == '\\' {
 				b.WriteByte('\\')
 			}
-			b.WriteByte(t.value[j])
+			b.WriteByte(d[j])
 		}
 		b.WriteByte('"')
 	}

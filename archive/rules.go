@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
@@ -89,40 +91,110 @@ func indexedTagName(name string) bool {
 	return len(name) == 1 && (name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z')
 }
 
-// validTagElement: tag elements are stored as JSON text (PostgreSQL's JSON
-// functions refuse \u0000) and feed the tag index (whose PostgreSQL keys
-// use NUL as a separator, see pgTagKey), so NUL, invalid UTF-8 and values
-// over MaxTagValue are refused. Filters apply the same test to their
-// values: a value that can never be stored matches nothing.
-func validTagElement(s string) bool {
-	return len(s) <= MaxTagValue && strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
+// Reasons an event is Rejected, the only values of the `reason` label of
+// bigbrotr_store_events_rejected_total.
+const (
+	// rejectMalformed: nil, an id, pubkey or sig that is not lower-case
+	// hex of its length, or a kind outside int32.
+	rejectMalformed = "malformed"
+	// rejectUTF8: invalid UTF-8 in content or a tag element. JSON encoders
+	// (go-nostr's and khatru's included) serve such bytes as U+FFFD, so
+	// the served event would no longer hash to its id.
+	rejectUTF8 = "invalid_utf8"
+)
+
+// rejectReasons lists every reason, so each series exists from the start.
+var rejectReasons = []string{rejectMalformed, rejectUTF8}
+
+// indexable reports whether the indexes hold v as itself: at most
+// MaxTagValue bytes of valid UTF-8 without NUL. Any other value is held
+// by its digest (tagIndexValue, pgAddressD): PostgreSQL's TEXT cannot hold
+// NUL, and a btree entry is limited to about 2.7 kB.
+func indexable(v string) bool {
+	return len(v) <= MaxTagValue && strings.IndexByte(v, 0) < 0 && utf8.ValidString(v)
+}
+
+// digestHex is the lower-case hex SHA-256 of v.
+func digestHex(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+// tagIndexValue is what the tag index holds for a tag value, and what a
+// filter value is reduced to before it is looked up: v itself when
+// indexable, else NUL and the 64 hex digits of its SHA-256. Values held as
+// themselves never contain NUL (nor did any value stored before events
+// with such values were accepted), so the two forms cannot collide, and
+// no existing index row needs rewriting. A match by digest is checked
+// again against the event's tags before it is served (tagRecheck).
+func tagIndexValue(v string) string {
+	if indexable(v) {
+		return v
+	}
+	return "\x00" + digestHex(v)
+}
+
+// tagRecheck wraps fn for a query whose filter names a tag value held by
+// digest: the event is served only when its tags really hold one of the
+// filter's values for every tag condition, so a match stays exact
+// whatever the digest. Lil mode keeps no tags and trusts the digest. fn
+// itself is returned when no value is held by digest: the index compared
+// the values themselves. CountEvents reads no tags and trusts the digest.
+func tagRecheck(f nostr.Filter, lil bool, fn func(*nostr.Event) error) func(*nostr.Event) error {
+	if lil || !digestedTags(f.Tags) {
+		return fn
+	}
+	return func(ev *nostr.Event) error {
+		for name, values := range f.Tags {
+			if values != nil && !ev.Tags.ContainsAny(name, values) {
+				return nil
+			}
+		}
+		return fn(ev)
+	}
+}
+
+// digestedTags reports whether a filter names a value the indexes hold by
+// digest.
+func digestedTags(m nostr.TagMap) bool {
+	for _, values := range m {
+		for _, v := range values {
+			if !indexable(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newEventRow applies the storage rules and derives the stored columns.
-// ok is false when the event must be Rejected: nil, malformed id, pubkey
-// or sig, a kind outside int32, content that is not valid UTF-8, or a tag
-// element refused by validTagElement. Content may hold any valid UTF-8,
-// NUL included: it is stored as bytes. Invalid UTF-8 could be stored too,
-// but not served: JSON encoders (go-nostr's included) write it as U+FFFD,
-// so the served event would no longer match its id.
-func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, ok bool) {
+// reason is "" when the event is stored, else why it is Rejected (see the
+// reject* constants). Tag elements and content may hold any valid UTF-8 of
+// any length, NUL included: content is stored as bytes, tags as JSON text
+// (\u0000 escaped), and the indexes hold long or NUL-bearing values by
+// digest (tagIndexValue).
+func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
 	if ev == nil || ev.Kind < math.MinInt32 || ev.Kind > math.MaxInt32 {
-		return r, false
+		return r, rejectMalformed
 	}
+	var ok bool
 	if r.id, ok = decodeID(ev.ID); !ok {
-		return r, false
+		return r, rejectMalformed
 	}
 	if r.pubkey, ok = decodeID(ev.PubKey); !ok {
-		return r, false
+		return r, rejectMalformed
 	}
 	sig, ok := decodeHex(ev.Sig, 64)
-	if !ok || !utf8.ValidString(ev.Content) {
-		return r, false
+	if !ok {
+		return r, rejectMalformed
+	}
+	if !utf8.ValidString(ev.Content) {
+		return r, rejectUTF8
 	}
 	for _, tag := range ev.Tags {
 		for _, v := range tag {
-			if !validTagElement(v) {
-				return r, false
+			if !utf8.ValidString(v) {
+				return r, rejectUTF8
 			}
 		}
 	}
@@ -155,7 +227,7 @@ func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, ok bool) {
 	r.tags = dedupTags(r.tags)
 	r.expiresAt = parseExpiration(expiry)
 	r.dTag = replacementD(ev.Kind, d)
-	return r, true
+	return r, ""
 }
 
 // parseExpiration reads a NIP-40 expiration value. A malformed one is

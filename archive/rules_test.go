@@ -41,9 +41,9 @@ func TestEventRowDerived(t *testing.T) {
 		{"d", "first"}, {"d", "second"}, {"expiration", "bad"}, {"expiration", "99"},
 		{"t", "x"}, {"t", "x"}, {"e"}, {}, {"alt", "not indexed"}, {"T", "upper"},
 	})
-	r, ok := newEventRow(ev, Full)
-	if !ok {
-		t.Fatal("rejected")
+	r, reason := newEventRow(ev, Full)
+	if reason != "" {
+		t.Fatal("rejected:", reason)
 	}
 	if r.dTag == nil || *r.dTag != "first" {
 		t.Errorf("d tag = %v, want first", r.dTag)
@@ -67,9 +67,10 @@ func fuzzEvent(kind int, content string, tags nostr.Tags) *nostr.Event {
 		CreatedAt: 1, Kind: kind, Content: content, Tags: tags}
 }
 
-// FuzzEventRow: an event is accepted exactly when its content is valid
-// UTF-8 and every tag element passes validTagElement; then its content is
-// kept byte for byte and its tags JSON decodes back to the same tags.
+// FuzzEventRow: an event is accepted exactly when its content and every
+// tag element are valid UTF-8 (NUL and any length included); then its
+// content is kept byte for byte and its tags JSON decodes back to the same
+// tags.
 func FuzzEventRow(f *testing.F) {
 	f.Add(1, "hello", "t", "x", "extra")
 	f.Add(5, "\x00", "a", "30023:"+strings.Repeat("1b", 32)+":d", "")
@@ -77,11 +78,12 @@ func FuzzEventRow(f *testing.F) {
 	f.Add(0, "", "", "", "\x00")
 	f.Fuzz(func(t *testing.T, kind int, content, name, value, extra string) {
 		tags := nostr.Tags{{name, value, extra}, {name}, {}}
-		r, ok := newEventRow(fuzzEvent(kind, content, tags), Full)
-		valid := utf8.ValidString(content) && validTagElement(name) && validTagElement(value) &&
-			validTagElement(extra) && int64(kind) == int64(int32(kind))
+		r, reason := newEventRow(fuzzEvent(kind, content, tags), Full)
+		ok := reason == ""
+		valid := utf8.ValidString(content) && utf8.ValidString(name) && utf8.ValidString(value) &&
+			utf8.ValidString(extra) && int64(kind) == int64(int32(kind))
 		if ok != valid {
-			t.Fatalf("accepted = %v, want %v", ok, valid)
+			t.Fatalf("accepted = %v (%s), want %v", ok, reason, valid)
 		}
 		if !ok {
 			return
@@ -123,6 +125,76 @@ func TestDecodeHex(t *testing.T) {
 	for _, bad := range []string{id[:63], id + "0", strings.ToUpper(id), id[:62] + "g0"} {
 		if _, ok := decodeID(bad); ok {
 			t.Errorf("decodeID(%q) accepted", bad)
+		}
+	}
+}
+
+// The index forms: a value is held as itself exactly when it is indexable;
+// otherwise by a fixed-size digest that no value held as itself can equal.
+func TestIndexForms(t *testing.T) {
+	long := strings.Repeat("v", MaxTagValue)
+	for _, tt := range []struct {
+		v          string
+		asItself   bool // by tagIndexValue
+		pgAsItself bool // by pgAddressD
+	}{
+		{"", true, true},
+		{"plain", true, true},
+		{long, true, true},
+		{long + "v", false, false},
+		{"nul\x00", false, false},
+		{"\x00", false, false},
+		{"\xc3\x28", false, false},
+		{"\x01mark", true, false},
+		{"mark\x01", true, true},
+	} {
+		got := tagIndexValue(tt.v)
+		if (got == tt.v) != tt.asItself {
+			t.Errorf("tagIndexValue(%.20q) = %.20q", tt.v, got)
+		}
+		if !tt.asItself && (len(got) != 65 || got[0] != 0 || got != tagIndexValue(tt.v)) {
+			t.Errorf("tagIndexValue(%.20q) = %q, want NUL and 64 hex digits, stable", tt.v, got)
+		}
+		pg := pgAddressD(tt.v)
+		if (pg == tt.v) != tt.pgAsItself {
+			t.Errorf("pgAddressD(%.20q) = %.20q", tt.v, pg)
+		}
+		if !tt.pgAsItself && (len(pg) != 65 || pg[:1] != pgDigestMark || strings.IndexByte(pg, 0) >= 0) {
+			t.Errorf("pgAddressD(%.20q) = %q, want the mark and 64 hex digits", tt.v, pg)
+		}
+		key := pgTagKey("t", tt.v)
+		if len(key) == 34 && key[1] == 0 {
+			t.Errorf("pgTagKey(t, %.20q) has the length of the hex form", tt.v)
+		}
+	}
+	if tagIndexValue("a\x00") == tagIndexValue("a\x00b") {
+		t.Error("two values share a digest")
+	}
+}
+
+// tagRecheck serves a match by digest only when the event's tags really
+// hold a value of every condition; it costs nothing when no value is held
+// by digest, and nothing in lil mode (no tags to check).
+func TestTagRecheck(t *testing.T) {
+	long := strings.Repeat("x", MaxTagValue+1)
+	ev := fuzzEvent(1, "", nostr.Tags{{"r", long}, {"t", "a"}})
+	calls := 0
+	fn := func(*nostr.Event) error { calls++; return nil }
+	for _, tt := range []struct {
+		f    nostr.TagMap
+		lil  bool
+		want int
+	}{
+		{nostr.TagMap{"r": {long}}, false, 1},
+		{nostr.TagMap{"r": {long + "y"}}, false, 0},
+		{nostr.TagMap{"r": {"other\x00", long}, "t": {"a"}}, false, 1},
+		{nostr.TagMap{"r": {long}, "t": {"b"}}, false, 0},
+		{nostr.TagMap{"r": {long + "y"}}, true, 1},
+		{nostr.TagMap{"t": {"b"}}, false, 1}, // no digest: the index decided
+	} {
+		calls = 0
+		if err := tagRecheck(nostr.Filter{Tags: tt.f}, tt.lil, fn)(ev); err != nil || calls != tt.want {
+			t.Errorf("tagRecheck(%.40v, lil %v): %d calls, %v; want %d", tt.f, tt.lil, calls, err, tt.want)
 		}
 	}
 }

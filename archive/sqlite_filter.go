@@ -93,9 +93,7 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 		}
 		var vals []any
 		for _, v := range slices.Compact(slices.Sorted(slices.Values(raw))) {
-			if validTagElement(v) {
-				vals = append(vals, v)
-			}
+			vals = append(vals, tagIndexValue(v))
 		}
 		if len(vals) == 0 {
 			return q, nil

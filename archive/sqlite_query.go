@@ -25,6 +25,7 @@ func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*no
 		return liteErr(ctx, "query events", err)
 	}
 	defer rows.Close()
+	fn = tagRecheck(f, s.mode == Lil, fn)
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -94,9 +94,9 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 
 	// Validation and JSON encoding happen before the write lock is taken.
 	rows := make([]eventRow, len(batch))
-	valid := make([]bool, len(batch))
+	reasons := make([]string, len(batch))
 	for i, sg := range batch {
-		rows[i], valid[i] = newEventRow(sg.Event, s.mode)
+		rows[i], reasons[i] = newEventRow(sg.Event, s.mode)
 	}
 	now := time.Now()
 
@@ -115,7 +115,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 		if err := ctx.Err(); err != nil {
 			return schema.SaveResult{}, err
 		}
-		if !valid[i] {
+		if reasons[i] != "" {
 			res.Rejected++
 			continue
 		}
@@ -147,6 +147,15 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 		return schema.SaveResult{}, liteErr(ctx, "commit events", err)
 	}
 	s.metrics.countSaved(res)
+	if res.Rejected > 0 {
+		byReason := map[string]int{}
+		for _, r := range reasons {
+			if r != "" {
+				byReason[r]++
+			}
+		}
+		s.metrics.countRejected(byReason)
+	}
 	return res, nil
 }
 
@@ -216,7 +225,7 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 	if len(r.tags) > 0 {
 		insTag := w.insTag
 		for _, t := range r.tags {
-			if _, err := insTag.ExecContext(ctx, t.name, t.value, r.createdAt, seq); err != nil {
+			if _, err := insTag.ExecContext(ctx, t.name, tagIndexValue(t.value), r.createdAt, seq); err != nil {
 				return 0, false, err
 			}
 		}

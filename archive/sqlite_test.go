@@ -183,12 +183,14 @@ func TestSQLiteMetrics(t *testing.T) {
 	}
 	got := samples(t, reg)
 	want := map[string]float64{
-		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=ids":    2,
-		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=count":  2,
-		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=save":   2,
-		"bigbrotr_store_events_saved_total,backend=sqlite,result=inserted":  0,
-		"bigbrotr_store_events_saved_total,backend=sqlite,result=duplicate": 0,
-		"bigbrotr_store_events_saved_total,backend=sqlite,result=rejected":  2,
+		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=ids":          2,
+		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=count":        2,
+		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=save":         2,
+		"bigbrotr_store_events_saved_total,backend=sqlite,result=inserted":        0,
+		"bigbrotr_store_events_saved_total,backend=sqlite,result=duplicate":       0,
+		"bigbrotr_store_events_saved_total,backend=sqlite,result=rejected":        2,
+		"bigbrotr_store_events_rejected_total,backend=sqlite,reason=malformed":    2,
+		"bigbrotr_store_events_rejected_total,backend=sqlite,reason=invalid_utf8": 0,
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("metrics:\n got  %v\n want %v", got, want)

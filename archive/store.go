@@ -41,14 +41,14 @@ type Store interface {
 	// deletion's created_at); an event arriving after its deletion is stored
 	// hidden. Replaceable and addressable events keep history; only the
 	// latest per key (NIP-01 tie-break: lowest id) is served without ids.
-	// Content is stored as bytes and served back exactly: any valid UTF-8,
-	// NUL, control characters and non-characters included, so the served
-	// event still hashes to its id. Tags are stored as JSON text and feed
-	// the tag index, so an event with NUL in any tag element is Rejected.
-	// Invalid UTF-8 is Rejected wherever it appears, content included: a
-	// JSON encoder serves it as U+FFFD, and the id would no longer verify.
-	// Also Rejected: a tag element longer than MaxTagValue, a kind outside
-	// int32, malformed id/pubkey/sig hex and nil events. Rejected events
+	// Content and tags are stored and served back exactly: any valid
+	// UTF-8 of any length, NUL, control characters and non-characters
+	// included, so the served event still hashes to its id. Tag values
+	// over MaxTagValue or holding NUL are indexed by digest, and a filter
+	// naming such a value still matches exactly. Invalid UTF-8 is Rejected
+	// wherever it appears: a JSON encoder serves it as U+FFFD, and the id
+	// would no longer verify. Also Rejected: a kind outside int32,
+	// malformed id/pubkey/sig hex and nil events. Rejected events
 	// are skipped, never stored, and do not fail the batch. Tags of fewer
 	// than two elements ([] or ["e"]) are kept as sent and index nothing.
 	// Every sighting counts once in Inserted, Duplicates or Rejected; a
@@ -154,5 +154,7 @@ type Store interface {
 	Close() error
 }
 
-// MaxTagValue caps tag values so a hostile event cannot overflow an index row.
+// MaxTagValue is the longest tag value the indexes hold as itself; longer
+// ones (and those holding NUL) are indexed by a fixed-size digest, so a
+// hostile event cannot overflow an index row, and are still stored whole.
 const MaxTagValue = 2048

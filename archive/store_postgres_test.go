@@ -227,7 +227,7 @@ func TestPostgresMetrics(t *testing.T) {
 		}
 	}
 	for _, name := range []string{
-		"bigbrotr_store_query_duration_seconds", "bigbrotr_store_events_saved_total",
+		"bigbrotr_store_query_duration_seconds", "bigbrotr_store_events_saved_total", "bigbrotr_store_events_rejected_total",
 		"bigbrotr_store_pool_total_conns", "bigbrotr_store_pool_acquire_wait_seconds_total",
 	} {
 		if !found[name] {

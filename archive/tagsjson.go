@@ -9,8 +9,9 @@ import (
 
 // appendTagsJSON appends tags as a JSON array of arrays of strings. Only
 // '"', '\' and control characters are escaped: the elements are valid
-// UTF-8 without NUL (validTagElement), so the result is valid JSON that
-// PostgreSQL's JSON types accept and that decodes back to the same strings.
+// UTF-8 (newEventRow), so the result is valid JSON that PostgreSQL's JSON
+// type accepts (NUL as \u0000, which its json input takes, though jsonb
+// would not) and that decodes back to the same strings.
 // Unlike encoding/json it leaves <, > and & alone and cannot fail.
 func appendTagsJSON(b []byte, tags nostr.Tags) []byte {
 	if b == nil {

@@ -51,8 +51,10 @@ const maxContent = 64 << 10
 //   - g: the geohash of the server's location (GeoIP City).
 //   - L/l: NIP-32 labels, see the Label* namespaces.
 //
-// content is the relay's NIP-11 document as served, compacted, or "" when
-// there is none (or it is over 64 KiB).
+// Every value but d is cleaned of control characters and invalid UTF-8 and
+// capped (cleanTags). content is the relay's NIP-11 document re-encoded as
+// valid JSON (publishableJSON: keys in the order served, compact), or ""
+// when there is none (or it is over 64 KiB).
 func RelayDiscovery(r *Result) nostr.Event {
 	ev := nostr.Event{Kind: KindRelayDiscovery, CreatedAt: nostr.Timestamp(r.At.Unix())}
 	tags := nostr.Tags{{"d", r.URL.String()}, {"n", string(r.URL.Network())}}
@@ -62,8 +64,8 @@ func RelayDiscovery(r *Result) nostr.Event {
 	var info *probe.NIP11Info
 	if doc != nil && doc.Success {
 		info = doc.Info
-		if len(doc.Raw) <= maxContent {
-			ev.Content = string(doc.Raw)
+		if content, err := publishableJSON(doc.Raw); err == nil && len(content) <= maxContent {
+			ev.Content = string(content)
 		}
 	}
 	if rtt != nil {
@@ -107,7 +109,7 @@ func RelayDiscovery(r *Result) nostr.Event {
 	if geo != nil && geo.Success && geo.Geohash != "" {
 		tags = append(tags, nostr.Tag{"g", geo.Geohash})
 	}
-	ev.Tags = append(tags, labels(r, info)...)
+	ev.Tags = cleanTags(append(tags, labels(r, info)...))
 	return ev
 }
 
@@ -254,7 +256,7 @@ const (
 func topics(tags []string) []string {
 	var out []string
 	for _, t := range tags {
-		t = strings.ToLower(strings.TrimSpace(t))
+		t = strings.ToLower(cleanValue(t))
 		if len(t) <= maxTopicLen {
 			out = append(out, t)
 		}

@@ -73,6 +73,13 @@ const paidDoc = `{
   "fees": {"admission": [{"amount": 21000, "unit": "msats"}]}
 }`
 
+// hostileDoc holds what broke the 30166 of a relay serving it: \u0000 in
+// strings, raw invalid UTF-8 and a 10 KB field.
+var hostileDoc = `{"name":"bad\u0000name","description":"` + strings.Repeat("d", 10<<10) + `",
+  "software":"raw ` + "\xff\xfe" + ` invalid","supported_nips":[1,11,1e1],
+  "tags":["ok","nul\u0000tag","` + "\xff" + `bad\u0007bell","` + strings.Repeat("t", 300) + `"],
+  "language_tags":["en\u0000"],"limitation":{"auth_required":false}}`
+
 func goldenResults(t *testing.T) map[string]*Result {
 	t.Helper()
 	geo := &probe.GeoOutcome{Status: probe.Status{Success: true}, IP: "203.0.113.7", Country: "DE", City: "Berlin",
@@ -110,6 +117,12 @@ func goldenResults(t *testing.T) map[string]*Result {
 				probe.CheckNIP11: &probe.NIP11Outcome{Status: probe.Status{Reason: probe.ReasonHTTPStatus, Detail: "HTTP 404"}},
 				probe.CheckRTT:   &probe.RTTOutcome{Status: probe.Status{Success: true}, Open: *phase(1500), Read: phase(800)},
 			}},
+		// A NIP-11 with NUL (escaped), raw invalid UTF-8 and a 10 KB field:
+		// tags are cleaned, the content is valid JSON.
+		"hostile-nip11": {URL: schema.MustRelayURL("wss://hostile.example.com"), At: goldenClock, Outcomes: map[probe.Check]probe.Outcome{
+			probe.CheckNIP11: doc(t, hostileDoc),
+			probe.CheckRTT:   &probe.RTTOutcome{Status: probe.Status{Success: true}, Open: *phase(10), Read: phase(5)},
+		}},
 		// No write test: requirements come from NIP-11 alone; hostile tags are cut.
 		"self-report": {URL: schema.MustRelayURL("wss://outbox.example.com"), At: goldenClock, Outcomes: map[probe.Check]probe.Outcome{
 			probe.CheckNIP11: doc(t, `{"supported_nips":["1","11"],"limitation":{"auth_required":true},

@@ -138,8 +138,11 @@ type okError string
 func (e okError) Error() string { return string(e) }
 
 const (
-	errInternal    = okError("error: could not store the event, try again later")
-	errStorageRule = okError("invalid: a tag has a NUL character or a value longer than the archive accepts, or the event is not valid UTF-8")
+	errInternal = okError("error: could not store the event, try again later")
+	// The archive keeps tag values of any length and NUL anywhere; what it
+	// refuses could not be served back byte-exact (invalid UTF-8) or is
+	// malformed beyond what khatru checks (a kind outside int32).
+	errStorageRule = okError("invalid: the event is not valid UTF-8 or its kind is out of range")
 )
 
 // rejectDeleted refuses events their author already deleted (NIP-09): by id,

@@ -35,12 +35,14 @@
 //     deletion target or d value; ["t",""] indexes the empty value. All are
 //     served back as sent.
 //   - Storage rules (identical in every backend, and in both modes): content
-//     is any valid UTF-8, U+0000 and non-characters included, served back
-//     byte-identical. Rejected: invalid UTF-8 anywhere (content, tag names,
-//     tag values: a JSON encoder would serve it as U+FFFD, breaking the id),
-//     NUL in any tag element, a tag element over MaxTagValue bytes, a kind
-//     outside int32, malformed id/pubkey/sig and nil events. A filter value
-//     no stored tag can hold matches nothing.
+//     and tag elements are any valid UTF-8 of any length, U+0000 and
+//     non-characters included, served back byte-identical. Rejected:
+//     invalid UTF-8 anywhere (content, tag names, tag values: a JSON encoder
+//     would serve it as U+FFFD, breaking the id), a kind outside int32,
+//     malformed id/pubkey/sig and nil events. A filter on a tag value over
+//     MaxTagValue bytes or holding NUL matches exactly the events holding
+//     it, replaceable and addressable addresses included; a filter value no
+//     stored tag can hold matches nothing.
 //   - Replacement address: (pubkey, kind) for 0, 3, 10000-19999;
 //     (pubkey, kind, first d tag value or "") for 30000-39999. The current
 //     version is chosen among all stored versions, hidden or not: deleting or

@@ -71,6 +71,8 @@ var eventTests = []struct {
 }{
 	{"Save", testSave},
 	{"StorageRules", testStorageRules},
+	{"LongAndNULTags", testLongAndNULTags},
+	{"DigestedAddresses", testDigestedAddresses},
 	{"OddCharacters", testOddCharacters},
 	{"ShortTags", testShortTags},
 	{"Query", testQuery},

@@ -19,7 +19,7 @@ const (
 	ReasonOversized      = "oversized"        // JSON over max_event_bytes
 	ReasonFarFuture      = "far_future"       // created_at beyond now+max_future
 	ReasonFilterMismatch = "filter_mismatch"  // does not match the REQ that fetched it
-	ReasonStorage        = "storage_rejected" // refused by the store (NUL bytes, huge tag values)
+	ReasonStorage        = "storage_rejected" // refused by the store (invalid UTF-8, kind outside int32)
 	ReasonTruncated      = "truncated_second" // a second the relay would not give in full
 )
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -134,42 +133,6 @@ func genKeys(n int) []string {
 		out[i] = nostr.GeneratePrivateKey()
 	}
 	return out
-}
-
-// unstorable reports whether the archive must refuse the event id served by
-// url (a NUL byte, or a tag value over archive.MaxTagValue): the testnet
-// serves a few such relay lists on purpose.
-func unstorable(ctx context.Context, n *testnet.Network, url, id string) bool {
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: n.HTTPClient()})
-	if err != nil {
-		return false
-	}
-	defer ws.CloseNow()
-	ws.SetReadLimit(1 << 22)
-	b, _ := nostr.ReqEnvelope{SubscriptionID: "u", Filters: nostr.Filters{{IDs: []string{id}}}}.MarshalJSON()
-	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-		return false
-	}
-	_, msg, err := ws.Read(ctx)
-	if err != nil {
-		return false
-	}
-	m, err := parseMessage(msg)
-	if err != nil || m.label != "EVENT" || m.event == nil {
-		return false
-	}
-	ev := m.event
-	if strings.ContainsRune(ev.Content, 0) {
-		return true
-	}
-	for _, tag := range ev.Tags {
-		for _, v := range tag {
-			if len(v) > archive.MaxTagValue || strings.ContainsRune(v, 0) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // logLevel is Warn, or Debug with SYNCER_TEST_LOG=1.

@@ -104,7 +104,7 @@ func (e expectation) check(t *testing.T, ctx context.Context, st archive.Store, 
 			t.Fatal(err)
 		}
 		for url := range want[id] {
-			if _, ok := seen[url]; !ok && !unstorable(ctx, n, url, id) {
+			if _, ok := seen[url]; !ok {
 				report("event %s of %s (%s) missing", id, url, profileOf(url))
 			}
 		}
