@@ -209,15 +209,18 @@ func (w *Walker) fetchIDs(ctx context.Context, f nostr.Filter, sec int64, ids []
 }
 
 // partition splits second sec of f by kind (depth 0), then by author
-// (depth 1). A part the relay still cuts is reported to Truncated: NIP-01
+// (depth 1): those the filter names, else those seen in the cut page. A part the relay still cuts is reported to Truncated: NIP-01
 // filters offer nothing finer.
 func (w *Walker) partition(ctx context.Context, f nostr.Filter, sec int64, p Page, depth int) error {
 	full := func(q Page) bool { return q.More || q.Received >= w.Limit || q.Received >= max(w.Cap, 1) }
 	if depth == 0 {
-		for _, k := range slices.Sorted(maps.Keys(p.kinds)) {
-			if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, k) {
-				continue
-			}
+		// The filter's own kinds when it names them: a kind the cut page
+		// did not show may hold events at this second too.
+		kinds := f.Kinds
+		if len(kinds) == 0 {
+			kinds = slices.Sorted(maps.Keys(p.kinds))
+		}
+		for _, k := range kinds {
 			sub := f
 			sub.Kinds = []int{k}
 			q, err := w.request(ctx, window(sub, sec, sec, w.Limit))
@@ -232,10 +235,11 @@ func (w *Walker) partition(ctx context.Context, f nostr.Filter, sec int64, p Pag
 		}
 		return nil
 	}
-	for _, a := range slices.Sorted(maps.Keys(p.authors)) {
-		if len(f.Authors) > 0 && !slices.Contains(f.Authors, a) {
-			continue
-		}
+	authors := f.Authors
+	if len(authors) == 0 {
+		authors = slices.Sorted(maps.Keys(p.authors))
+	}
+	for _, a := range authors {
 		sub := f
 		sub.Authors = []string{a}
 		q, err := w.request(ctx, window(sub, sec, sec, w.Limit))
