@@ -14,6 +14,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -47,7 +48,7 @@ func testConfig() Config {
 	c.Interval = time.Second
 	c.Limit = 100
 	c.Concurrency = 24
-	c.IdleTimeout = 5 * time.Second
+	c.Client.FirstAnswer, c.Client.Idle = 5*time.Second, 5*time.Second
 	c.BackoffBase = 100 * time.Millisecond
 	c.BackoffMax = time.Second
 	c.Retries = 4
@@ -98,10 +99,10 @@ func publish(ctx context.Context, n *testnet.Network, url string, evs []*nostr.E
 			if err != nil {
 				return err
 			}
-			m, err := parseMessage(msg)
-			if err == nil && m.label == "OK" && m.sub == ev.ID {
-				if !m.ok {
-					return fmt.Errorf("%s refused %s: %s", url, ev.ID, m.text)
+			m, err := relayclient.Parse(msg)
+			if err == nil && m.Label == "OK" && m.EventID == ev.ID {
+				if !m.OK {
+					return fmt.Errorf("%s refused %s: %s", url, ev.ID, m.Text)
 				}
 				break
 			}
@@ -151,11 +152,11 @@ func unstorable(ctx context.Context, n *testnet.Network, url, id string) bool {
 	if err != nil {
 		return false
 	}
-	m, err := parseMessage(msg)
-	if err != nil || m.label != "EVENT" || m.event == nil {
+	m, err := relayclient.Parse(msg)
+	if err != nil || m.Label != "EVENT" || m.Event == nil {
 		return false
 	}
-	ev := m.event
+	ev := m.Event
 	if strings.ContainsRune(ev.Content, 0) {
 		return true
 	}
