@@ -186,11 +186,15 @@ func (f *Finder) walk(ctx context.Context, url string, cur relayCursor) (events 
 		hi = cur.Started + int64(clockSkew/time.Second) // authors' clocks run ahead too
 	}
 	defer func() {
-		if bad > 0 {
-			f.count(func(_ *FinderStats, rejects map[string]int) { rejects[ReasonBadEvent] += bad })
-		}
-		if w.OverLimit > 0 {
-			f.d.logger.Debug("relay ignored the REQ limit", "relay", url, "requests", w.OverLimit)
+		if bad > 0 || w.OverLimit > 0 {
+			f.count(func(_ *FinderStats, rejects map[string]int) {
+				if bad > 0 {
+					rejects[ReasonBadEvent] += bad
+				}
+				if w.OverLimit > 0 {
+					rejects[ReasonOverLimit] += w.OverLimit
+				}
+			})
 		}
 	}()
 	for hi >= cur.Since {

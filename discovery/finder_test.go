@@ -452,3 +452,51 @@ func TestFinderHostileRelay(t *testing.T) {
 		t.Errorf("stats %+v: want the relay counted as failed", stats)
 	}
 }
+
+// TestFinderLimitIgnored: a relay answering every REQ with more events
+// than its limit is cut at the limit, counted, and still read to the end.
+func TestFinderLimitIgnored(t *testing.T) {
+	base := time.Now().Add(-time.Hour).Unix()
+	var events []*nostr.Event
+	for i := range 6 {
+		events = append(events, signed(t, 10002, base-int64(i), nostr.Tags{{"r", "wss://over" + string(rune('a'+i)) + ".example"}}, ""))
+	}
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			_, b, err := c.Read(r.Context())
+			if err != nil {
+				return
+			}
+			var req []json.RawMessage
+			var sub string
+			var f nostr.Filter
+			if json.Unmarshal(b, &req) != nil || len(req) < 3 || json.Unmarshal(req[1], &sub) != nil || json.Unmarshal(req[2], &f) != nil {
+				continue
+			}
+			for _, ev := range events {
+				if ev.CreatedAt >= *f.Since && ev.CreatedAt <= *f.Until { // every match, whatever the limit
+					msg, _ := json.Marshal([]any{"EVENT", sub, ev})
+					_ = c.Write(r.Context(), websocket.MessageText, msg)
+				}
+			}
+			_ = c.Write(r.Context(), websocket.MessageText, []byte(`["EOSE","`+sub+`"]`))
+		}
+	}))
+	s, st := openStore(t)
+	addRelay(t, s, url)
+	cfg := finderConfig()
+	cfg.Relays, cfg.RelayPage = true, 2
+	f := newFinder(t, cfg, st, nil)
+	stats, err := f.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.EventsFetched != len(events) || stats.Rejected[ReasonOverLimit] == 0 || stats.RelayFailures != 0 {
+		t.Errorf("stats %+v: want all %d events, over_limit counted", stats, len(events))
+	}
+}

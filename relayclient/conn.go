@@ -127,7 +127,8 @@ func (c *Conn) fail(err error) {
 	_ = c.ws.CloseNow()
 }
 
-// Close ends the connection: a normal closure, the pump stopped.
+// Close ends the connection at once (a hostile relay could hold a close
+// handshake open) and waits for the pump to stop.
 func (c *Conn) Close() error {
 	c.timer.Stop()
 	c.fail(ErrConnLost)

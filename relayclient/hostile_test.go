@@ -71,6 +71,9 @@ func TestHostileReq(t *testing.T) {
 			if got > tt.maxEvents {
 				t.Errorf("%d events delivered, want at most %d", got, tt.maxEvents)
 			}
+			if Outcome(err) == "error" || Outcome(err) == "ok" {
+				t.Errorf("outcome of %v = %q, want a named one", err, Outcome(err))
+			}
 			if !strings.Contains(err.Error(), c.URL) {
 				t.Errorf("error %q does not name the relay", err)
 			}
