@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -41,9 +40,10 @@ type Walker struct {
 	// Truncated is told of a second the relay would not give in full.
 	Truncated func(sec int64, f nostr.Filter)
 	// Retries and Backoff: a request answered "rate-limited:" is repeated
-	// up to Retries times after Backoff(attempt); zero Retries gives up.
+	// up to Retries times, each after Backoff(ctx, attempt) has waited
+	// (false: ctx ended); zero Retries or a nil Backoff gives up at once.
 	Retries int
-	Backoff func(attempt int) time.Duration
+	Backoff func(ctx context.Context, attempt int) bool
 
 	// OverLimit counts requests the relay answered with more events than
 	// their limit (ErrOverLimit): the page keeps the events up to the limit.
@@ -161,7 +161,7 @@ func (w *Walker) request(ctx context.Context, f nostr.Filter) (Page, error) {
 				return Page{}, aerr
 			}
 		case RateLimited(err) && attempt < w.Retries && w.Backoff != nil:
-			if !sleep(ctx, w.Backoff(attempt+1)) {
+			if !w.Backoff(ctx, attempt+1) {
 				return Page{}, ctx.Err()
 			}
 		default:
@@ -209,10 +209,11 @@ func (w *Walker) fetchIDs(ctx context.Context, f nostr.Filter, sec int64, ids []
 }
 
 // partition splits second sec of f by kind (depth 0), then by author
-// (depth 1): those the filter names, else those seen in the cut page. A part the relay still cuts is reported to Truncated: NIP-01
-// filters offer nothing finer.
+// (depth 1): those the filter names, else those seen in the cut page. A
+// part the relay still cuts is reported to Truncated: NIP-01 filters offer
+// nothing finer.
 func (w *Walker) partition(ctx context.Context, f nostr.Filter, sec int64, p Page, depth int) error {
-	full := func(q Page) bool { return q.More || q.Received >= w.Limit || q.Received >= max(w.Cap, 1) }
+	var parts []nostr.Filter
 	if depth == 0 {
 		// The filter's own kinds when it names them: a kind the cut page
 		// did not show may hold events at this second too.
@@ -223,46 +224,34 @@ func (w *Walker) partition(ctx context.Context, f nostr.Filter, sec int64, p Pag
 		for _, k := range kinds {
 			sub := f
 			sub.Kinds = []int{k}
-			q, err := w.request(ctx, window(sub, sec, sec, w.Limit))
-			if err != nil {
-				return err
-			}
-			if full(q) && !q.Finish {
-				if err := w.partition(ctx, sub, sec, q, 1); err != nil {
-					return err
-				}
-			}
+			parts = append(parts, sub)
 		}
-		return nil
+	} else {
+		authors := f.Authors
+		if len(authors) == 0 {
+			authors = slices.Sorted(maps.Keys(p.authors))
+		}
+		for _, a := range authors {
+			sub := f
+			sub.Authors = []string{a}
+			parts = append(parts, sub)
+		}
 	}
-	authors := f.Authors
-	if len(authors) == 0 {
-		authors = slices.Sorted(maps.Keys(p.authors))
-	}
-	for _, a := range authors {
-		sub := f
-		sub.Authors = []string{a}
+	for _, sub := range parts {
 		q, err := w.request(ctx, window(sub, sec, sec, w.Limit))
 		if err != nil {
 			return err
 		}
-		if full(q) && !q.Finish && w.Truncated != nil {
+		full := q.More || q.Received >= w.Limit || q.Received >= max(w.Cap, 1)
+		switch {
+		case !full || q.Finish:
+		case depth == 0:
+			if err := w.partition(ctx, sub, sec, q, 1); err != nil {
+				return err
+			}
+		case w.Truncated != nil:
 			w.Truncated(sec, sub)
 		}
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

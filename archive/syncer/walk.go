@@ -39,7 +39,8 @@ func (r *relayRun) walk(ctx context.Context) error {
 func (r *relayRun) walker(f nostr.Filter) *relayclient.Walker {
 	k := &sink{r: r}
 	w := &relayclient.Walker{Conn: r.conn, Filter: f, Limit: r.limit, Cap: r.cur.Cap, Neg: r.cur.Neg,
-		Keep: k.keep, After: k.after, Retries: r.s.cfg.Retries + 2, Backoff: r.s.backoff,
+		Keep: k.keep, After: k.after, Retries: r.s.cfg.Retries + 2,
+		Backoff: func(ctx context.Context, n int) bool { return sleep(ctx, r.s.backoff(n)) },
 		Truncated: func(sec int64, sub nostr.Filter) {
 			r.reject(ReasonTruncated)
 			r.s.log.Warn("second cut by relay", "relay", r.relay.URL, "second", sec, "kind", sub.Kinds, "author", sub.Authors)
