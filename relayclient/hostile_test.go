@@ -169,3 +169,29 @@ func TestHostileExchanges(t *testing.T) {
 		t.Errorf("neg: %v, want %v", err, ErrNegUnsupported)
 	}
 }
+
+// TestAuthRetriedAfterCallerDeadline: an AUTH cut short by the caller's
+// deadline is not the connection's verdict; one the relay ends is.
+func TestAuthRetriedAfterCallerDeadline(t *testing.T) {
+	url := rawRelay(t, func(ctx context.Context, send sender) {
+		time.Sleep(150 * time.Millisecond) // the challenge comes late
+		_ = send("AUTH", "late")
+	}, nil)
+	sign := func(_ context.Context, ev *nostr.Event) error { return ev.Sign(nostr.GeneratePrivateKey()) }
+	c := dial(t, url, testLimits(), sign)
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := c.Auth(short); err == nil {
+		t.Fatal("auth within 20ms: want an error")
+	}
+	// The relay never answers our AUTH: first_answer ends it, for good.
+	if err := c.Auth(context.Background()); !errors.Is(err, ErrAuth) || !errors.Is(err, ErrNoAnswer) {
+		t.Fatalf("auth: %v, want %v and %v", err, ErrAuth, ErrNoAnswer)
+	}
+	if c.Challenge() != "late" {
+		t.Errorf("challenge %q, want the late one", c.Challenge())
+	}
+	if err := c.Auth(context.Background()); !errors.Is(err, ErrNoAnswer) {
+		t.Fatalf("second auth: %v, want the first verdict again", err)
+	}
+}

@@ -131,7 +131,8 @@ func (c *Conn) waitOK(ctx context.Context, id string) error {
 
 // Auth answers the relay's NIP-42 challenge with the signer, waiting for
 // one (within first_answer) if none came yet, and waits for the OK. It
-// runs once per connection: later calls return the first outcome.
+// runs once per connection: later calls return the first outcome, unless
+// that was cut short by the caller's ctx.
 func (c *Conn) Auth(ctx context.Context) error {
 	if c.authed {
 		return nil
@@ -139,9 +140,14 @@ func (c *Conn) Auth(ctx context.Context) error {
 	if c.authErr != nil {
 		return c.authErr
 	}
-	c.authErr = c.auth(ctx)
-	c.authed = c.authErr == nil
-	return c.authErr
+	err := c.auth(ctx)
+	switch {
+	case err == nil:
+		c.authed = true
+	case ctx.Err() == nil:
+		c.authErr = err
+	}
+	return err
 }
 
 func (c *Conn) auth(ctx context.Context) error {
