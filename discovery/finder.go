@@ -17,6 +17,10 @@ import (
 // archived nor mined for URLs.
 const ReasonBadEvent = "bad_event"
 
+// ReasonOverLimit counts REQs a relay answered with more events than their
+// limit: the walk keeps the events up to the limit and moves on.
+const ReasonOverLimit = "over_limit"
+
 // Finder collects relay URLs from relay-list events (asked from validated
 // relays and scanned in the archive) and from HTTP JSON sources, and inserts
 // the new ones as candidates.
@@ -38,7 +42,7 @@ type FinderStats struct {
 	Found          int            // distinct valid relay URLs seen this cycle
 	Added          int            // of which were new candidates
 	Networks       map[string]int // Found by network
-	Rejected       map[string]int // by schema.Reason, plus ReasonBadEvent
+	Rejected       map[string]int // by schema.Reason, plus ReasonBadEvent and ReasonOverLimit
 	RelaysAsked    int
 	RelayFailures  int // relays that could not be read this cycle
 	EventsFetched  int // verified events received from relays
@@ -61,7 +65,7 @@ func NewFinder(cfg FinderConfig, store FinderStore, tr *transport.Transport, o O
 		p, _ := ParsePath(s.Path) // checked by Validate
 		f.paths = append(f.paths, p)
 	}
-	d, err := o.build(NameFinder, append(schema.RejectReasons(), ReasonBadEvent))
+	d, err := o.build(NameFinder, append(schema.RejectReasons(), ReasonBadEvent, ReasonOverLimit))
 	if err != nil {
 		return nil, fmt.Errorf("finder: metrics: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/relayclient"
 )
 
 // FinderConfig is the [finder] section.
@@ -38,6 +40,9 @@ type FinderConfig struct {
 	// RelayMaxEvents caps the events taken from one relay per cycle
 	// (default 20000); the rest comes next cycle.
 	RelayMaxEvents int `toml:"relay_max_events"`
+	// Client bounds the conversation with one relay ([finder.client], see
+	// DefaultFinderLimits).
+	Client relayclient.Limits `toml:"client"`
 
 	// Sources are HTTP JSON documents listing relays.
 	Sources []SourceConfig `toml:"sources"`
@@ -74,6 +79,23 @@ func DefaultFinderConfig() FinderConfig {
 		SourceTimeout:  30 * time.Second,
 		SourceMaxBytes: 5 << 20,
 		SourceCooldown: 24 * time.Hour,
+		Client:         DefaultFinderLimits(),
+	}
+}
+
+// DefaultFinderLimits are the [finder.client] defaults: room for a walk of
+// relay_max_events (plus the boundary seconds asked twice) within
+// relay_timeout, and no more.
+func DefaultFinderLimits() relayclient.Limits {
+	return relayclient.Limits{
+		FirstAnswer: 15 * time.Second,
+		Idle:        15 * time.Second,
+		ReqTime:     30 * time.Second,
+		ReqEvents:   5000,
+		ReqBytes:    64 << 20,
+		ConnTime:    time.Minute,
+		ConnEvents:  25000,
+		ConnBytes:   256 << 20,
 	}
 }
 
@@ -106,6 +128,11 @@ func (c FinderConfig) Validate() error {
 	}
 	if c.SourceMaxBytes < 1 {
 		add("finder.source_max_bytes: must be positive, got %d", c.SourceMaxBytes)
+	}
+	if err := c.Client.Validate("finder.client"); err != nil {
+		errs = append(errs, err)
+	} else if c.RelayPage > c.Client.ReqEvents {
+		add("finder.relay_page: must not exceed finder.client.req_events (%d), got %d", c.Client.ReqEvents, c.RelayPage)
 	}
 	checkKinds := func(key string, kinds []int) {
 		for i, k := range kinds {

@@ -3,22 +3,20 @@ package discovery
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
-	"github.com/bigbrotr/bigbrotr/transport"
 )
 
 // relayCursor is the finder's position on one validated relay. A walk pages
-// from the newest event down to Since; when it cannot finish in one cycle
-// (relay_max_events, timeout), Until remembers where it stopped and the next
-// cycle carries on from there. A finished walk moves Since up to the walk's
+// from the walk's start down to Since; when it cannot finish in one cycle
+// (relay_max_events, timeout, budget), Until remembers where it stopped and
+// the next cycle carries on from there. A finished walk moves Since up to the walk's
 // start, less clockSkew, so the next walk reads only what is new.
 type relayCursor struct {
 	Since   int64 `json:"since,omitempty"`
@@ -135,111 +133,94 @@ func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) err
 	return nil
 }
 
-// walk pages down from cur.Until (or the newest event) to cur.Since with
-// REQ limit relay_page, moving until to the oldest created_at received,
-// until a page brings nothing new (done), relay_max_events is reached, or
-// the relay fails. It returns the verified events, the cursor to resume
-// from, and whether the walk finished.
+// walk pages the relay-list kinds newest-first from cur.Until (or the
+// walk's start) down to cur.Since with the shared walker, until the window
+// is done, relay_max_events is reached, or the relay fails (or runs out of
+// its [finder.client] budget). It returns the verified events, the cursor to
+// resume from, and whether the walk finished.
 func (f *Finder) walk(ctx context.Context, url string, cur relayCursor) (events []*nostr.Event, next relayCursor, done bool, err error) {
 	next = cur
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.RelayTimeout)
 	defer cancel()
-	conn, err := f.tr.Dial(ctx, url)
+	c, err := relayclient.Dial(ctx, f.tr, url, relayclient.Options{Limits: f.cfg.Client, SubPrefix: "bigbrotr-find"})
 	if err != nil {
 		return nil, next, false, err
 	}
-	defer conn.Close()
-	filter := nostr.Filter{Kinds: f.cfg.RelayKinds, Limit: f.cfg.RelayPage}
-	if cur.Since > 0 {
-		ts := nostr.Timestamp(cur.Since)
-		filter.Since = &ts
-	}
-	if cur.Until > 0 {
-		ts := nostr.Timestamp(cur.Until)
-		filter.Until = &ts
-	}
+	defer c.Close()
+	// Events at the second the last walk stopped at were taken already: the
+	// walker asks that second again, and they must not count twice.
 	seen := map[string]bool{}
 	for _, id := range cur.Seen {
 		seen[id] = true
 	}
-	for page := 0; ; page++ {
-		got, err := reqPage(ctx, conn, "bigbrotr-find-"+strconv.Itoa(page), filter)
-		fresh, bad := 0, 0
-		asked := filter // Until moves below as events arrive
-		for _, ev := range got {
-			if seen[ev.ID] {
-				continue
+	bad, rejected := 0, map[string]bool{}
+	w := &relayclient.Walker{Conn: c, Filter: nostr.Filter{Kinds: f.cfg.RelayKinds}, Limit: f.cfg.RelayPage,
+		Keep: func(_ context.Context, m relayclient.Message, asked nostr.Filter) bool {
+			ev := m.Event
+			reject := func() bool {
+				// Counted once, though a boundary second brings it again.
+				if ev == nil || !rejected[ev.ID] {
+					bad++
+				}
+				if ev != nil {
+					rejected[ev.ID] = true
+				}
+				return false
 			}
-			seen[ev.ID] = true
-			if !asked.Matches(ev) || !ev.CheckID() {
-				bad++
-				continue
+			switch {
+			case ev == nil || !asked.Matches(ev):
+				return reject()
+			case seen[ev.ID]:
+				return true // a boundary second asked again
+			case rejected[ev.ID] || !ev.CheckID():
+				return reject()
 			}
 			if ok, _ := ev.CheckSignature(); !ok {
-				bad++
-				continue
+				return reject()
 			}
-			fresh++
+			seen[ev.ID] = true
 			events = append(events, ev)
-			switch {
-			case filter.Until == nil || ev.CreatedAt < *filter.Until:
-				ts := ev.CreatedAt
-				filter.Until = &ts
-				next.Seen = []string{ev.ID}
-			case ev.CreatedAt == *filter.Until && len(next.Seen) < maxBoundaryIDs:
-				next.Seen = append(next.Seen, ev.ID)
-			}
+			return true
+		}}
+	hi := cur.Until
+	if hi == 0 {
+		hi = cur.Started + int64(clockSkew/time.Second) // authors' clocks run ahead too
+	}
+	defer func() {
+		if bad > 0 || w.OverLimit > 0 {
+			f.count(func(_ *FinderStats, rejects map[string]int) {
+				if bad > 0 {
+					rejects[ReasonBadEvent] += bad
+				}
+				if w.OverLimit > 0 {
+					rejects[ReasonOverLimit] += w.OverLimit
+				}
+			})
 		}
-		if bad > 0 {
-			f.count(func(_ *FinderStats, rejects map[string]int) { rejects[ReasonBadEvent] += bad })
+	}()
+	for hi >= cur.Since {
+		lo, at := cur.Since, hi
+		if hi, err = w.Step(ctx, lo, hi); err != nil {
+			return events, boundary(next, at, cur, events), false, err
 		}
-		if filter.Until != nil {
-			next.Until = int64(*filter.Until)
-		}
-		switch {
-		case err != nil:
-			return events, next, false, err
-		case fresh == 0:
-			return events, next, true, nil
-		case len(events) >= f.cfg.RelayMaxEvents:
-			return events, next, false, nil
+		if hi >= lo && len(events) >= f.cfg.RelayMaxEvents {
+			return events, boundary(next, hi, cur, events), false, nil
 		}
 	}
+	return events, next, true, nil
 }
 
-// errClosed: the relay refused the REQ (CLOSED), e.g. auth-required.
-var errClosed = errors.New("subscription closed by relay")
-
-// reqPage sends one REQ and gathers its events until EOSE, then closes the
-// subscription.
-func reqPage(ctx context.Context, conn *transport.Conn, id string, filter nostr.Filter) ([]*nostr.Event, error) {
-	if err := conn.WriteJSON(ctx, nostr.ReqEnvelope{SubscriptionID: id, Filters: nostr.Filters{filter}}); err != nil {
-		return nil, err
+// boundary is the cursor of a walk stopped with every event above hi
+// taken: it resumes at hi, skipping the events of second hi already taken.
+func boundary(next relayCursor, hi int64, cur relayCursor, events []*nostr.Event) relayCursor {
+	next.Until, next.Seen = hi, nil
+	if hi == cur.Until {
+		next.Seen = append(next.Seen, cur.Seen...)
 	}
-	var out []*nostr.Event
-	for {
-		env, err := conn.ReadEnvelope(ctx)
-		if errors.Is(err, transport.ErrBadMessage) {
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
-		switch e := env.(type) {
-		case *nostr.EventEnvelope:
-			if e.SubscriptionID != nil && *e.SubscriptionID == id {
-				ev := e.Event
-				out = append(out, &ev)
-			}
-		case *nostr.EOSEEnvelope:
-			if string(*e) == id {
-				close := nostr.CloseEnvelope(id)
-				return out, conn.WriteJSON(ctx, close)
-			}
-		case *nostr.ClosedEnvelope:
-			if e.SubscriptionID == id {
-				return out, fmt.Errorf("%s: %w: %s", conn.URL, errClosed, e.Reason)
-			}
+	for _, ev := range events {
+		if int64(ev.CreatedAt) == hi && len(next.Seen) < maxBoundaryIDs {
+			next.Seen = append(next.Seen, ev.ID)
 		}
 	}
+	return next
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
@@ -387,5 +388,115 @@ func TestFinderConfigValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error %v does not name %s", err, key)
 		}
+	}
+}
+
+// TestFinderBoundaryTie: more relay lists at one second than the relay
+// returns at once; the walk gathers that second apart and finds them all.
+func TestFinderBoundaryTie(t *testing.T) {
+	at := time.Now().Add(-time.Hour).Unix()
+	var events []*nostr.Event
+	for i, kind := range RelayListKinds {
+		events = append(events, signed(t, kind, at, nostr.Tags{{"r", "wss://tie" + string(rune('a'+i)) + ".example"},
+			{"d", "wss://tie" + string(rune('a'+i)) + ".example"}}, ""))
+	}
+	events = append(events, signed(t, 10002, at-5, nostr.Tags{{"r", "wss://older.example"}}, ""))
+	s := openStore(t)
+	addRelay(t, s, newRelay(t, events, relayOpts{cap: 2}))
+	cfg := finderConfig()
+	cfg.Relays, cfg.RelayPage = true, 2
+	f := newFinder(t, cfg, s, nil)
+	stats, err := f.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.EventsFetched != len(events) || stats.RelayFailures != 0 {
+		t.Errorf("fetched %d events (%d failures), want %d", stats.EventsFetched, stats.RelayFailures, len(events))
+	}
+}
+
+// TestFinderHostileRelay: a relay that drips NOTICEs and never ends a REQ
+// costs the finder one first_answer, not its relay_timeout.
+func TestFinderHostileRelay(t *testing.T) {
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		go func() {
+			for {
+				if _, _, err := c.Read(r.Context()); err != nil {
+					return
+				}
+			}
+		}()
+		for r.Context().Err() == nil {
+			if c.Write(r.Context(), websocket.MessageText, []byte(`["NOTICE","busy"]`)) != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}))
+	s := openStore(t)
+	addRelay(t, s, url)
+	cfg := finderConfig()
+	cfg.Relays, cfg.RelayTimeout = true, time.Hour
+	cfg.Client.FirstAnswer = 200 * time.Millisecond
+	f := newFinder(t, cfg, s, nil)
+	stats, err := f.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.RelayFailures != 1 {
+		t.Errorf("stats %+v: want the relay counted as failed", stats)
+	}
+}
+
+// TestFinderLimitIgnored: a relay answering every REQ with more events
+// than its limit is cut at the limit, counted, and still read to the end.
+func TestFinderLimitIgnored(t *testing.T) {
+	base := time.Now().Add(-time.Hour).Unix()
+	var events []*nostr.Event
+	for i := range 6 {
+		events = append(events, signed(t, 10002, base-int64(i), nostr.Tags{{"r", "wss://over" + string(rune('a'+i)) + ".example"}}, ""))
+	}
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			_, b, err := c.Read(r.Context())
+			if err != nil {
+				return
+			}
+			var req []json.RawMessage
+			var sub string
+			var f nostr.Filter
+			if json.Unmarshal(b, &req) != nil || len(req) < 3 || json.Unmarshal(req[1], &sub) != nil || json.Unmarshal(req[2], &f) != nil {
+				continue
+			}
+			for _, ev := range events {
+				if ev.CreatedAt >= *f.Since && ev.CreatedAt <= *f.Until { // every match, whatever the limit
+					msg, _ := json.Marshal([]any{"EVENT", sub, ev})
+					_ = c.Write(r.Context(), websocket.MessageText, msg)
+				}
+			}
+			_ = c.Write(r.Context(), websocket.MessageText, []byte(`["EOSE","`+sub+`"]`))
+		}
+	}))
+	s := openStore(t)
+	addRelay(t, s, url)
+	cfg := finderConfig()
+	cfg.Relays, cfg.RelayPage = true, 2
+	f := newFinder(t, cfg, s, nil)
+	stats, err := f.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.EventsFetched != len(events) || stats.Rejected[ReasonOverLimit] == 0 || stats.RelayFailures != 0 {
+		t.Errorf("stats %+v: want all %d events, over_limit counted", stats, len(events))
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -22,67 +23,56 @@ func ValidationReasons() []string {
 	return []string{ReasonRefused, ReasonUnreachable, ReasonSilent, ReasonNotNostr}
 }
 
-// subID is the validator's subscription id; an echo server sends it back
-// inside our own REQ, which is how an echo is told from a relay at once.
-const subID = "bigbrotr-validate"
-
 // speaksNostr dials url and sends one REQ. The endpoint is a relay only if
-// it answers with a relay-to-client message: EOSE, EVENT or CLOSED for the
-// subscription, a NOTICE, an AUTH challenge or an OK. CLOSED with
-// "auth-required:" counts (the relay speaks Nostr, it only wants NIP-42),
-// and so does an AUTH challenge sent before anything else. A WebSocket that
-// echoes, sends junk or stays silent until ctx ends is not a relay. It
-// returns "" for a relay, else one of the Reason* labels.
-func speaksNostr(ctx context.Context, tr *transport.Transport, url string) string {
-	conn, err := tr.Dial(ctx, url)
+// it answers, within the client's first_answer, with a relay-to-client
+// message: EOSE, EVENT or CLOSED for the subscription, a NOTICE, an AUTH
+// challenge or an OK. CLOSED with "auth-required:" counts (the relay speaks
+// Nostr, it only wants NIP-42), and so does an AUTH challenge sent before
+// anything else. A WebSocket that echoes, sends junk or stays silent is not
+// a relay. It returns "" for a relay, else one of the Reason* labels.
+func speaksNostr(ctx context.Context, tr *transport.Transport, url string, lim relayclient.Limits) string {
+	c, err := relayclient.Dial(ctx, tr, url, relayclient.Options{Limits: lim, SubPrefix: "bigbrotr-validate"})
 	if err != nil {
 		if transport.IsRefused(err) {
 			return ReasonRefused
 		}
 		return ReasonUnreachable
 	}
-	defer conn.Close()
-	limit := 1
-	req := nostr.ReqEnvelope{SubscriptionID: subID, Filters: nostr.Filters{{Limit: limit}}}
-	if err := conn.WriteJSON(ctx, req); err != nil {
+	defer c.Close()
+	sub := c.NewSubID("")
+	if err := c.Send(ctx, nostr.ReqEnvelope{SubscriptionID: sub, Filters: nostr.Filters{{Limit: 1}}}); err != nil {
 		return ReasonSilent
 	}
+	ctx, cancel := context.WithTimeout(ctx, lim.FirstAnswer)
+	defer cancel()
 	answered := false
 	for {
-		env, err := conn.ReadEnvelope(ctx)
-		if errors.Is(err, transport.ErrBadMessage) {
+		m, err := c.Recv(ctx)
+		switch {
+		case errors.Is(err, relayclient.ErrNotRelayMessage):
+			if m.Label == "REQ" {
+				return ReasonNotNostr // our own REQ came back: an echo
+			}
 			answered = true
 			continue
-		}
-		if err != nil {
-			if answered {
-				return ReasonNotNostr
-			}
+		case err != nil && answered:
+			return ReasonNotNostr
+		case err != nil:
 			return ReasonSilent
-		}
-		if relayFrame(env) {
+		case relayFrame(m, sub):
 			return ""
-		}
-		if r, ok := env.(*nostr.ReqEnvelope); ok && r.SubscriptionID == subID {
-			return ReasonNotNostr // our own REQ came back: an echo
 		}
 		answered = true
 	}
 }
 
-// relayFrame reports whether env is something only a relay sends.
-func relayFrame(env nostr.Envelope) bool {
-	switch e := env.(type) {
-	case *nostr.EOSEEnvelope:
-		return string(*e) == subID
-	case *nostr.EventEnvelope:
-		return e.SubscriptionID != nil && *e.SubscriptionID == subID
-	case *nostr.ClosedEnvelope:
-		return e.SubscriptionID == subID
-	case *nostr.NoticeEnvelope, *nostr.OKEnvelope:
+// relayFrame reports whether m is something only a relay sends.
+func relayFrame(m relayclient.Message, sub string) bool {
+	switch m.Label {
+	case "EOSE", "EVENT", "CLOSED":
+		return m.SubID == sub
+	case "NOTICE", "OK", "AUTH":
 		return true
-	case *nostr.AuthEnvelope:
-		return e.Challenge != nil
 	}
 	return false
 }

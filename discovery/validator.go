@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -40,6 +41,26 @@ type ValidatorConfig struct {
 	// MaxFailures drops a candidate after that many failed attempts
 	// (default 30: about three weeks at the default backoff).
 	MaxFailures int `toml:"max_failures"`
+	// Client bounds the handshake with one candidate ([validator.client],
+	// see DefaultValidatorLimits): its first answer must come within
+	// first_answer, however many NOTICE or AUTH frames it sends.
+	Client relayclient.Limits `toml:"client"`
+}
+
+// DefaultValidatorLimits are the [validator.client] defaults: a handshake
+// reads one answer, so a candidate gets 10s to give it and little room
+// for anything else.
+func DefaultValidatorLimits() relayclient.Limits {
+	return relayclient.Limits{
+		FirstAnswer: 10 * time.Second,
+		Idle:        10 * time.Second,
+		ReqTime:     15 * time.Second,
+		ReqEvents:   10,
+		ReqBytes:    1 << 20,
+		ConnTime:    20 * time.Second,
+		ConnEvents:  100,
+		ConnBytes:   4 << 20,
+	}
 }
 
 // DefaultValidatorConfig returns the documented defaults.
@@ -52,6 +73,7 @@ func DefaultValidatorConfig() ValidatorConfig {
 		BatchSize:    100,
 		RetryBase:    10 * time.Minute,
 		RetryMax:     24 * time.Hour,
+		Client:       DefaultValidatorLimits(),
 		MaxFailures:  30,
 	}
 }
@@ -81,6 +103,9 @@ func (c ValidatorConfig) Validate() error {
 	between("batch_size", c.BatchSize, 1, 10000)
 	between("max_per_cycle", c.MaxPerCycle, 0, 1<<30)
 	between("max_failures", c.MaxFailures, 1, 1<<20)
+	if err := c.Client.Validate("validator.client"); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -194,7 +219,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 			defer func() { <-sem }()
 			pctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
 			defer cancel()
-			reasons[i] = speaksNostr(pctx, v.tr, c.URL.String())
+			reasons[i] = speaksNostr(pctx, v.tr, c.URL.String(), v.cfg.Client)
 		})
 	}
 	wg.Wait()

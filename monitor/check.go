@@ -44,7 +44,7 @@ func (m *Monitor) checkRelay(ctx context.Context, u schema.RelayURL) (*Result, e
 	res := &Result{URL: u, At: m.now(), Outcomes: map[probe.Check]probe.Outcome{}}
 	t := probe.Target{
 		URL: u, Transport: m.tr, GeoIP: m.geo, Auth: m.cfg.Auth, Now: m.now,
-		NIP11MaxBytes: m.cfg.NIP11MaxBytes,
+		NIP11MaxBytes: m.cfg.NIP11MaxBytes, Limits: m.cfg.Client,
 	}
 	if m.cfg.WriteProbe {
 		t.Signer = m.signer

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -73,6 +74,26 @@ type Config struct {
 	// [network] allow_private, as for discovery. The zero value refuses
 	// private hosts.
 	URLs schema.ParseOptions `toml:"-"`
+	// Client bounds every WebSocket connection of the checks and of the
+	// publisher ([monitor.client], see DefaultLimits): what one relay may
+	// send before it is cut off, whatever the checks' timeouts leave.
+	Client relayclient.Limits `toml:"client"`
+}
+
+// DefaultLimits are the [monitor.client] defaults. A check reads one answer
+// per phase and the publisher one OK per event, so a relay gets little room
+// to send anything else; a publish connection is redialled after conn_time.
+func DefaultLimits() relayclient.Limits {
+	return relayclient.Limits{
+		FirstAnswer: 10 * time.Second,
+		Idle:        10 * time.Second,
+		ReqTime:     30 * time.Second,
+		ReqEvents:   100,
+		ReqBytes:    4 << 20,
+		ConnTime:    5 * time.Minute,
+		ConnEvents:  1000,
+		ConnBytes:   16 << 20,
+	}
 }
 
 // DefaultConfig returns the documented defaults.
@@ -102,6 +123,7 @@ func DefaultConfig() Config {
 		AnnouncementInterval: 24 * time.Hour,
 		ProfileInterval:      24 * time.Hour,
 		RelayListInterval:    24 * time.Hour,
+		Client:               DefaultLimits(),
 	}
 }
 
@@ -157,6 +179,9 @@ func (c Config) Validate() error {
 		if _, err := schema.ParseRelayURLWith(u, c.URLs); err != nil {
 			add(fmt.Sprintf("publish_relays[%d]", i), "%v", err)
 		}
+	}
+	if err := c.Client.Validate("monitor.client"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Geohash != "" && !validGeohash(c.Geohash) {
 		add("geohash", "%q is not a geohash (1-12 characters of 0-9, b-z without a, i, l, o)", c.Geohash)

@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
-	"github.com/bigbrotr/bigbrotr/transport"
 )
 
 // Publish destinations (metric label).
@@ -150,9 +149,8 @@ func (p *publisher) close() {
 func (p *publisher) run(ctx context.Context, url string, q <-chan *nostr.Event) {
 	m := p.m
 	var (
-		conn      *transport.Conn
-		down      error
-		challenge string // the relay's last NIP-42 challenge on conn
+		conn *relayclient.Conn
+		down error
 	)
 	defer func() {
 		if conn != nil {
@@ -161,9 +159,16 @@ func (p *publisher) run(ctx context.Context, url string, q <-chan *nostr.Event) 
 	}()
 	for ev := range q {
 		kind := strconv.Itoa(ev.Kind)
+		if conn != nil && conn.Err() != nil {
+			// Ended since the last event (conn_time, or the relay hung up):
+			// a fresh connection, not a failure.
+			_ = conn.Close()
+			conn = nil
+		}
 		if down == nil && conn == nil {
 			dctx, cancel := context.WithTimeout(ctx, m.cfg.PublishTimeout)
-			conn, down = m.tr.Dial(dctx, url)
+			conn, down = relayclient.Dial(dctx, m.tr, url, relayclient.Options{Limits: m.cfg.Client,
+				Signer: m.signer.SignEvent, Now: m.now})
 			cancel()
 			if down != nil {
 				m.log.Warn("publish relay unreachable", "relay", url, "err", down)
@@ -173,92 +178,29 @@ func (p *publisher) run(ctx context.Context, url string, q <-chan *nostr.Event) 
 			m.m.published(kind, destRelays, down)
 			continue
 		}
-		err := m.sendEvent(ctx, conn, ev, &challenge)
+		err := m.sendEvent(ctx, conn, ev)
 		m.m.published(kind, destRelays, err)
 		if err != nil {
 			m.log.Debug("publish to relay", "relay", url, "kind", ev.Kind, "err", err)
-			var refused *refusedError
-			if !errors.As(err, &refused) { // the connection is in doubt: redial next time
+			if !errors.Is(err, relayclient.ErrRefused) { // the connection is in doubt: redial next time
 				_ = conn.Close()
-				conn, challenge = nil, ""
+				conn = nil
 			}
 		}
 	}
 }
 
-// refusedError is a relay's OK false.
-type refusedError struct{ msg string }
-
-func (e *refusedError) Error() string { return "refused: " + e.msg }
-
-// sendEvent writes EVENT and waits for its OK; an "auth-required:" refusal
-// is answered with NIP-42 AUTH (when a challenge came) and the event sent
-// once more.
-func (m *Monitor) sendEvent(ctx context.Context, conn *transport.Conn, ev *nostr.Event, challenge *string) error {
+// sendEvent publishes ev and waits for its OK; an "auth-required:" refusal
+// is answered with NIP-42 AUTH and the event sent once more.
+func (m *Monitor) sendEvent(ctx context.Context, conn *relayclient.Conn, ev *nostr.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.PublishTimeout)
 	defer cancel()
-	for attempt := 0; ; attempt++ {
-		if err := conn.WriteJSON(ctx, nostr.EventEnvelope{Event: *ev}); err != nil {
-			return err
-		}
-		ok, msg, ch, err := waitOK(ctx, conn, ev.ID)
-		if ch != "" {
-			*challenge = ch
-		}
-		switch {
-		case err != nil:
-			return err
-		case ok:
-			return nil
-		case attempt == 0 && *challenge != "" && strings.HasPrefix(msg, "auth-required:"):
-			if err := m.authenticate(ctx, conn, *challenge); err != nil {
-				return err
-			}
-		default:
-			return &refusedError{msg: msg}
-		}
-	}
-}
-
-// waitOK reads until the OK for id, noting an AUTH challenge on the way.
-func waitOK(ctx context.Context, conn *transport.Conn, id string) (ok bool, msg, challenge string, err error) {
-	for {
-		env, err := conn.ReadEnvelope(ctx)
-		if errors.Is(err, transport.ErrBadMessage) {
-			continue
-		}
-		if err != nil {
-			return false, "", challenge, err
-		}
-		switch e := env.(type) {
-		case *nostr.OKEnvelope:
-			if e.EventID == id {
-				return e.OK, e.Reason, challenge, nil
-			}
-		case *nostr.AuthEnvelope:
-			if e.Challenge != nil {
-				challenge = *e.Challenge
-			}
-		}
-	}
-}
-
-// authenticate answers a NIP-42 challenge with the node key.
-func (m *Monitor) authenticate(ctx context.Context, conn *transport.Conn, challenge string) error {
-	ev := nostr.Event{Kind: nostr.KindClientAuthentication, CreatedAt: nostr.Timestamp(m.now().Unix()),
-		Tags: nostr.Tags{{"relay", conn.URL}, {"challenge", challenge}}}
-	if err := m.signer.SignEvent(ctx, &ev); err != nil {
-		return fmt.Errorf("sign auth: %w", err)
-	}
-	if err := conn.WriteJSON(ctx, nostr.AuthEnvelope{Event: ev}); err != nil {
+	err := conn.Publish(ctx, ev)
+	if !relayclient.AuthRequired(err) || conn.Authenticated() {
 		return err
 	}
-	ok, msg, _, err := waitOK(ctx, conn, ev.ID)
-	if err != nil {
-		return err
+	if aerr := conn.Auth(ctx); aerr != nil {
+		return fmt.Errorf("%w (after %w)", aerr, err)
 	}
-	if !ok {
-		return &refusedError{msg: "auth: " + msg}
-	}
-	return nil
+	return conn.Publish(ctx, ev)
 }

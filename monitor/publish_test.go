@@ -2,12 +2,14 @@ package monitor_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/monitor"
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -56,25 +58,14 @@ func relayQuery(t *testing.T, tr *transport.Transport, url string, f nostr.Filte
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := tr.Dial(ctx, url)
+	c, err := relayclient.Dial(ctx, tr, url, relayclient.Options{Limits: relayclient.DefaultLimits()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.WriteJSON(ctx, nostr.ReqEnvelope{SubscriptionID: "q", Filters: nostr.Filters{f}}); err != nil {
+	var out []*nostr.Event
+	if _, err := c.Req(ctx, "q", f, func(m relayclient.Message) { out = append(out, m.Event) }); err != nil && !errors.Is(err, relayclient.ErrClosed) {
 		t.Fatal(err)
 	}
-	var out []*nostr.Event
-	for {
-		env, err := c.ReadEnvelope(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch e := env.(type) {
-		case *nostr.EventEnvelope:
-			out = append(out, &e.Event)
-		case *nostr.EOSEEnvelope, *nostr.ClosedEnvelope:
-			return out
-		}
-	}
+	return out
 }

@@ -54,8 +54,9 @@ type Config struct {
 	// HandshakeTimeout bounds a whole WebSocket dial, TLS and upgrade
 	// included, and the TLS handshake of HTTP requests (default 15s).
 	HandshakeTimeout time.Duration `toml:"handshake_timeout"`
-	// ReadTimeout bounds the wait for one WebSocket message and for the
-	// response headers of an HTTP request (default 30s).
+	// ReadTimeout bounds the wait for the response headers of an HTTP
+	// request (default 30s). WebSocket exchanges are bounded by each loop's
+	// [<loop>.client] limits (relayclient).
 	ReadTimeout time.Duration `toml:"read_timeout"`
 	// MaxMessageBytes is the WebSocket read limit (default 1 MiB). A larger
 	// message closes the connection with status 1009.

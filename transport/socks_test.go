@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nbd-wtf/go-nostr"
+	"github.com/coder/websocket"
 	socks5 "github.com/things-go/go-socks5"
 )
 
@@ -81,11 +81,11 @@ func TestSOCKSRoutesOnion(t *testing.T) {
 	if c.Timings.DNS != 0 || c.Timings.Connect <= 0 || c.Timings.Addr.IsValid() {
 		t.Errorf("overlay timings: %+v", c.Timings)
 	}
-	if err := c.WriteJSON(ctx, nostr.ReqEnvelope{SubscriptionID: "s", Filters: nostr.Filters{{}}}); err != nil {
+	if err := c.WS.Write(ctx, websocket.MessageText, []byte(`["REQ","s",{}]`)); err != nil {
 		t.Fatal(err)
 	}
-	if env, err := c.ReadEnvelope(ctx); err != nil || env.Label() != "EVENT" {
-		t.Fatalf("REQ over the proxy: %v, %v", env, err)
+	if _, b, err := c.WS.Read(ctx); err != nil || !strings.HasPrefix(string(b), `["EVENT","s",`) {
+		t.Fatalf("REQ over the proxy: %q, %v", b, err)
 	}
 
 	names := tor.seen()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -73,24 +72,14 @@ func TestDialRelayREQ(t *testing.T) {
 		t.Errorf("conn metadata: header %v url %q", c.Header, c.URL)
 	}
 
-	req := nostr.ReqEnvelope{SubscriptionID: "t1", Filters: nostr.Filters{{Kinds: []int{1}}}}
-	if err := c.WriteJSON(ctx, req); err != nil {
+	if err := c.WS.Write(ctx, websocket.MessageText, []byte(`["REQ","t1",{"kinds":[1]}]`)); err != nil {
 		t.Fatal(err)
 	}
-	env, err := c.ReadEnvelope(ctx)
-	if err != nil {
-		t.Fatal(err)
+	if _, b, err := c.WS.Read(ctx); err != nil || !strings.HasPrefix(string(b), `["EVENT","t1",`) || !strings.Contains(string(b), ev.ID) {
+		t.Fatalf("first message %q, %v; want the stored event", b, err)
 	}
-	got, isEvent := env.(*nostr.EventEnvelope)
-	if !isEvent || got.ID != ev.ID || got.SubscriptionID == nil || *got.SubscriptionID != "t1" {
-		t.Fatalf("first envelope = %v, want the stored event", env)
-	}
-	env, err = c.ReadEnvelope(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if eose, isEOSE := env.(*nostr.EOSEEnvelope); !isEOSE || string(*eose) != "t1" {
-		t.Fatalf("second envelope = %v, want EOSE", env)
+	if _, b, err := c.WS.Read(ctx); err != nil || strings.TrimSpace(string(b)) != `["EOSE","t1"]` {
+		t.Fatalf("second message %q, %v; want EOSE", b, err)
 	}
 }
 
@@ -110,10 +99,10 @@ func TestDialWebSocketReadLimit(t *testing.T) {
 	if c.Timings.DNS != 0 {
 		t.Errorf("DNS phase %v for an IP literal", c.Timings.DNS)
 	}
-	if err := c.WriteJSON(ctx, nostr.ReqEnvelope{SubscriptionID: "big", Filters: nostr.Filters{{}}}); err != nil {
+	if err := c.WS.Write(ctx, websocket.MessageText, []byte(`["REQ","big",{}]`)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ReadEnvelope(ctx)
+	_, _, err = c.WS.Read(ctx)
 	if !errors.Is(err, ErrMessageTooBig) {
 		t.Fatalf("err = %v, want ErrMessageTooBig", err)
 	}
@@ -151,38 +140,5 @@ func TestDialWebSocketRefused(t *testing.T) {
 		if _, _, err := tr.DialWebSocket(ctx, u); err == nil {
 			t.Errorf("%q accepted", u)
 		}
-	}
-}
-
-func TestReadEnvelopeBadMessages(t *testing.T) {
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.CloseNow()
-		ctx := r.Context()
-		_ = ws.Write(ctx, websocket.MessageText, []byte("hello"))
-		_ = ws.Write(ctx, websocket.MessageText, []byte(`["WHAT","x"]`))
-		_ = ws.Write(ctx, websocket.MessageBinary, []byte{1, 2, 3})
-		_ = ws.Write(ctx, websocket.MessageText, []byte(`["NOTICE","still here"]`))
-		_, _, _ = ws.Read(ctx)
-	}))
-	defer s.Close()
-	tr := newTestTransport(t, nil, allowPrivate)
-	ctx := context.Background()
-	c, err := tr.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.WS.CloseNow()
-	for i := range 3 {
-		if _, err := c.ReadEnvelope(ctx); !errors.Is(err, ErrBadMessage) {
-			t.Errorf("message %d: err = %v, want ErrBadMessage", i, err)
-		}
-	}
-	env, err := c.ReadEnvelope(ctx)
-	if n, isNotice := env.(*nostr.NoticeEnvelope); err != nil || !isNotice || string(*n) != "still here" {
-		t.Errorf("after bad messages: %v, %v", env, err)
 	}
 }

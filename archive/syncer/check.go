@@ -21,11 +21,14 @@ const (
 	ReasonFilterMismatch = "filter_mismatch"  // does not match the REQ that fetched it
 	ReasonStorage        = "storage_rejected" // refused by the store (invalid UTF-8, kind outside int32)
 	ReasonTruncated      = "truncated_second" // a second the relay would not give in full
+	// ReasonOverLimit counts REQs answered with more events than their
+	// limit: the request is cut at the limit, what came past it dropped.
+	ReasonOverLimit = "over_limit"
 )
 
 // Reasons lists every reject reason, for metric initialisation.
 var Reasons = []string{ReasonMalformed, ReasonInvalidID, ReasonInvalidSig, ReasonOversized,
-	ReasonFarFuture, ReasonFilterMismatch, ReasonStorage, ReasonTruncated}
+	ReasonFarFuture, ReasonFilterMismatch, ReasonStorage, ReasonTruncated, ReasonOverLimit}
 
 // checker verifies ids and signatures on a pool of one goroutine per core,
 // shared by every relay of a cycle, so that a few busy relays use every

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -28,7 +29,6 @@ const (
 	// large event is counted, not a broken connection.
 	DefaultMaxEventBytes = 256 << 10
 	DefaultBatchSize     = 1000
-	DefaultIdleTimeout   = 60 * time.Second
 	DefaultRetries       = 3
 	DefaultBackoffBase   = time.Second
 	DefaultBackoffMax    = 30 * time.Second
@@ -66,10 +66,6 @@ type Config struct {
 	// BatchSize is how many sightings are written per transaction, across
 	// relays (default 1000).
 	BatchSize int `toml:"batch_size"`
-	// IdleTimeout abandons a relay that sends nothing for this long while
-	// an answer is awaited (default 60s). It is progress based: a relay
-	// that keeps sending may take as long as its history needs.
-	IdleTimeout time.Duration `toml:"idle_timeout"`
 	// Retries is how many times a relay is redialled or a refused request
 	// repeated without progress before the relay is left for the next
 	// cycle (default 3).
@@ -85,6 +81,13 @@ type Config struct {
 	// relay returns at once, on relays that answer NEG-OPEN (default true).
 	Negentropy bool `toml:"negentropy"`
 
+	// Client bounds one relay's connection ([synchronizer.client], see
+	// DefaultLimits): the first answer and the silence a REQ waits for,
+	// what one REQ and one connection may take. A relay that exhausts the
+	// connection's budget is left for the next cycle, its cursor where its
+	// last committed page put it.
+	Client relayclient.Limits `toml:"client"`
+
 	// Relays are per-relay overrides ([[synchronizer.relay]]).
 	Relays []RelayOverride `toml:"relay"`
 	// URLs is the policy the overrides' URLs are read under; not a key of
@@ -98,9 +101,11 @@ type Config struct {
 type RelayOverride struct {
 	URL string `toml:"url"`
 	// Skip leaves the relay out of the synchronizer.
-	Skip        bool          `toml:"skip"`
-	Filters     []Filter      `toml:"filters"`
-	Limit       int           `toml:"limit"`
+	Skip    bool     `toml:"skip"`
+	Filters []Filter `toml:"filters"`
+	Limit   int      `toml:"limit"`
+	// IdleTimeout replaces client.first_answer and client.idle for a slow
+	// relay.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 	// MaxLimit is the relay's NIP-11 max_limit when it does not publish one.
 	MaxLimit int `toml:"max_limit"`
@@ -127,12 +132,29 @@ func DefaultConfig() Config {
 		MaxFuture:     DefaultMaxFuture,
 		MaxEventBytes: DefaultMaxEventBytes,
 		BatchSize:     DefaultBatchSize,
-		IdleTimeout:   DefaultIdleTimeout,
+		Client:        DefaultLimits(),
 		Retries:       DefaultRetries,
 		BackoffBase:   DefaultBackoffBase,
 		BackoffMax:    DefaultBackoffMax,
 		LeaseTTL:      DefaultLeaseTTL,
 		Negentropy:    true,
+	}
+}
+
+// DefaultLimits are the [synchronizer.client] defaults: a page of the
+// largest limit of the largest events fits one REQ, and one connection
+// takes at most half an hour, a million events or 2 GiB; a relay holding
+// more is synced over several cycles from its cursor.
+func DefaultLimits() relayclient.Limits {
+	return relayclient.Limits{
+		FirstAnswer: 60 * time.Second,
+		Idle:        60 * time.Second,
+		ReqTime:     5 * time.Minute,
+		ReqEvents:   10000,
+		ReqBytes:    1 << 30,
+		ConnTime:    30 * time.Minute,
+		ConnEvents:  1_000_000,
+		ConnBytes:   2 << 30,
 	}
 }
 
@@ -175,7 +197,11 @@ func (c Config) Validate() error {
 	}
 	between("max_event_bytes", c.MaxEventBytes, 512, 64<<20)
 	between("batch_size", c.BatchSize, 1, 100000)
-	positive("idle_timeout", c.IdleTimeout)
+	if err := c.Client.Validate("synchronizer.client"); err != nil {
+		errs = append(errs, err)
+	} else if c.Limit > c.Client.ReqEvents {
+		add("limit", "must not exceed client.req_events (%d), got %d", c.Client.ReqEvents, c.Limit)
+	}
 	between("retries", c.Retries, 0, 100)
 	positive("backoff_base", c.BackoffBase)
 	if c.BackoffMax < c.BackoffBase {

@@ -65,7 +65,8 @@ func TestConfigTOML(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.EndLag != 2*time.Minute || len(c.Relays) != 1 || c.Relays[0].Limit != 50 ||
-		c.Filters[0].Tags["t"][0] != "bitcoin" || c.Relays[0].Negentropy != "off" {
+		c.Filters[0].Tags["t"][0] != "bitcoin" || c.Relays[0].Negentropy != "off" ||
+		c.Client.Idle != 30*time.Second || c.Client.ReqEvents != DefaultLimits().ReqEvents {
 		t.Errorf("decoded %+v", c)
 	}
 	fs := nostrFilters(c.Filters)

@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
-	"github.com/bigbrotr/bigbrotr/transport"
 )
 
 // Stats is what one cycle did.
@@ -138,18 +136,7 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
 		"took", res.dur.Round(time.Millisecond)}
 	if res.err != nil {
 		st.Failed++
-		reason := "unreachable"
-		var re *relayError
-		switch {
-		case errors.As(res.err, &re):
-			reason = re.reason
-		case errors.Is(res.err, transport.ErrMessageTooBig):
-			// An event larger than the transport's message limit: the
-			// relay cannot be read past it by REQ.
-			reason = "message_too_big"
-		case errors.Is(res.err, errIdle):
-			reason = "idle"
-		}
+		reason := failureReason(res.err)
 		if ctx.Err() != nil {
 			reason = "stopped"
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -49,7 +50,7 @@ func testConfig() Config {
 	c.Interval = time.Second
 	c.Limit = 100
 	c.Concurrency = 24
-	c.IdleTimeout = 5 * time.Second
+	c.Client.FirstAnswer, c.Client.Idle = 5*time.Second, 5*time.Second
 	c.BackoffBase = 100 * time.Millisecond
 	c.BackoffMax = time.Second
 	c.Retries = 4
@@ -100,10 +101,10 @@ func publish(ctx context.Context, n *testnet.Network, url string, evs []*nostr.E
 			if err != nil {
 				return err
 			}
-			m, err := parseMessage(msg)
-			if err == nil && m.label == "OK" && m.sub == ev.ID {
-				if !m.ok {
-					return fmt.Errorf("%s refused %s: %s", url, ev.ID, m.text)
+			m, err := relayclient.Parse(msg)
+			if err == nil && m.Label == "OK" && m.EventID == ev.ID {
+				if !m.OK {
+					return fmt.Errorf("%s refused %s: %s", url, ev.ID, m.Text)
 				}
 				break
 			}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/transport"
 )
 
 // relayRun is one relay's sync within a cycle.
@@ -17,10 +19,10 @@ type relayRun struct {
 	relay    schema.Relay
 	filters  []nostr.Filter
 	limit    int
-	idle     time.Duration
+	limits   relayclient.Limits
 	neg      string // override: "on", "off" or "" (detect)
 	cur      cursor
-	sess     *session
+	conn     *relayclient.Conn
 	stats    relayStats
 	progress bool // a request completed since the last failure
 }
@@ -43,7 +45,7 @@ func (r *relayRun) commit(ctx context.Context) error {
 }
 
 func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
-	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, idle: s.cfg.IdleTimeout,
+	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, limits: s.cfg.Client,
 		stats: relayStats{rejects: map[string]int{}}}
 	if o, ok := s.overrides[rel.URL.String()]; ok {
 		if len(o.Filters) > 0 {
@@ -53,7 +55,7 @@ func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 			r.limit = o.Limit
 		}
 		if o.IdleTimeout > 0 {
-			r.idle = o.IdleTimeout
+			r.limits.FirstAnswer, r.limits.Idle = o.IdleTimeout, o.IdleTimeout
 		}
 		if o.MaxLimit > 0 {
 			r.limit = min(r.limit, o.MaxLimit)
@@ -85,8 +87,8 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 		r.cur.Top, r.cur.Mark, r.cur.Filter = end, end, 0
 	}
 	defer func() {
-		if r.sess != nil {
-			r.sess.close()
+		if r.conn != nil {
+			_ = r.conn.Close()
 		}
 	}()
 	failures := 0
@@ -96,9 +98,9 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 		if err == nil {
 			break
 		}
-		if r.sess != nil {
-			r.sess.close()
-			r.sess = nil
+		if r.conn != nil {
+			_ = r.conn.Close()
+			r.conn = nil
 		}
 		if ctx.Err() != nil {
 			return r, ctx.Err()
@@ -110,8 +112,7 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 			failures = 0
 		}
 		failures++
-		var re *relayError
-		if errors.As(err, &re) || failures > s.cfg.Retries {
+		if final(err) || failures > s.cfg.Retries {
 			return r, err
 		}
 		s.log.Debug("relay retry", "relay", rel.URL, "attempt", failures, "err", err)
@@ -125,17 +126,50 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 }
 
 func (r *relayRun) connectAndWalk(ctx context.Context) error {
-	if r.sess == nil {
-		ws, _, err := r.s.tr.DialWebSocket(ctx, r.relay.URL.String())
+	if r.conn == nil {
+		o := relayclient.Options{Limits: r.limits, SubPrefix: "sync", Now: r.s.now}
+		if r.s.signer != nil {
+			o.Signer = relayclient.SignFunc(r.s.signer)
+		}
+		c, err := relayclient.Dial(ctx, r.s.tr, r.relay.URL.String(), o)
 		if err != nil {
 			return fmt.Errorf("sync %s: %w", r.relay.URL, err)
 		}
-		r.sess = &session{ws: ws, url: r.relay.URL.String(), idle: r.idle, signer: r.s.signer}
+		r.conn = c
 	}
 	if err := r.walk(ctx); err != nil {
 		return fmt.Errorf("sync %s: %w", r.relay.URL, err)
 	}
 	return nil
+}
+
+// final reports whether a relay's failure ends its run at once: it refused
+// us (CLOSED, AUTH), or it used up its connection's budget, which a redial
+// must not renew.
+func final(err error) bool {
+	return errors.Is(err, relayclient.ErrClosed) || errors.Is(err, relayclient.ErrAuth) ||
+		errors.Is(err, relayclient.ErrBudget)
+}
+
+// failureReason is the bounded label of a relay's failure.
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, relayclient.ErrAuth):
+		return "auth_failed"
+	case relayclient.AuthRequired(err):
+		return "auth_refused"
+	case errors.Is(err, relayclient.ErrClosed):
+		return "closed"
+	case errors.Is(err, transport.ErrMessageTooBig):
+		// An event larger than the transport's message limit: the relay
+		// cannot be read past it by REQ.
+		return "message_too_big"
+	case errors.Is(err, relayclient.ErrIdle), errors.Is(err, relayclient.ErrNoAnswer):
+		return "idle"
+	case errors.Is(err, relayclient.ErrBudget):
+		return "budget"
+	}
+	return "unreachable"
 }
 
 // backoff is base·2^(n-1), capped at max.

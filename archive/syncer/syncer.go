@@ -41,6 +41,10 @@ type Options struct {
 	MaxLimit func(ctx context.Context, relayURL string) int
 }
 
+// Signer signs an event in place with the node key (id, pubkey, sig): the
+// synchronizer uses it for NIP-42 AUTH only.
+type Signer func(ctx context.Context, ev *nostr.Event) error
+
 // Syncer is the synchronizer loop. RunOnce must not run concurrently with
 // itself on one Syncer (Run never does).
 type Syncer struct {

@@ -4,25 +4,27 @@ import (
 	"context"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/relayclient"
 )
 
 // walk archives the window [cur.Next, cur.Top] filter by filter, newest
-// first, resuming from the cursor. Each page's cursor goes to the writer
-// behind the page's events.
+// first, resuming from the cursor, with the walker the finder shares. Each
+// page's cursor goes to the writer behind the page's events.
 func (r *relayRun) walk(ctx context.Context) error {
 	for r.cur.Filter < len(r.filters) {
-		f := r.filters[r.cur.Filter]
-		lo := r.cur.Next
-		for hi := r.cur.Mark; hi >= lo; {
-			next, err := r.step(ctx, f, lo, hi)
-			if err != nil {
-				return err
-			}
-			hi = next
-			r.cur.Mark = hi
-			if err := r.commit(ctx); err != nil {
-				return err
-			}
+		w := r.walker(r.filters[r.cur.Filter])
+		err := w.Walk(ctx, r.cur.Next, r.cur.Mark, func(ctx context.Context, hi int64) error {
+			r.cur.Mark, r.cur.Cap, r.cur.Neg = hi, w.Cap, w.Neg
+			r.progress = true
+			return r.commit(ctx)
+		})
+		r.cur.Cap, r.cur.Neg = w.Cap, w.Neg
+		for range w.OverLimit {
+			r.reject(ReasonOverLimit)
+		}
+		if err != nil {
+			return err
 		}
 		r.cur.Filter++
 		r.cur.Mark = r.cur.Top
@@ -33,40 +35,23 @@ func (r *relayRun) walk(ctx context.Context) error {
 	return nil
 }
 
-// step fetches one page of [lo, hi] and returns the new upper bound: every
-// matching event above it is archived. lo-1 means the window is done.
-func (r *relayRun) step(ctx context.Context, f nostr.Filter, lo, hi int64) (int64, error) {
-	p, err := r.request(ctx, window(f, lo, hi, r.limit))
-	if err != nil {
-		return 0, err
+// walker pages f on the relay's connection, its events going to the sink.
+func (r *relayRun) walker(f nostr.Filter) *relayclient.Walker {
+	k := &sink{r: r}
+	w := &relayclient.Walker{Conn: r.conn, Filter: f, Limit: r.limit, Cap: r.cur.Cap, Neg: r.cur.Neg,
+		Keep: k.keep, After: k.after, Retries: r.s.cfg.Retries + 2,
+		Backoff: func(ctx context.Context, n int) bool { return sleep(ctx, r.s.backoff(n)) },
+		Truncated: func(sec int64, sub nostr.Filter) {
+			r.reject(ReasonTruncated)
+			r.s.log.Warn("second cut by relay", "relay", r.relay.URL, "second", sec, "kind", sub.Kinds, "author", sub.Authors)
+		}}
+	switch r.neg {
+	case "on":
+		w.UseNeg, w.Neg = true, max(w.Neg, 0)
+	case "off":
+		w.UseNeg = false
+	default:
+		w.UseNeg = r.s.cfg.Negentropy
 	}
-	seenCap := r.cur.Cap
-	r.cur.Cap = max(r.cur.Cap, p.received)
-	switch {
-	case p.kept == 0 || p.finish:
-		// An empty page, or the relay's word that it sent everything.
-		return lo - 1, nil
-	case p.oldest < hi:
-		// Everything newer than the oldest second seen is in: the relay
-		// returns the newest events first. The oldest second itself may
-		// be cut, so it is asked again with the next page.
-		return p.oldest, nil
-	}
-	// The whole page is second hi. If the relay has shown it can return
-	// more than this at once, the page is complete, and since nothing
-	// older came with it, so is the window.
-	if !p.more && p.received < r.limit && p.received < seenCap {
-		return lo - 1, nil
-	}
-	if err := r.gatherSecond(ctx, f, hi, p); err != nil {
-		return 0, err
-	}
-	return hi - 1, nil
-}
-
-// window is f restricted to [lo, hi] with a limit.
-func window(f nostr.Filter, lo, hi int64, limit int) nostr.Filter {
-	since, until := nostr.Timestamp(lo), nostr.Timestamp(hi)
-	f.Since, f.Until, f.Limit = &since, &until, limit
-	return f
+	return w
 }

@@ -169,7 +169,7 @@ func (s *session) testNIP(ctx context.Context, nip int) NIPTest {
 		return s.testAuth(ctx, res)
 	}
 	for attempt := 1; ; attempt++ {
-		sub := subID("nip"+strconv.Itoa(nip), attempt)
+		sub := s.subID("nip" + strconv.Itoa(nip))
 		var msg any
 		var answer func(relayMsg) bool
 		switch nip {

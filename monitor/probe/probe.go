@@ -9,6 +9,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -167,6 +168,11 @@ type Target struct {
 	WriteTTL      time.Duration // 0: DefaultWriteTTL
 	LookupTimeout time.Duration // 0: DefaultLookupTimeout
 
+	// Limits bound the probes' WebSocket connections (zero:
+	// relayclient.DefaultLimits); each phase is bounded by its own share
+	// of the probe's deadline as well.
+	Limits relayclient.Limits
+
 	// NIP11 is this cycle's nip11 outcome for the relay, when already run:
 	// nips reads the claimed NIPs from it and http its response headers,
 	// instead of fetching the document again.
@@ -182,6 +188,13 @@ func (t Target) now() time.Time {
 		return t.Now()
 	}
 	return time.Now()
+}
+
+func (t Target) limits() relayclient.Limits {
+	if t.Limits == (relayclient.Limits{}) {
+		return relayclient.DefaultLimits()
+	}
+	return t.Limits
 }
 
 func (t Target) validate(needTransport bool) error {

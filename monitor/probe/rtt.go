@@ -203,7 +203,7 @@ func (s *session) writeSession(ctx context.Context) *session {
 func (s *session) readPhase(ctx context.Context) *Phase {
 	p := &Phase{}
 	for attempt := 1; ; attempt++ {
-		sub := subID("rtt", attempt)
+		sub := s.subID("rtt")
 		req := nostr.ReqEnvelope{SubscriptionID: sub, Filters: nostr.Filters{{Kinds: []int{1}, Limit: 1}}}
 		sent := time.Now()
 		if err := s.send(ctx, req); err != nil {

@@ -4,38 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/nbd-wtf/go-nostr"
-
+	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
-// session is one WebSocket to a relay. A pump goroutine reads messages into
-// a channel, so a phase can stop waiting at its own deadline without the
-// read being cancelled, which would close the connection (coder/websocket
-// closes on an expired read) and spoil the phases after it.
-type session struct {
-	t      Target
-	conn   *transport.Conn
-	msgs   chan inbound
-	cancel context.CancelFunc
-	dead   error // the read error that ended the pump, once seen
+// relayMsg is one relay-to-client message, as relayclient parses it.
+type relayMsg = relayclient.Message
 
-	challenge     string // latest AUTH challenge
-	challenged    bool
+// session is one connection of the relay client, read message by message:
+// a phase stops waiting at its own deadline while the connection stays
+// open for the phases after it, and the client's connection budgets bound
+// the whole. It remembers what the relay showed of itself.
+type session struct {
+	t    Target
+	c    *relayclient.Conn
+	dead error // why the connection ended, once seen
+
+	challenged    bool // an AUTH challenge came
 	authenticated bool
 	spoke         bool // a well-formed relay message arrived
 	junk          bool // something no relay sends arrived (an echo, garbage)
 	echoed        bool // our own REQ came back
-}
-
-type inbound struct {
-	msg   relayMsg
-	err   error // errNotRelayMessage (the session goes on) or the read error (it ends)
-	fatal bool
 }
 
 var (
@@ -46,86 +37,52 @@ var (
 )
 
 func openSession(ctx context.Context, t Target) (*session, transport.Timings, error) {
-	conn, err := t.Transport.Dial(ctx, t.URL.String())
+	o := relayclient.Options{Limits: t.limits(), Now: t.now}
+	if t.Signer != nil {
+		o.Signer = t.Signer.SignEvent
+	}
+	c, err := relayclient.Dial(ctx, t.Transport, t.URL.String(), o)
 	if err != nil {
-		var tm transport.Timings
-		return nil, tm, err
+		return nil, transport.Timings{}, err
 	}
-	pumpCtx, cancel := context.WithCancel(context.Background())
-	s := &session{t: t, conn: conn, msgs: make(chan inbound, 8), cancel: cancel}
-	go s.pump(pumpCtx)
-	return s, conn.Timings, nil
-}
-
-func (s *session) pump(ctx context.Context) {
-	defer close(s.msgs)
-	for {
-		typ, b, err := s.conn.WS.Read(ctx)
-		var in inbound
-		switch {
-		case err != nil:
-			in = inbound{err: err, fatal: true}
-		case typ != websocket.MessageText:
-			in = inbound{err: fmt.Errorf("%w: binary message", errNotRelayMessage)}
-		default:
-			m, perr := parseRelayMessage(b)
-			in = inbound{msg: m, err: perr}
-		}
-		select {
-		case s.msgs <- in:
-		case <-ctx.Done():
-			return
-		}
-		if in.fatal {
-			return
-		}
-	}
+	return &session{t: t, c: c}, c.Timings, nil
 }
 
 // next returns the next relay message, or errTimeout when ctx ends first,
-// or the read error once the connection is gone. AUTH challenges are
-// recorded and not returned; messages no relay sends are skipped (and
-// remembered in junk/echoed).
+// or why the connection ended. AUTH challenges are recorded and not
+// returned; messages no relay sends are skipped (and remembered in
+// junk/echoed).
 func (s *session) next(ctx context.Context) (relayMsg, error) {
 	for {
 		if s.dead != nil {
 			return relayMsg{}, s.dead
 		}
-		select {
-		case <-ctx.Done():
-			return relayMsg{}, errTimeout
-		case in, open := <-s.msgs:
-			switch {
-			case !open:
-				s.dead = errors.New("connection closed")
-			case in.fatal:
-				s.dead = in.err
-			case in.err != nil:
-				s.junk = true
-				if in.msg.Label == "REQ" {
-					s.echoed = true // our own REQ came back: waiting longer is pointless
-					return relayMsg{}, errEchoed
-				}
-			case in.msg.Label == "AUTH":
-				s.spoke, s.challenged, s.challenge = true, true, in.msg.Text
-			default:
-				s.spoke = s.spoke || in.msg.Known
-				return in.msg, nil
+		m, err := s.c.Recv(ctx)
+		switch {
+		case errors.Is(err, relayclient.ErrNotRelayMessage):
+			s.junk = true
+			if m.Label == "REQ" {
+				s.echoed = true // our own REQ came back: waiting longer is pointless
+				return relayMsg{}, errEchoed
 			}
+		case err != nil && ctx.Err() != nil && s.c.Err() == nil:
+			return relayMsg{}, errTimeout
+		case err != nil:
+			s.dead = err
+		case m.Label == "AUTH":
+			s.spoke, s.challenged = true, true
+		default:
+			s.spoke = s.spoke || m.Known
+			return m, nil
 		}
 	}
 }
 
 func (s *session) send(ctx context.Context, v any) error {
-	return s.conn.WriteJSON(ctx, v)
+	return s.c.Send(ctx, v)
 }
 
-func (s *session) close() {
-	s.cancel()
-	_ = s.conn.WS.CloseNow()
-	for range s.msgs { // drain until the pump has exited
-	}
-}
+func (s *session) close() { _ = s.c.Close() }
 
 // canAuth reports whether an auth-required refusal can be answered.
 func (s *session) canAuth() bool { return s.t.Auth && s.t.Signer != nil }
@@ -133,35 +90,11 @@ func (s *session) canAuth() bool { return s.t.Auth && s.t.Signer != nil }
 // authenticate answers the relay's challenge (waiting for one if none came
 // yet) with a NIP-42 event signed by the node key, and waits for its OK.
 func (s *session) authenticate(ctx context.Context) error {
-	for s.challenge == "" {
-		if _, err := s.next(ctx); err != nil {
-			return fmt.Errorf("no AUTH challenge: %w", err)
-		}
+	if err := s.c.Auth(ctx); err != nil {
+		return fmt.Errorf("auth: %w", err)
 	}
-	ev := nostr.Event{
-		CreatedAt: nostr.Timestamp(s.t.now().Unix()),
-		Kind:      nostr.KindClientAuthentication,
-		Tags:      nostr.Tags{{"relay", s.t.URL.String()}, {"challenge", s.challenge}},
-	}
-	if err := s.t.Signer.SignEvent(ctx, &ev); err != nil {
-		return fmt.Errorf("sign AUTH: %w", err)
-	}
-	if err := s.send(ctx, nostr.AuthEnvelope{Event: ev}); err != nil {
-		return err
-	}
-	for {
-		m, err := s.next(ctx)
-		if err != nil {
-			return fmt.Errorf("no OK for AUTH: %w", err)
-		}
-		if m.Label == "OK" && m.EventID == ev.ID {
-			if !m.OK {
-				return fmt.Errorf("AUTH refused: %s", m.Text)
-			}
-			s.authenticated = true
-			return nil
-		}
-	}
+	s.challenged, s.authenticated = true, true
+	return nil
 }
 
 // phaseCtx gives a phase its share of what is left of ctx's budget.
@@ -174,12 +107,12 @@ func phaseCtx(ctx context.Context, share float64) (context.Context, context.Canc
 }
 
 // subID makes subscription ids unique per session use.
-func subID(name string, n int) string { return "bigbrotr-" + name + "-" + strconv.Itoa(n) }
+func (s *session) subID(name string) string { return s.c.NewSubID(name) }
 
 // waitErrReason classifies an error from next.
 func (s *session) waitErrReason(err error) Reason {
 	switch {
-	case errors.Is(err, errTimeout):
+	case errors.Is(err, errTimeout), errors.Is(err, relayclient.ErrNoAnswer), errors.Is(err, relayclient.ErrIdle):
 		if s.junk && !s.spoke {
 			return ReasonNotNostr
 		}

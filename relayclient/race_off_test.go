@@ -1,0 +1,5 @@
+//go:build !race
+
+package relayclient
+
+const raceDetector = false
