@@ -23,6 +23,8 @@ type connTracker struct {
 	n       *Node
 	limiter *policies.ConnLimiter
 	idle    time.Duration
+	// queryRate limits REQ and COUNT messages per IP across connections.
+	queryRate *policies.RateLimiter
 
 	mu     sync.Mutex
 	conns  map[*trackedConn]struct{}
@@ -228,7 +230,7 @@ func (t *connTracker) onConnect(ctx context.Context) {
 	}
 	tc.mu.Lock()
 	tc.ws = ws
-	tc.sess = newSession(t.n, ctx, ws)
+	tc.sess = newSession(t.n, ctx, ws, func(code int, reason string) { go tc.close(code, reason) })
 	tc.timer = time.AfterFunc(t.idle, tc.idleTimeout)
 	tc.mu.Unlock()
 	khatru.RequestAuth(ctx)

@@ -81,6 +81,9 @@ func (n *Node) cutReason(ctx context.Context, err error, what string, f nostr.Fi
 			return "error: relay shutting down; this answer is incomplete"
 		}
 		return reasonSilent
+	case errors.Is(err, errOutputFull):
+		n.metrics.queryErrors.WithLabelValues("output").Inc()
+		return outputFullReason(n.cfg.Relay.MaxQueuedBytes)
 	case errors.Is(err, context.DeadlineExceeded):
 		n.metrics.queryErrors.WithLabelValues("timeout").Inc()
 		n.log.Debug(what+" timed out", "filter", f.String())

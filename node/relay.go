@@ -43,6 +43,7 @@ func (n *Node) buildRelay() {
 	n.writers = policies.NewWriters(writers...)
 	n.conns = newConnTracker(n, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
 	n.subs = policies.NewSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, n.conns.subscriptionsChanged)
+	n.conns.queryRate = policies.NewRateLimiter(rc.QueryRatePerIP, rc.QueryBurstPerIP, nil)
 	caps := policies.EventCaps{MaxTags: rc.MaxEventTags, MaxContentLength: rc.MaxContentLength}
 
 	// Connection-level hooks run on the front relay.
@@ -97,7 +98,7 @@ func (n *Node) broadcast(ev *nostr.Event) int {
 	targets := n.subs.Listening(ev)
 	for _, l := range targets {
 		if sess := sessionOf(l.WS); sess != nil {
-			_ = sess.sendEvent(l.Tag.(*reqState), ev)
+			sess.sendLive(l.Tag.(*reqState), ev)
 		}
 	}
 	return len(targets)

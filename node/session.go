@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -24,23 +25,27 @@ import (
 // A REQ the client closed or replaced ends silently: its queued,
 // unsent messages are dropped.
 type session struct {
-	n    *Node
-	ws   *khatru.WebSocket
-	ctx  context.Context // khatru's connection context: ends with the connection
-	qctx context.Context // parent of every query: also ends on shutdown
-	stop context.CancelCauseFunc
+	n      *Node
+	ws     *khatru.WebSocket
+	hangUp func(code int, reason string) // closes the connection (asynchronously)
+	ctx    context.Context               // khatru's connection context: ends with the connection
+	qctx   context.Context               // parent of every query: also ends on shutdown
+	stop   context.CancelCauseFunc
 
-	mu       sync.Mutex
-	queue    []outMsg
-	pending  int // queued or being written
-	wake     chan struct{}
-	inflight sync.WaitGroup
+	mu      sync.Mutex
+	queue   []outMsg
+	queued  int // bytes in queue
+	pending int // messages queued or being written
+	running int // queries running (relay.max_queries_per_connection)
+	hungUp  bool
+	wake    chan struct{}
 }
 
 // reqState is one REQ: the subscription's tag in n.subs.
 type reqState struct {
 	id     string
 	cancel context.CancelCauseFunc
+	done   chan struct{} // closed when its queries have ended
 	// Under session.mu. ended: nothing more may be queued for it;
 	// dropped: what is queued is discarded too.
 	ended, dropped bool
@@ -52,13 +57,14 @@ type outMsg struct {
 }
 
 var (
+	errOutputFull     = errors.New("output queue full")
 	errClosedByClient = errors.New("closed by the client")
 	errReplaced       = errors.New("replaced by a REQ with the same id")
 	errShuttingDown   = errors.New("relay shutting down")
 )
 
-func newSession(n *Node, ctx context.Context, ws *khatru.WebSocket) *session {
-	s := &session{n: n, ws: ws, ctx: ctx, wake: make(chan struct{}, 1)}
+func newSession(n *Node, ctx context.Context, ws *khatru.WebSocket, hangUp func(int, string)) *session {
+	s := &session{n: n, ws: ws, hangUp: hangUp, ctx: ctx, wake: make(chan struct{}, 1)}
 	s.qctx, s.stop = context.WithCancelCause(ctx)
 	go s.writeLoop()
 	return s
@@ -97,7 +103,7 @@ func (s *session) onReq(payload []byte) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(s.qctx)
-	req := &reqState{id: id, cancel: cancel}
+	req := &reqState{id: id, cancel: cancel, done: make(chan struct{})}
 	prev, msg := s.n.subs.Open(s.ws, id, env.Filters, req)
 	if msg != "" {
 		cancel(nil)
@@ -106,7 +112,21 @@ func (s *session) onReq(payload []byte) {
 		return
 	}
 	if prev != nil {
-		s.drop(prev.(*reqState), errReplaced)
+		// The old query stops (and gives back its slot) before the new
+		// one starts; stores return promptly once cancelled.
+		old := prev.(*reqState)
+		s.drop(old, errReplaced)
+		select {
+		case <-old.done:
+		case <-time.After(time.Second):
+		}
+	}
+	if msg := s.admit(); msg != "" {
+		close(req.done)
+		s.n.metrics.filterRejected(msg)
+		s.closeSub(id, errReplaced)
+		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
+		return
 	}
 	s.n.metrics.filters.Add(float64(len(env.Filters)))
 	limits := s.n.filterLimits()
@@ -115,8 +135,29 @@ func (s *session) onReq(payload []byte) {
 		limits.Normalize(ctx, &f)
 		queries[i] = f
 	}
-	s.inflight.Add(1)
 	go s.runReq(ctx, req, queries)
+}
+
+// admit applies the per-IP rate and the per-connection cap on running
+// queries; on success the caller owns one running slot (see done).
+func (s *session) admit() string {
+	if !s.n.conns.queryRate.Allow(policies.ClientIP(s.ws.Request)) {
+		return "rate-limited: too many REQ and COUNT messages from your IP; slow down"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if max := s.n.cfg.Relay.MaxQueriesPerConnection; s.running >= max {
+		return fmt.Sprintf("rate-limited: %d queries are already running on this connection; wait for their EOSE or COUNT", max)
+	}
+	s.running++
+	return ""
+}
+
+// done releases a running slot taken by admit.
+func (s *session) done() {
+	s.mu.Lock()
+	s.running--
+	s.mu.Unlock()
 }
 
 // checkReq returns the refusal of a REQ as a whole, or "".
@@ -136,7 +177,8 @@ func (s *session) checkReq(env nostr.ReqEnvelope) string {
 }
 
 func (s *session) runReq(ctx context.Context, req *reqState, filters []nostr.Filter) {
-	defer s.inflight.Done()
+	defer close(req.done)
+	defer s.done()
 	defer req.cancel(nil)
 	for _, f := range filters {
 		if f.Limit == policies.NoStoredEvents {
@@ -204,10 +246,14 @@ func (s *session) onCount(payload []byte) {
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
 		return
 	}
+	if msg := s.admit(); msg != "" {
+		s.n.metrics.filterRejected(msg)
+		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
+		return
+	}
 	s.n.conns.touch(s.ctx)
-	s.inflight.Add(1)
 	go func() {
-		defer s.inflight.Done()
+		defer s.done()
 		n, reason := s.n.count(s.qctx, env.Filter)
 		switch reason {
 		case "":
@@ -219,15 +265,29 @@ func (s *session) onCount(payload []byte) {
 	}()
 }
 
-// sendEvent queues a stored event of req.
+// sendEvent queues an event of req, or fails with errOutputFull when the
+// client already has relay.max_queued_bytes waiting.
 func (s *session) sendEvent(req *reqState, ev *nostr.Event) error {
 	id := req.id
 	b, err := nostr.EventEnvelope{SubscriptionID: &id, Event: *ev}.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	s.enqueue(req, b)
-	return nil
+	return s.enqueue(req, b, true)
+}
+
+// sendLive queues a live event; a subscription whose client cannot take
+// it is closed rather than left with a silent gap.
+func (s *session) sendLive(req *reqState, ev *nostr.Event) {
+	if err := s.sendEvent(req, ev); errors.Is(err, errOutputFull) {
+		s.n.metrics.queryErrors.WithLabelValues("output").Inc()
+		s.endReq(req, outputFullReason(s.n.cfg.Relay.MaxQueuedBytes))
+	}
+}
+
+func outputFullReason(max int) string {
+	return fmt.Sprintf("error: more than %d bytes were waiting for this connection to read them; "+
+		"the answer is incomplete: read faster or ask for less", max)
 }
 
 // send queues a message; req, if not nil, is the REQ it belongs to.
@@ -237,23 +297,46 @@ func (s *session) send(req *reqState, env interface{ MarshalJSON() ([]byte, erro
 		s.n.log.Warn("encode message", "err", err)
 		return
 	}
-	s.enqueue(req, b)
+	_ = s.enqueue(req, b, false)
 }
 
-func (s *session) enqueue(req *reqState, b []byte) bool {
+// enqueue queues b. capped messages (events) are refused with
+// errOutputFull past relay.max_queued_bytes, unless nothing is queued (so
+// that any one event can be served); EOSE, CLOSED, COUNT and NOTICE are
+// small and always queued. Nothing is queued for an ended REQ.
+func (s *session) enqueue(req *reqState, b []byte, capped bool) error {
 	s.mu.Lock()
 	if req != nil && req.ended {
 		s.mu.Unlock()
-		return false
+		return nil
+	}
+	max := s.n.cfg.Relay.MaxQueuedBytes
+	if capped && s.queued > 0 && s.queued+len(b) > max {
+		s.mu.Unlock()
+		return errOutputFull
+	}
+	if s.hungUp {
+		s.mu.Unlock()
+		return errOutputFull
+	}
+	if s.queued+len(b) > 2*max {
+		// Even the short answers pile up: a client sending requests
+		// without reading the replies. Nothing more is queued for it.
+		s.hungUp = true
+		s.mu.Unlock()
+		s.n.metrics.queryErrors.WithLabelValues("output").Inc()
+		s.hangUp(1008, "not reading: too many replies waiting")
+		return errOutputFull
 	}
 	s.queue = append(s.queue, outMsg{b: b, req: req})
+	s.queued += len(b)
 	s.pending++
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return true
+	return nil
 }
 
 func (s *session) writeLoop() {
@@ -273,6 +356,7 @@ func (s *session) writeLoop() {
 			m := s.queue[0]
 			s.queue[0] = outMsg{}
 			s.queue = s.queue[1:]
+			s.queued -= len(m.b)
 			skip := m.req != nil && m.req.dropped
 			s.mu.Unlock()
 			var err error
@@ -290,23 +374,14 @@ func (s *session) writeLoop() {
 }
 
 // shutdown ends every query with CLOSED "error: relay shutting down" and
-// waits, at most wait, for those messages to be written.
+// waits, at most wait, for the queries to end and their messages to be
+// written.
 func (s *session) shutdown(wait time.Duration) {
 	s.stop(errShuttingDown)
-	done := make(chan struct{})
-	go func() {
-		s.inflight.Wait()
-		close(done)
-	}()
 	deadline := time.After(wait)
-	select {
-	case <-done:
-	case <-deadline:
-		return
-	}
 	for {
 		s.mu.Lock()
-		idle := s.pending == 0
+		idle := s.running == 0 && s.pending == 0
 		s.mu.Unlock()
 		if idle {
 			return
