@@ -94,7 +94,13 @@ func TestPostgresPlansStableAfterCaching(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pgtest.Exec(t, pgtest.DatabaseName(url), "ANALYZE")
+	// A settled archive, as autovacuum leaves it: statistics, and a
+	// visibility map that lets index-only scans skip the heap. The
+	// CHECKPOINT first: the store commits asynchronously, and VACUUM does
+	// not mark a page all-visible before the commits of its rows are on
+	// disk (a VACUUM right after the load marked 67% of the pages).
+	pgtest.Exec(t, pgtest.DatabaseName(url), "CHECKPOINT")
+	pgtest.Exec(t, pgtest.DatabaseName(url), "VACUUM ANALYZE event")
 
 	var notes, reposts, authors []string
 	var article *nostr.Event
@@ -109,10 +115,10 @@ func TestPostgresPlansStableAfterCaching(t *testing.T) {
 	}
 	for _, ev := range evs[len(evs)-200:] {
 		if ev.Kind == 7 && len(reposts) < 5 {
-			reposts = append(reposts, ev.Tags.GetFirst([]string{"e"}).Value())
+			reposts = append(reposts, ev.Tags.Find("e")[1])
 		}
 	}
-	p := evs[len(evs)/2].Tags.GetFirst([]string{"p"})
+	p := evs[len(evs)/2].Tags.Find("p")[1]
 	since := nostr.Timestamp(1_700_000_000 + len(evs) - 500)
 	until := nostr.Timestamp(1_700_000_000 + 5000)
 	tests := []struct {
@@ -125,10 +131,13 @@ func TestPostgresPlansStableAfterCaching(t *testing.T) {
 		{"authors+kinds", nostr.Filter{Authors: authors, Kinds: []int{1, 7}, Limit: 50}, false, []string{"event_pubkey_kind"}},
 		{"kinds+since", nostr.Filter{Kinds: []int{1}, Since: &since, Limit: 100}, false, []string{"event_kind", "event_created"}},
 		{"#e 5 values", nostr.Filter{Tags: nostr.TagMap{"e": reposts}, Limit: 100}, false, []string{"event_tag_lookup"}},
-		{"#p+kinds", nostr.Filter{Kinds: []int{1, 7}, Tags: nostr.TagMap{"p": {p.Value()}}, Limit: 100}, false, []string{"event_tag_lookup"}},
+		{"#p+kinds", nostr.Filter{Kinds: []int{1, 7}, Tags: nostr.TagMap{"p": {p}}, Limit: 100}, false, []string{"event_tag_lookup"}},
 		{"#d", nostr.Filter{Kinds: []int{30023}, Authors: []string{article.PubKey}, Tags: nostr.TagMap{"d": {article.Tags.GetD()}}}, false, []string{"event_address", "event_d_current"}},
 		{"scrape", nostr.Filter{Until: &until, Limit: 500}, false, []string{"event_created"}},
-		{"count authors+kinds", nostr.Filter{Authors: authors, Kinds: []int{1}}, true, []string{"event_pubkey_kind"}},
+		// COUNT reads the index alone (migration 0005).
+		{"count kinds", nostr.Filter{Kinds: []int{1}}, true, []string{"Index Only Scan using event_kind"}},
+		{"count kinds+since", nostr.Filter{Kinds: []int{1, 7}, Since: &since}, true, []string{"Index Only Scan using event_kind", "event_created"}},
+		{"count authors+kinds", nostr.Filter{Authors: authors, Kinds: []int{1}}, true, []string{"Index Only Scan using event_pubkey_kind"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +157,7 @@ func TestPostgresPlansStableAfterCaching(t *testing.T) {
 			t.Logf("10th execution: %s", strings.SplitN(plan, "  plan:", 2)[0])
 			uses := false
 			for _, idx := range tt.want {
-				uses = uses || strings.Contains(plan, " "+idx+" ")
+				uses = uses || strings.Contains(plan, " "+idx+" ") || strings.Contains(idx, " ") && strings.Contains(plan, idx+" ")
 			}
 			if !uses || strings.Contains(plan, "Seq Scan on event ") {
 				t.Errorf("10th execution is not driven by %v:\n%s", tt.want, plan)
