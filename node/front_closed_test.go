@@ -1,12 +1,10 @@
 package node
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
@@ -30,19 +28,7 @@ func TestCutQueryEndsWithClosed(t *testing.T) {
 	}
 	f := nostr.Filter{Kinds: []int{1}}
 
-	ctx := context.Background()
-	lock, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close(ctx)
-	tx, err := lock.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE event IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := lockEvents(t, url)
 
 	evs, closed := c.req("slow", f)
 	if !hasPrefix(closed, "error") || !strings.Contains(closed, "longer than 300ms") {
@@ -64,9 +50,7 @@ func TestCutQueryEndsWithClosed(t *testing.T) {
 		}
 	}
 
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	if evs, closed := c.req("normal", f); closed != "" || len(evs) != 3 {
 		t.Fatalf("normal REQ: %d events, CLOSED %q; want 3 events and EOSE", len(evs), closed)
 	}
