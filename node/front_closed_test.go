@@ -58,3 +58,22 @@ func TestCutQueryEndsWithClosed(t *testing.T) {
 		t.Fatalf("normal COUNT: %d (CLOSED %q), want 3", n, closed)
 	}
 }
+
+// A query cut by the relay shutting down ends with CLOSED saying so before
+// the connection closes.
+func TestShutdownClosesRunningQueries(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	tn := startNode(t, func(c *Config) { c.Database.URL = url })
+	c := dial(t, tn.URL())
+	lockEvents(t, url)
+	c.send("REQ", "slow", nostr.Filter{Kinds: []int{1}})
+	// The REQ is registered once a fence behind it is answered.
+	if _, closed := c.req("fence", map[string]any{"kinds": []int{1}, "limit": 0}); closed != "" {
+		t.Fatal(closed)
+	}
+	tn.cancel()
+	m := c.expect("EVENT", "EOSE", "CLOSED")
+	if str(t, m[0]) != "CLOSED" || str(t, m[1]) != "slow" || !strings.Contains(str(t, m[2]), "shutting down") {
+		t.Fatalf("on shutdown the running query got %s, want CLOSED \"error: relay shutting down ...\"", m)
+	}
+}
