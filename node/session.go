@@ -200,10 +200,20 @@ func (s *session) endReq(req *reqState, reason string) {
 	if reason == reasonSilent {
 		return
 	}
-	s.send(req, nostr.ClosedEnvelope{SubscriptionID: req.id, Reason: reason})
+	b, _ := nostr.ClosedEnvelope{SubscriptionID: req.id, Reason: reason}.MarshalJSON()
+	// CLOSED is the REQ's last message: queued and marked ended at once,
+	// so no live event can slip in behind it.
 	s.mu.Lock()
+	if req.ended {
+		s.mu.Unlock()
+		return
+	}
 	req.ended = true
+	s.queue = append(s.queue, outMsg{b: b, req: req})
+	s.queued += len(b)
+	s.pending++
 	s.mu.Unlock()
+	s.signal()
 	s.n.subs.Close(s.ws, req.id, req)
 }
 
@@ -332,11 +342,16 @@ func (s *session) enqueue(req *reqState, b []byte, capped bool) error {
 	s.queued += len(b)
 	s.pending++
 	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+// signal wakes the writer.
+func (s *session) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 func (s *session) writeLoop() {

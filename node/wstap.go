@@ -117,6 +117,10 @@ func (t *frameTap) parse() bool {
 	}
 	frame := t.in[:whole]
 	t.in = t.in[whole:]
+	if fin && !t.inMsg && !t.mayTake(frame, hdr) {
+		t.out = append(t.out, frame...) // an EVENT, say: not unmasked whole
+		return true
+	}
 	start := len(t.payload)
 	t.payload = append(t.payload, frame[hdr:]...)
 	if frame[1]&0x80 != 0 {
@@ -136,6 +140,31 @@ func (t *frameTap) parse() bool {
 	t.inMsg, t.held, t.payload = false, nil, nil
 	return true
 }
+
+// mayTake reads the label of a whole single-frame message from its first
+// bytes: false when it is certainly not one the tap takes.
+func (t *frameTap) mayTake(frame []byte, hdr int) bool {
+	var head [32]byte
+	n := copy(head[:], frame[hdr:])
+	if frame[1]&0x80 != 0 {
+		mask := frame[hdr-4 : hdr]
+		for i := range head[:n] {
+			head[i] ^= mask[i%4]
+		}
+	}
+	first := bytes.IndexByte(head[:n], '"')
+	if first < 0 {
+		return true
+	}
+	second := bytes.IndexByte(head[first+1:n], '"')
+	if second < 0 {
+		return true
+	}
+	return tappedLabel(string(head[first+1 : first+1+second]))
+}
+
+// tappedLabel names the messages the node answers itself.
+func tappedLabel(label string) bool { return label == "REQ" || label == "COUNT" || label == "CLOSE" }
 
 // frameHeader returns the header length and payload length of the frame at
 // the start of b, or ok false when b does not hold the whole header yet.
