@@ -113,12 +113,13 @@ func (s *session) onReq(payload []byte) {
 	}
 	if prev != nil {
 		// The old query stops (and gives back its slot) before the new
-		// one starts; stores return promptly once cancelled.
+		// one starts. Stores return promptly once cancelled; the wait is
+		// bounded by the query timeout all the same.
 		old := prev.(*reqState)
 		s.drop(old, errReplaced)
 		select {
 		case <-old.done:
-		case <-time.After(time.Second):
+		case <-time.After(s.n.cfg.Relay.QueryTimeout):
 		}
 	}
 	if msg := s.admit(); msg != "" {
