@@ -56,25 +56,26 @@ type NodeConfig struct {
 
 // RelayConfig is who may write and how much one client may ask for.
 type RelayConfig struct {
-	Writers             []string `toml:"writers"`
-	MaxLimit            int      `toml:"max_limit"`
-	DefaultLimit        int      `toml:"default_limit"`
-	MaxFilters          int      `toml:"max_filters"`
-	MaxFilterValues     int      `toml:"max_filter_values"`
-	MaxSubscriptions    int      `toml:"max_subscriptions"`
-	MaxMessageLength    int      `toml:"max_message_length"`
-	MaxEventTags        int      `toml:"max_event_tags"`
-	MaxContentLength    int      `toml:"max_content_length"`
-	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
+	Writers             []string      `toml:"writers"`
+	MaxLimit            int           `toml:"max_limit"`
+	DefaultLimit        int           `toml:"default_limit"`
+	MaxFilters          int           `toml:"max_filters"`
+	MaxFilterValues     int           `toml:"max_filter_values"`
+	MaxSubscriptions    int           `toml:"max_subscriptions"`
+	MaxMessageLength    int           `toml:"max_message_length"`
+	MaxEventTags        int           `toml:"max_event_tags"`
+	MaxContentLength    int           `toml:"max_content_length"`
+	MaxConnectionsPerIP int           `toml:"max_connections_per_ip"`
+	IdleTimeout         time.Duration `toml:"idle_timeout"`
+	QueryTimeout        time.Duration `toml:"query_timeout"`
+	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
+
 	// Per connection: queries (REQ, COUNT) running at once, and bytes
 	// queued for the client; per IP: REQ and COUNT messages a second.
-	MaxQueriesPerConnection int           `toml:"max_queries_per_connection"`
-	MaxQueuedBytes          int           `toml:"max_queued_bytes"`
-	QueryRatePerIP          float64       `toml:"query_rate_per_ip"`
-	QueryBurstPerIP         int           `toml:"query_burst_per_ip"`
-	IdleTimeout             time.Duration `toml:"idle_timeout"`
-	QueryTimeout            time.Duration `toml:"query_timeout"`
-	ShutdownTimeout         time.Duration `toml:"shutdown_timeout"`
+	MaxQueriesPerConnection int     `toml:"max_queries_per_connection"`
+	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
+	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
+	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
 }
 
 // MetricsConfig is the Prometheus listener.
@@ -99,23 +100,24 @@ func Default() Config {
 			Description: "A Nostr relay monitor and archive. Public read, operator-only write.",
 		},
 		Relay: RelayConfig{
-			Writers:                 []string{},
-			MaxLimit:                5000,
-			DefaultLimit:            500,
-			MaxFilters:              10,
-			MaxFilterValues:         1000,
-			MaxSubscriptions:        20,
-			MaxMessageLength:        1 << 20,
-			MaxEventTags:            20000,
-			MaxContentLength:        256 * 1024,
-			MaxConnectionsPerIP:     50,
+			Writers:             []string{},
+			MaxLimit:            5000,
+			DefaultLimit:        500,
+			MaxFilters:          10,
+			MaxFilterValues:     1000,
+			MaxSubscriptions:    20,
+			MaxMessageLength:    1 << 20,
+			MaxEventTags:        20000,
+			MaxContentLength:    256 * 1024,
+			MaxConnectionsPerIP: 50,
+			IdleTimeout:         5 * time.Minute,
+			QueryTimeout:        10 * time.Second,
+			ShutdownTimeout:     10 * time.Second,
+
 			MaxQueriesPerConnection: 8,
 			MaxQueuedBytes:          4 << 20,
 			QueryRatePerIP:          20,
 			QueryBurstPerIP:         100,
-			IdleTimeout:             5 * time.Minute,
-			QueryTimeout:            10 * time.Second,
-			ShutdownTimeout:         10 * time.Second,
 		},
 		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full)},
