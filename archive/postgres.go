@@ -34,6 +34,12 @@ type pgStore struct {
 var _ Store = (*pgStore)(nil)
 
 func openPostgres(ctx context.Context, o Options) (Store, error) {
+	return openPostgresTuned(ctx, o, nil)
+}
+
+// openPostgresTuned is openPostgres with the pool's configuration adjusted
+// by tune, if not nil, before it connects (tests watch plans through it).
+func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config)) (Store, error) {
 	if o.Mode != Full && o.Mode != Lil {
 		return nil, fmt.Errorf("database.mode: want %q or %q, got %q", Full, Lil, o.Mode)
 	}
@@ -45,6 +51,9 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
+	}
+	if tune != nil {
+		tune(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -98,6 +98,9 @@ func pgCompile(f nostr.Filter, lil, count bool, now int64) pgQuery {
 			return pgAddressPlan(f, cols, pks, kinds, values, tags, now)
 		}
 	}
+	if !count && f.Limit > 0 && ids == nil && pks == nil && len(tags) > 0 && !tagDriven && len(tags[0].keys) <= pgTagLateralMaxValues {
+		return pgTagLateral(f, cols, kinds, tags, now)
+	}
 	if !count && f.Limit > 0 && ids == nil && kinds != nil && !tagDriven {
 		if pks == nil && len(kinds) <= pgUnionMaxKinds {
 			return pgKindsUnion(f, cols, kinds, tags, now)
@@ -160,6 +163,35 @@ func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []
 		" FROM event e WHERE " + strings.Join(b.where, " AND ") +
 		" ORDER BY e.created_at DESC, e.id LIMIT " + limit + ") r" +
 		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
+	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+}
+
+// pgTagLateralMaxValues bounds pgTagLateral: one index walk per value.
+const pgTagLateralMaxValues = 200
+
+// pgTagLateral plans a limited filter whose most selective tag condition
+// has several values ("#e" with the ids of a thread) as a top-N merge of
+// one newest-first walk of event_tag_lookup per value, each stopping after
+// limit visible matches; an event matching several values is kept once.
+// The global newest limit are among the per-value newest limit, so the
+// answer is exact. Written as one EXISTS condition instead, the planner
+// cannot see which tag ids the values are (they are looked up in an
+// InitPlan) and walks event_created or scans event whole: 35 ms at 20k
+// events, linear in the archive, against 0.3 ms here.
+func pgTagLateral(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, now int64) pgQuery {
+	var b pgBuilder
+	from := "unnest(ARRAY(SELECT v.id FROM tag_value v WHERE v.key = ANY(" + b.arg(tags[0].keys) + "::bytea[]))) tv(id)"
+	b.and("t.tag_id = tv.id")
+	if kinds != nil {
+		b.and("t.kind = ANY(" + b.arg(kinds) + "::int4[])")
+	}
+	pgTimeConds(&b, f, "t")
+	pgEventConds(&b, f, tags[1:], now)
+	limit := b.arg(int64(f.Limit))
+	inner := "SELECT e.seq, " + cols + " FROM event_tag t JOIN event e ON e.seq = t.event_seq WHERE " +
+		strings.Join(b.where, " AND ") + " ORDER BY t.created_at DESC, e.id LIMIT " + limit
+	sql := "SELECT r.id, r.pubkey, r.created_at, r.kind, r.tags, r.content, r.sig FROM (SELECT DISTINCT ON (m.seq) m.* FROM " +
+		from + " CROSS JOIN LATERAL (" + inner + ") m) r ORDER BY r.created_at DESC, r.id LIMIT " + limit
 	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,7 +15,8 @@ import (
 // migrating one database ("bigbrotr" in ASCII, truncated to 63 bits).
 const pgMigrationLock int64 = 0x6269676272_6f7472
 
-// migrate applies pending migrations, one transaction each. Every
+// migrate applies pending migrations, one transaction each: every known
+// version not recorded yet, in order (versions may skip numbers). Every
 // transaction first takes a transaction-scoped advisory lock and re-reads
 // the version, so two nodes starting at once apply each step exactly once;
 // a transaction-scoped lock (not a session one) keeps this safe behind
@@ -25,7 +27,7 @@ func (s *pgStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	latest := len(migrations)
+	latest := migrations[len(migrations)-1].Version
 	for {
 		done, err := s.migrateStep(ctx, migrations, latest)
 		if err != nil {
@@ -49,18 +51,20 @@ func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration
 			applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
 			return err
 		}
-		var have int
-		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+		rows, _ := tx.Query(ctx, "SELECT version FROM schema_migrations")
+		applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
 			return err
 		}
-		if have > latest {
+		if have := slices.Max(append(applied, 0)); have > latest {
 			return fmt.Errorf("%w: %s is at version %d, this binary knows up to %d", ErrSchemaTooNew, s.url, have, latest)
 		}
-		if have == latest {
+		next := slices.IndexFunc(migrations, func(m schema.Migration) bool { return !slices.Contains(applied, m.Version) })
+		if next < 0 {
 			done = true
 			return nil
 		}
-		m := migrations[have]
+		m := migrations[next]
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 		}

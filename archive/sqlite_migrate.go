@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"modernc.org/sqlite"
@@ -23,7 +24,7 @@ func (s *liteStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	latest := len(migrations)
+	latest := migrations[len(migrations)-1].Version
 	if st, err := os.Stat(s.path); err == nil && st.Size() > 0 {
 		if err := liteProbe(ctx, s.path, latest); err != nil {
 			return err
@@ -42,14 +43,19 @@ func (s *liteStore) migrate(ctx context.Context) error {
 	)`); err != nil {
 		return liteOpenErr(s.path, err)
 	}
-	var current int
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	applied, err := liteApplied(ctx, tx)
+	if err != nil {
 		return liteOpenErr(s.path, err)
 	}
-	if current > latest {
+	if current := slices.Max(append(applied, 0)); current > latest {
 		return liteTooNew(s.path, current, latest)
 	}
-	for _, m := range migrations[current:] {
+	// Every known version not recorded yet, in order: versions may skip
+	// numbers.
+	for _, m := range migrations {
+		if slices.Contains(applied, m.Version) {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("%s: migration %04d_%s: %w", s.path, m.Version, m.Name, err)
 		}
@@ -67,6 +73,23 @@ func (s *liteStore) migrate(ctx context.Context) error {
 		s.log.Warn("embedded store: PRAGMA optimize failed", "err", err)
 	}
 	return nil
+}
+
+func liteApplied(ctx context.Context, tx *sql.Tx) ([]int, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // liteProbe opens path read-only and checks that it is an SQLite database

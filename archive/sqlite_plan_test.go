@@ -40,24 +40,7 @@ func TestSQLitePlans(t *testing.T) {
 		{nostr.Filter{Authors: []string{id, id2}, Kinds: []int{1, 7}, Limit: 10}, "MERGE (UNION ALL)"},
 		{nostr.Filter{Since: &since, Limit: 10}, "SEARCH e USING INDEX event_created (created_at>?)"},
 	} {
-		q, err := liteCompile(tt.f, false, false, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := litePlan(t, s, tt.f, false)
 		all := strings.Join(plan, "; ")
 		merged := len(plan) > 0 && plan[0] == "MERGE (UNION ALL)"
 		// A merge sorts each branch's at most limit rows; nothing else
@@ -69,4 +52,58 @@ func TestSQLitePlans(t *testing.T) {
 			t.Errorf("%s:\n plan %s\n want first %s", tt.f, all, tt.want)
 		}
 	}
+}
+
+// TestSQLiteCountPlans: COUNT over kinds or authors(+kinds) reads a
+// covering index of the served rows (SQLite migration 0003), never the table.
+func TestSQLiteCountPlans(t *testing.T) {
+	st, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*liteStore)
+	id := strings.Repeat("a", 64)
+	since := nostr.Timestamp(5)
+	for _, tt := range []struct {
+		f    nostr.Filter
+		want string
+	}{
+		{nostr.Filter{Kinds: []int{1}}, "SEARCH e USING COVERING INDEX event_kind (kind=?)"},
+		{nostr.Filter{Kinds: []int{1, 7}, Since: &since}, "SEARCH e USING COVERING INDEX event_kind (kind=? AND created_at>?)"},
+		{nostr.Filter{Authors: []string{id}, Kinds: []int{1}}, "SEARCH e USING COVERING INDEX event_pubkey_kind (pubkey=? AND kind=?)"},
+	} {
+		if plan := strings.Join(litePlan(t, s, tt.f, true), "; "); plan != tt.want {
+			t.Errorf("COUNT %s:\n plan %s\n want %s", tt.f, plan, tt.want)
+		}
+	}
+}
+
+func litePlan(t *testing.T, s *liteStore, f nostr.Filter, count bool) []string {
+	t.Helper()
+	q, err := liteCompile(f, false, count, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return liteExplain(t, s, q.sql, q.args...)
+}
+
+// liteExplain returns the detail lines of EXPLAIN QUERY PLAN for sql.
+func liteExplain(t *testing.T, s *liteStore, sql string, args ...any) []string {
+	t.Helper()
+	rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }

@@ -21,20 +21,7 @@ func TestSQLiteScanPlan(t *testing.T) {
 		kinds []int32
 		limit int
 	}{{nil, 0}, {nil, 500}, {[]int32{10002}, 500}, {[]int32{2, 3, 10002}, 0}} {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+liteScanSQL(c.kinds, c.limit), 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := liteExplain(t, s, liteScanSQL(c.kinds, c.limit), 0, 100)
 		if want := "SEARCH event USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"; len(plan) != 1 || plan[0] != want {
 			t.Errorf("kinds %v limit %d: plan %s, want only %s", c.kinds, c.limit, strings.Join(plan, "; "), want)
 		}

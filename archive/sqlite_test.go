@@ -154,7 +154,8 @@ func TestSQLiteReopen(t *testing.T) {
 		t.Errorf("state after reopen: %+v, %v", st, err)
 	}
 	var n int
-	if err := rawDB(t, filepath.Join(dir, archive.SQLiteFile)).QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != schema.LatestVersion(schema.SQLite) {
+	migs, _ := schema.Migrations(schema.SQLite)
+	if err := rawDB(t, filepath.Join(dir, archive.SQLiteFile)).QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != len(migs) {
 		t.Errorf("schema_migrations rows = %d, %v; want one per migration", n, err)
 	}
 }

@@ -72,6 +72,13 @@ type RelayConfig struct {
 	IdleTimeout         time.Duration `toml:"idle_timeout"`
 	QueryTimeout        time.Duration `toml:"query_timeout"`
 	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
+
+	// Per connection: queries (REQ, COUNT) running at once, and bytes
+	// queued for the client; per IP: REQ and COUNT messages a second.
+	MaxQueriesPerConnection int     `toml:"max_queries_per_connection"`
+	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
+	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
+	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
 }
 
 // MetricsConfig is the Prometheus listener.
@@ -109,6 +116,11 @@ func Default() Config {
 			IdleTimeout:         5 * time.Minute,
 			QueryTimeout:        10 * time.Second,
 			ShutdownTimeout:     10 * time.Second,
+
+			MaxQueriesPerConnection: 8,
+			MaxQueuedBytes:          4 << 20,
+			QueryRatePerIP:          20,
+			QueryBurstPerIP:         100,
 		},
 		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full)},
@@ -283,6 +295,14 @@ func (c *Config) validate() []string {
 	if r.MaxConnectionsPerIP < 0 {
 		add("relay.max_connections_per_ip", "must be 0 (unlimited) or positive, got %d", r.MaxConnectionsPerIP)
 	}
+	positive("relay.max_queries_per_connection", r.MaxQueriesPerConnection, 10000)
+	if r.MaxQueuedBytes < 64<<10 || r.MaxQueuedBytes > 1<<30 {
+		add("relay.max_queued_bytes", "must be between 65536 and 1073741824, got %d", r.MaxQueuedBytes)
+	}
+	if r.QueryRatePerIP < 0 || r.QueryRatePerIP > 1e6 {
+		add("relay.query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", r.QueryRatePerIP)
+	}
+	positive("relay.query_burst_per_ip", r.QueryBurstPerIP, 1000000)
 	for _, d := range []struct {
 		key string
 		v   time.Duration

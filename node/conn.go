@@ -23,6 +23,8 @@ type connTracker struct {
 	n       *Node
 	limiter *policies.ConnLimiter
 	idle    time.Duration
+	// queryRate limits REQ and COUNT messages per IP across connections.
+	queryRate *policies.RateLimiter
 
 	mu     sync.Mutex
 	conns  map[*trackedConn]struct{}
@@ -38,6 +40,7 @@ type trackedConn struct {
 	mu     sync.Mutex
 	raw    net.Conn
 	ws     *khatru.WebSocket
+	sess   *session
 	timer  *time.Timer
 	active int
 	once   sync.Once
@@ -80,6 +83,14 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c := &observedConn{Conn: raw, tc: h.tc}
+	c.tap = newFrameTap(raw, h.tc.t.n.cfg.Relay.MaxMessageLength, h.tc.divert)
+	// Bytes a client sent ahead of the handshake's answer would reach
+	// khatru's reader around the tap: the tap takes them first.
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		c.tap.in = append(c.tap.in, early...)
+		_, _ = brw.Reader.Discard(n)
+	}
 	h.tc.mu.Lock()
 	h.tc.raw = c
 	h.tc.mu.Unlock()
@@ -89,8 +100,12 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 type observedConn struct {
 	net.Conn
-	tc *trackedConn
+	tc  *trackedConn
+	tap *frameTap
 }
+
+// Read is khatru's only way to the client's messages: through the tap.
+func (c *observedConn) Read(p []byte) (int, error) { return c.tap.Read(p) }
 
 func (c *observedConn) Close() error {
 	err := c.Conn.Close()
@@ -136,7 +151,12 @@ func (t *connTracker) closeAll(code int, reason string) {
 	t.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, tc := range all {
-		wg.Go(func() { tc.close(code, reason) })
+		wg.Go(func() {
+			if sess := tc.session(); sess != nil {
+				sess.shutdown(time.Second)
+			}
+			tc.close(code, reason)
+		})
 	}
 	wg.Wait()
 }
@@ -168,6 +188,29 @@ func connOf(ctx context.Context) *trackedConn {
 	return connOfWS(ws)
 }
 
+func sessionOf(ws *khatru.WebSocket) *session {
+	if tc := connOfWS(ws); tc != nil {
+		return tc.session()
+	}
+	return nil
+}
+
+func (tc *trackedConn) session() *session {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.sess
+}
+
+// divert hands the tap's REQ, COUNT and CLOSE messages to the session.
+// The session exists from OnConnect, which khatru runs before its first
+// read; until then nothing is taken.
+func (tc *trackedConn) divert(payload []byte) bool {
+	if sess := tc.session(); sess != nil {
+		return sess.divert(payload)
+	}
+	return false
+}
+
 func connOfWS(ws *khatru.WebSocket) *trackedConn {
 	if ws.Request == nil {
 		return nil
@@ -187,6 +230,7 @@ func (t *connTracker) onConnect(ctx context.Context) {
 	}
 	tc.mu.Lock()
 	tc.ws = ws
+	tc.sess = newSession(t.n, ctx, ws, func(code int, reason string) { go tc.close(code, reason) })
 	tc.timer = time.AfterFunc(t.idle, tc.idleTimeout)
 	tc.mu.Unlock()
 	khatru.RequestAuth(ctx)

@@ -5,7 +5,10 @@
 // that stops gracefully on context cancellation (SIGINT/SIGTERM in the CLI).
 //
 // The relay is an archive: the public reads (REQ, COUNT), and only the node
-// key and configured writers publish. Loops publish the node's own events
+// key and configured writers publish. REQ, COUNT and CLOSE are answered by
+// the node itself (session.go, taken from khatru's stream by wstap.go), so
+// that an answer cut short ends with CLOSED, never with EOSE; khatru
+// handles EVENT and AUTH. Loops publish the node's own events
 // in-process through (*Node).Publish.
 //
 // Nothing imports this package except cmd/bigbrotr.

@@ -6,5 +6,5 @@ import (
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 )
 
-// TestMain stops the PostgreSQL cluster the PostgreSQL variants start.
+// TestMain stops the throwaway PostgreSQL cluster, if a test started one.
 func TestMain(m *testing.M) { pgtest.Main(m) }

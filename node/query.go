@@ -3,17 +3,20 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
-	"github.com/fiatjaf/khatru"
 	"github.com/nbd-wtf/go-nostr"
-	"github.com/nbd-wtf/go-nostr/nip45/hyperloglog"
 
 	"github.com/bigbrotr/bigbrotr/policies"
 )
 
 // errStop ends a store iteration early without being an error.
 var errStop = errors.New("stop")
+
+// reasonSilent is the cut reason of a query nobody is waiting for any more
+// (the client closed or replaced the subscription, or left).
+const reasonSilent = "-"
 
 // closedChan is what a query with nothing to yield returns. khatru reads
 // `<-ch` unconditionally in places, so a nil channel would block forever.
@@ -23,92 +26,74 @@ func closedChan() chan *nostr.Event {
 	return ch
 }
 
-// queryEvents is khatru's QueryEvents hook: it streams Store.QueryEvents into
-// the channel khatru drains, stopping when the subscription is closed, the
-// connection drops or relay.query_timeout passes.
-func (n *Node) queryEvents(ctx context.Context, f nostr.Filter) (chan *nostr.Event, error) {
-	// khatru's internal calls look up deletion targets and expired events
-	// so that its DeleteEvent hooks can destroy them. The archive instead
-	// hides them itself when the kind 5 is saved and never serves expired
-	// events, so there is nothing to find; answering here also stops a
-	// public kind 5 with thousands of tags from costing thousands of queries
-	// before it is refused.
-	if khatru.IsInternalCall(ctx) || f.Limit < 0 {
-		return closedChan(), nil
-	}
-	if n.filterCheck(f) != "" {
-		// Only reachable by khatru's own lookups (client filters were
-		// checked by RejectFilter): its "#e"/"#a" keys match nothing.
-		return closedChan(), nil
-	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = n.cfg.Relay.DefaultLimit
-	case f.Limit > n.cfg.Relay.MaxLimit:
-		f.Limit = n.cfg.Relay.MaxLimit
-	}
+// internalQuery is khatru's QueryEvents hook on the writer relay, where
+// only khatru's own lookups arrive (client REQs are the session's): the
+// deletion targets and expired events it would have its DeleteEvent hooks
+// destroy. The archive instead hides them itself when the kind 5 is saved
+// and never serves expired events, so there is nothing to find; answering
+// here also stops a public kind 5 with thousands of tags from costing
+// thousands of queries before it is refused.
+func internalQuery(context.Context, nostr.Filter) (chan *nostr.Event, error) {
+	return closedChan(), nil
+}
+
+func (n *Node) filterLimits() policies.FilterLimits {
+	return policies.FilterLimits{MaxLimit: n.cfg.Relay.MaxLimit, DefaultLimit: n.cfg.Relay.DefaultLimit, MaxValues: n.cfg.Relay.MaxFilterValues}
+}
+
+func (n *Node) filterCheck(f nostr.Filter) string { return n.filterLimits().Check(f) }
+
+// streamQuery runs one normalized filter against the archive within
+// relay.query_timeout, passing each event to emit. It returns "" when the
+// answer is complete, reasonSilent when nobody waits for it, or the
+// CLOSED reason saying why it was cut.
+func (n *Node) streamQuery(ctx context.Context, f nostr.Filter, emit func(*nostr.Event) error) string {
 	n.metrics.queries.Inc()
-	ch := make(chan *nostr.Event)
-	go func() {
-		defer close(ch)
-		qctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
-		defer cancel()
-		err := n.store.QueryEvents(qctx, f, func(ev *nostr.Event) error {
-			select {
-			case ch <- ev:
-				return nil
-			case <-qctx.Done():
-				return qctx.Err()
-			}
-		})
-		switch {
-		case err == nil || errors.Is(err, context.Canceled):
-		case errors.Is(err, context.DeadlineExceeded):
-			n.metrics.queryErrors.WithLabelValues("timeout").Inc()
-			n.log.Debug("query timed out", "filter", f.String())
-		default:
-			n.metrics.queryErrors.WithLabelValues("error").Inc()
-			n.log.Warn("query failed", "filter", f.String(), "err", err)
-		}
-	}()
-	return ch, nil
+	qctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
+	defer cancel()
+	err := n.store.QueryEvents(qctx, f, emit)
+	return n.cutReason(ctx, err, "query", f)
 }
 
-func (n *Node) filterCheck(f nostr.Filter) string {
-	l := policies.FilterLimits{MaxLimit: n.cfg.Relay.MaxLimit, DefaultLimit: n.cfg.Relay.DefaultLimit, MaxValues: n.cfg.Relay.MaxFilterValues}
-	return l.Check(f)
-}
-
-// countEvents is khatru's CountEvents hook. khatru v0.19.1 cannot answer a
-// COUNT with CLOSED (its hooks never see the query id), so no COUNT filter
-// is refused: a filter that can match nothing exactly (an id prefix, a
-// multi-letter tag) truthfully counts 0.
-func (n *Node) countEvents(ctx context.Context, f nostr.Filter) (int64, error) {
-	n.conns.touch(ctx)
+// count counts one filter within relay.query_timeout: the count, or the
+// reason it has none (as streamQuery's).
+func (n *Node) count(ctx context.Context, f nostr.Filter) (int64, string) {
 	n.metrics.counts.Inc()
-	if n.filterCheck(f) != "" {
-		return 0, nil
-	}
 	cctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
 	defer cancel()
 	c, err := n.store.CountEvents(cctx, f)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			n.metrics.queryErrors.WithLabelValues("timeout").Inc()
-			return 0, errors.New("error: count took too long; narrow the filter")
-		}
-		n.metrics.queryErrors.WithLabelValues("error").Inc()
-		n.log.Warn("count failed", "filter", f.String(), "err", err)
-		return 0, errors.New("error: count failed")
+	if reason := n.cutReason(ctx, err, "count", f); reason != "" {
+		return 0, reason
 	}
-	return c, nil
+	return c, ""
 }
 
-// countEventsHLL serves the filters khatru routes to the HyperLogLog path
-// (NIP-45 "hll"); the exact count is given and no registers are attached.
-func (n *Node) countEventsHLL(ctx context.Context, f nostr.Filter, _ int) (int64, *hyperloglog.HyperLogLog, error) {
-	c, err := n.countEvents(ctx, f)
-	return c, nil, err
+// cutReason turns how a query ended into what the client is told. ctx is
+// the query's parent: its cause says whether the client, the connection
+// or the relay stopped it.
+func (n *Node) cutReason(ctx context.Context, err error, what string, f nostr.Filter) string {
+	switch {
+	case err == nil:
+		return ""
+	case ctx.Err() != nil:
+		if errors.Is(context.Cause(ctx), errShuttingDown) {
+			n.metrics.queryErrors.WithLabelValues("shutdown").Inc()
+			return "error: relay shutting down; this answer is incomplete"
+		}
+		return reasonSilent
+	case errors.Is(err, errOutputFull):
+		n.metrics.queryErrors.WithLabelValues("output").Inc()
+		return outputFullReason(n.cfg.Relay.MaxQueuedBytes)
+	case errors.Is(err, context.DeadlineExceeded):
+		n.metrics.queryErrors.WithLabelValues("timeout").Inc()
+		n.log.Debug(what+" timed out", "filter", f.String())
+		return fmt.Sprintf("error: %s took longer than %s and was cut; narrow the filter (e.g. a smaller limit or a since/until window)",
+			what, n.cfg.Relay.QueryTimeout)
+	default:
+		n.metrics.queryErrors.WithLabelValues("error").Inc()
+		n.log.Warn(what+" failed", "filter", f.String(), "err", err)
+		return "error: the archive could not answer this " + what + "; try again later"
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

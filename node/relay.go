@@ -16,7 +16,7 @@ import (
 
 // supportedNIPs is exactly what this relay implements: NIP-09 and NIP-40
 // through the archive's hiding rules, NIP-42 through khatru's AUTH, NIP-45
-// through the count hooks, NIP-70 through khatru's protected-event check.
+// through the session (session.go), NIP-70 through khatru's protected-event check.
 var supportedNIPs = []int{1, 9, 11, 40, 42, 45, 70}
 
 // buildRelay assembles khatru. The WebSocket front is a khatru Router with
@@ -43,7 +43,7 @@ func (n *Node) buildRelay() {
 	n.writers = policies.NewWriters(writers...)
 	n.conns = newConnTracker(n, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
 	n.subs = policies.NewSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, n.conns.subscriptionsChanged)
-	limits := policies.FilterLimits{MaxLimit: rc.MaxLimit, DefaultLimit: rc.DefaultLimit, MaxValues: rc.MaxFilterValues}
+	n.conns.queryRate = policies.NewRateLimiter(rc.QueryRatePerIP, rc.QueryBurstPerIP, nil)
 	caps := policies.EventCaps{MaxTags: rc.MaxEventTags, MaxContentLength: rc.MaxContentLength}
 
 	// Connection-level hooks run on the front relay.
@@ -71,7 +71,6 @@ func (n *Node) buildRelay() {
 	})
 	writer.StoreEvent = append(writer.StoreEvent, n.saveEvent)
 	writer.ReplaceEvent = append(writer.ReplaceEvent, n.saveEvent)
-	writer.QueryEvents = append(writer.QueryEvents, n.queryEvents)
 	writer.OnEventSaved = append(writer.OnEventSaved, func(_ context.Context, ev *nostr.Event) {
 		n.metrics.eventsStored.Inc()
 		n.broadcast(ev)
@@ -82,36 +81,25 @@ func (n *Node) buildRelay() {
 	// ephemeral hook; delivery is ours, so give it one.
 	front.OnEphemeralEvent = append(front.OnEphemeralEvent, func(context.Context, *nostr.Event) {})
 
-	// Reads: normalize first (limits, "limit":0), then refuse what the
-	// archive will not answer, then count (and register) subscriptions.
-	reader.OverwriteFilter = append(reader.OverwriteFilter, limits.Normalize)
-	reader.RejectFilter = append(reader.RejectFilter, func(ctx context.Context, f nostr.Filter) (bool, string) {
-		for _, reject := range []func(context.Context, nostr.Filter) (bool, string){limits.Reject, n.subs.RejectFilter} {
-			if no, msg := reject(ctx, f); no {
-				n.metrics.filterRejected(msg)
-				return true, msg
-			}
-		}
-		n.metrics.filters.Inc()
-		return false, ""
+	// Reads: REQ, COUNT and CLOSE never reach khatru (frameTap hands them
+	// to the connection's session). The reader relay is only a guard for
+	// a message that somehow slipped past the tap: refused, never served
+	// through khatru's path that ends a cut query with EOSE.
+	reader.RejectFilter = append(reader.RejectFilter, func(context.Context, nostr.Filter) (bool, string) {
+		return true, "error: this request could not be read; send it again"
 	})
-	reader.QueryEvents = append(reader.QueryEvents, n.queryEvents)
-	reader.CountEvents = append(reader.CountEvents, n.countEvents)
-	reader.CountEventsHLL = append(reader.CountEventsHLL, n.countEventsHLL)
-	// khatru answers "unsupported" unless the front relay has count hooks,
-	// though it then calls the reader's.
-	front.CountEvents = reader.CountEvents
-	front.CountEventsHLL = reader.CountEventsHLL
+	writer.QueryEvents = append(writer.QueryEvents, internalQuery)
 
 	n.relay, n.writer = front.Relay, writer
 }
 
-// broadcast sends ev to every open subscription it matches.
+// broadcast queues ev for every open subscription it matches.
 func (n *Node) broadcast(ev *nostr.Event) int {
 	targets := n.subs.Listening(ev)
 	for _, l := range targets {
-		id := l.ID
-		_ = l.WS.WriteJSON(nostr.EventEnvelope{SubscriptionID: &id, Event: *ev})
+		if sess := sessionOf(l.WS); sess != nil {
+			sess.sendLive(l.Tag.(*reqState), ev)
+		}
 	}
 	return len(targets)
 }

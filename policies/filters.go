@@ -8,9 +8,7 @@ import (
 )
 
 // NoStoredEvents is the Limit that FilterLimits.Normalize gives a filter sent
-// with "limit": 0. khatru skips every RejectFilter hook for such filters, so
-// Normalize rewrites them into this sentinel, which lets the reject hooks see
-// every filter; the query hook must then answer a negative Limit with no
+// with "limit": 0: the query hook must answer a negative Limit with no
 // stored events (live events still flow).
 const NoStoredEvents = -1
 
@@ -21,10 +19,9 @@ type FilterLimits struct {
 	MaxValues    int // max entries in ids, authors, kinds or one tag list
 }
 
-// Normalize is a khatru OverwriteFilter hook: it applies the default limit,
-// clamps the limit to the maximum and turns "limit": 0 into NoStoredEvents.
-// khatru registers the client's original filter for live events, so this
-// only shapes the stored-events query.
+// Normalize applies the default limit, clamps the limit to the maximum and
+// turns "limit": 0 into NoStoredEvents. Live events are matched against the
+// client's original filter, so this only shapes the stored-events query.
 func (l FilterLimits) Normalize(_ context.Context, f *nostr.Filter) {
 	switch {
 	case f.LimitZero:

@@ -147,3 +147,35 @@ func TestConnLimiter(t *testing.T) {
 		t.Fatalf("behind a local proxy: %s", ClientIP(proxied))
 	}
 }
+
+func TestRateLimiter(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := NewRateLimiter(2, 3, func() time.Time { return now })
+	for i := range 3 {
+		if !l.Allow("a") {
+			t.Fatalf("request %d of the burst refused", i+1)
+		}
+	}
+	if l.Allow("a") {
+		t.Fatal("fourth request in the same instant allowed")
+	}
+	if !l.Allow("b") {
+		t.Fatal("another IP shares the bucket")
+	}
+	now = now.Add(500 * time.Millisecond) // one token at 2/s
+	if !l.Allow("a") || l.Allow("a") {
+		t.Fatal("refill: want exactly one more after 0.5s at 2/s")
+	}
+	now = now.Add(time.Hour)
+	for i := range 3 {
+		if !l.Allow("a") {
+			t.Fatalf("after an hour, request %d refused (burst caps the saving at 3)", i+1)
+		}
+	}
+	if l.Allow("a") {
+		t.Fatal("saved more than the burst")
+	}
+	if !NewRateLimiter(0, 0, nil).Allow("a") {
+		t.Fatal("rate 0 must be unlimited")
+	}
+}

@@ -12,37 +12,31 @@ import (
 // MaxSubscriptionIDLength is NIP-01's bound on a subscription id.
 const MaxSubscriptionIDLength = 64
 
-// Subscriptions enforces per-connection subscription limits, which khatru
-// v0.19.1 does not track: the number of distinct open subscription ids, the
-// number of filters in one REQ, and the id length.
-//
-// khatru has no hook for CLOSE, but it cancels a REQ's context when the
-// subscription is closed or the connection drops; the count follows those
-// contexts. Its RejectFilter hook runs once per filter with the same context
-// for every filter of one REQ, which is how filters are counted per REQ.
+// Subscriptions is the registry of open subscriptions: it enforces the
+// per-connection limits khatru v0.19.1 does not track (distinct open ids,
+// filters per REQ, id length) and is where live events find their
+// listeners. The node opens and closes subscriptions itself (it handles REQ
+// and CLOSE, see node/session.go); each carries an opaque tag naming the
+// REQ that opened it, so that the end of a replaced REQ cannot close its
+// successor.
 type Subscriptions struct {
 	max, maxFilters int
 	onChange        func(ws *khatru.WebSocket, active int)
 
 	mu    sync.Mutex
-	conns map[*khatru.WebSocket]*connSubs
+	conns map[*khatru.WebSocket]map[string]*openSub
 }
 
-type connSubs struct {
-	ids  map[string]int // open REQ contexts per subscription id
-	reqs map[context.Context]*openReq
-}
-
-type openReq struct {
-	ws      *khatru.WebSocket
-	id      string
+type openSub struct {
 	filters []nostr.Filter
+	tag     any
 }
 
 // Listener is one open subscription that an event must be sent to.
 type Listener struct {
-	WS *khatru.WebSocket
-	ID string
+	WS  *khatru.WebSocket
+	ID  string
+	Tag any
 }
 
 // NewSubscriptions limits each connection to max open subscriptions and each
@@ -53,90 +47,77 @@ func NewSubscriptions(max, maxFilters int, onChange func(ws *khatru.WebSocket, a
 		max:        max,
 		maxFilters: maxFilters,
 		onChange:   onChange,
-		conns:      make(map[*khatru.WebSocket]*connSubs),
+		conns:      make(map[*khatru.WebSocket]map[string]*openSub),
 	}
 }
 
-// RejectFilter is a khatru RejectFilter hook. It must run after every
-// OverwriteFilter hook that turns "limit": 0 into a normal filter (see
-// FilterLimits.Normalize), or limit-0 subscriptions escape the count.
-//
-// Accepted filters are kept for Listening: the node delivers live events
-// from this registry, under its lock, instead of through khatru's listener
-// list, which khatru v0.19.1 reads without its lock while CLOSE and REQ
-// handlers on other goroutines modify it (a data race).
-func (s *Subscriptions) RejectFilter(ctx context.Context, f nostr.Filter) (bool, string) {
-	ws := khatru.GetConnection(ctx)
-	id, ok := subscriptionID(ctx)
-	if ws == nil || !ok {
-		return false, ""
-	}
+// CheckID returns the refusal message for a subscription id, or "".
+func CheckID(id string) string {
 	if id == "" {
-		return true, "invalid: subscription id must not be empty"
+		return "invalid: subscription id must not be empty"
 	}
 	if len(id) > MaxSubscriptionIDLength {
-		return true, fmt.Sprintf("invalid: subscription id longer than %d characters", MaxSubscriptionIDLength)
+		return fmt.Sprintf("invalid: subscription id longer than %d characters", MaxSubscriptionIDLength)
 	}
-
-	s.mu.Lock()
-	cs := s.conns[ws]
-	if cs == nil {
-		cs = &connSubs{ids: make(map[string]int), reqs: make(map[context.Context]*openReq)}
-		s.conns[ws] = cs
-	}
-	r, seen := cs.reqs[ctx]
-	active := -1
-	if !seen {
-		if cs.ids[id] == 0 && len(cs.ids) >= s.max {
-			s.mu.Unlock()
-			return true, fmt.Sprintf("blocked: too many open subscriptions on this connection (max %d); CLOSE one first", s.max)
-		}
-		r = &openReq{ws: ws, id: id}
-		cs.reqs[ctx] = r
-		cs.ids[id]++
-		active = len(cs.ids)
-		context.AfterFunc(ctx, func() { s.release(ws, ctx) })
-	}
-	tooMany := len(r.filters) >= s.maxFilters
-	if !tooMany {
-		r.filters = append(r.filters, f)
-	}
-	s.mu.Unlock()
-
-	if active >= 0 && s.onChange != nil {
-		s.onChange(ws, active)
-	}
-	if tooMany {
-		// khatru cancels the REQ's context on refusal, which releases it.
-		return true, fmt.Sprintf("blocked: too many filters in one REQ (max %d)", s.maxFilters)
-	}
-	return false, ""
+	return ""
 }
 
-func (s *Subscriptions) release(ws *khatru.WebSocket, ctx context.Context) {
+// Open registers REQ id on ws with its filters (as the client sent them:
+// live events are matched against these) under tag. A REQ reusing an open
+// id replaces that subscription, whose tag is returned as prev so that the
+// caller can stop what it was doing. msg is the refusal, if any; a refused
+// REQ leaves an open subscription of the same id in place.
+func (s *Subscriptions) Open(ws *khatru.WebSocket, id string, filters []nostr.Filter, tag any) (prev any, msg string) {
+	if msg := CheckID(id); msg != "" {
+		return nil, msg
+	}
+	if len(filters) > s.maxFilters {
+		return nil, fmt.Sprintf("blocked: too many filters in one REQ (max %d)", s.maxFilters)
+	}
 	s.mu.Lock()
-	cs := s.conns[ws]
-	if cs == nil {
+	subs := s.conns[ws]
+	if subs == nil {
+		subs = make(map[string]*openSub)
+		s.conns[ws] = subs
+	}
+	old := subs[id]
+	if old == nil && len(subs) >= s.max {
 		s.mu.Unlock()
-		return
+		return nil, fmt.Sprintf("blocked: too many open subscriptions on this connection (max %d); CLOSE one first", s.max)
 	}
-	r := cs.reqs[ctx]
-	if r == nil {
+	subs[id] = &openSub{filters: filters, tag: tag}
+	active := len(subs)
+	s.mu.Unlock()
+	if old != nil {
+		return old.tag, ""
+	}
+	if s.onChange != nil {
+		s.onChange(ws, active)
+	}
+	return nil, ""
+}
+
+// Close removes subscription id of ws if it is still the one opened with
+// tag (nil: whichever is open) and returns the tag of what it removed, or
+// nil.
+func (s *Subscriptions) Close(ws *khatru.WebSocket, id string, tag any) (closed any) {
+	s.mu.Lock()
+	subs := s.conns[ws]
+	sub := subs[id]
+	if sub == nil || (tag != nil && sub.tag != tag) {
 		s.mu.Unlock()
-		return
+		return nil
 	}
-	delete(cs.reqs, ctx)
-	if cs.ids[r.id]--; cs.ids[r.id] <= 0 {
-		delete(cs.ids, r.id)
-	}
-	active := len(cs.ids)
-	if len(cs.reqs) == 0 {
+	delete(subs, id)
+	active := len(subs)
+	if active == 0 {
 		delete(s.conns, ws)
 	}
 	s.mu.Unlock()
 	if s.onChange != nil {
 		s.onChange(ws, active)
 	}
+	return sub.tag
 }
 
 // OnDisconnect is a khatru OnDisconnect hook dropping the connection's state.
@@ -148,23 +129,16 @@ func (s *Subscriptions) OnDisconnect(ctx context.Context) {
 	}
 }
 
-// Listening returns the open subscriptions with a filter matching ev, each
-// (connection, id) once.
+// Listening returns the open subscriptions with a filter matching ev.
 func (s *Subscriptions) Listening(ev *nostr.Event) []Listener {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Listener
-	seen := make(map[Listener]bool)
-	for _, cs := range s.conns {
-		for _, r := range cs.reqs {
-			l := Listener{WS: r.ws, ID: r.id}
-			if seen[l] {
-				continue
-			}
-			for _, f := range r.filters {
+	for ws, subs := range s.conns {
+		for id, sub := range subs {
+			for _, f := range sub.filters {
 				if f.Matches(ev) {
-					seen[l] = true
-					out = append(out, l)
+					out = append(out, Listener{WS: ws, ID: id, Tag: sub.tag})
 					break
 				}
 			}
@@ -177,10 +151,7 @@ func (s *Subscriptions) Listening(ev *nostr.Event) []Listener {
 func (s *Subscriptions) Active(ws *khatru.WebSocket) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cs := s.conns[ws]; cs != nil {
-		return len(cs.ids)
-	}
-	return 0
+	return len(s.conns[ws])
 }
 
 // Total returns the number of open subscriptions on all connections.
@@ -188,19 +159,8 @@ func (s *Subscriptions) Total() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, cs := range s.conns {
-		n += len(cs.ids)
+	for _, subs := range s.conns {
+		n += len(subs)
 	}
 	return n
-}
-
-// subscriptionID reads the REQ's id from a khatru context. khatru's own
-// accessor panics when the value is absent (any context not made for a REQ).
-func subscriptionID(ctx context.Context) (id string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			id, ok = "", false
-		}
-	}()
-	return khatru.GetSubscriptionID(ctx), true
 }
