@@ -91,11 +91,16 @@ func Once(ctx context.Context, s Spec, cycle Cycle) error {
 		cctx, cancel = context.WithTimeout(ctx, s.Timeout)
 	}
 	start := time.Now()
+	if m := s.Metrics; m != nil {
+		m.begin(s.Name, float64(start.UnixMilli())/1000)
+	}
+	cctx = context.WithValue(cctx, progressKey{}, newProgress(ctx, s.Name, s.Metrics))
 	stats, err := cycle(cctx)
 	cancel()
 	elapsed := time.Since(start)
 	stopped := err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled)
 	if m := s.Metrics; m != nil {
+		m.running.WithLabelValues(s.Name).Set(0)
 		m.record(s.Name, stats)
 		if !stopped {
 			m.duration.WithLabelValues(s.Name).Observe(elapsed.Seconds())
