@@ -61,6 +61,9 @@ type loop struct {
 	// close, when set, releases what the loop holds if it is never run (a
 	// later start-up step failed); run and once release it themselves.
 	close func() error
+	// warning, when set, is a condition the status page shows ("" when
+	// none): the validator's "no candidate reachable".
+	warning func() string
 }
 
 // buildLoops constructs the enabled loops (all of them when only is empty,
