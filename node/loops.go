@@ -111,7 +111,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
+		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once, warning: v.NoneReachable})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
 		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
