@@ -21,6 +21,8 @@ type relayRun struct {
 	sess     *session
 	stats    relayStats
 	progress bool // a request completed since the last failure
+	// started and reported time the progress lines of a long sync.
+	started, reported time.Time
 }
 
 type relayStats struct {
@@ -37,12 +39,15 @@ func (r *relayRun) reject(reason string) {
 // commit queues the cursor behind everything the relay submitted so far.
 func (r *relayRun) commit(ctx context.Context) error {
 	c := r.cur
+	r.logProgress()
 	return r.s.writer.submit(ctx, writeItem{state: c.state(r.relay.URL)})
 }
 
 func (s *Syncer) newRun(ctx context.Context, rel Relay) *relayRun {
 	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, idle: s.cfg.IdleTimeout,
 		stats: relayStats{rejects: map[string]int{}}}
+	r.started = s.now()
+	r.reported = r.started
 	if o, ok := s.overrides[rel.URL]; ok {
 		if len(o.Filters) > 0 {
 			r.filters = nostrFilters(o.Filters)

@@ -159,7 +159,13 @@ func (c *cli) cmdLoop(ctx context.Context, name string, args []string) int {
 	if !ok {
 		return code
 	}
-	if err := node.RunLoop(ctx, cfg, log, name, *once); err != nil {
+	finish := func() {}
+	if *once && name != node.LoopSeeder && name != node.LoopStats && isTerminal(c.stderr) {
+		ctx, finish = withProgressBar(ctx, c.stderr, name)
+	}
+	err := node.RunLoop(ctx, cfg, log, name, *once)
+	finish() // the bar's line ends before the error's
+	if err != nil {
 		return c.fail(exitCode(err), "%s: %v", name, err)
 	}
 	return exitOK
