@@ -281,19 +281,9 @@ func testAPIOnMonitoredNode(t *testing.T, mn *monitoredNode) {
 // testStatusPageInBrowser: Chromium renders the relay table, and from it
 // the healthy relay's page with its RTT chart; screenshots are kept.
 func testStatusPageInBrowser(t *testing.T, mn *monitoredNode) {
-	chromium := findChromium(t)
+	ctx := newBrowser(t)
 	total := len(mn.net.Manifest().Relays)
 	shots := artifactDir(t)
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(mn.base+"/relays?limit=500"),
