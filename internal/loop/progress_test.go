@@ -1,8 +1,14 @@
 package loop
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -48,3 +54,44 @@ func TestProgress(t *testing.T) {
 		t.Error("a nil Progress counts")
 	}
 }
+
+// TestProgressLines: a cycle that outlasts the progress interval logs how
+// far it got (done of due), with the loop's logger, before its own line.
+func TestProgressLines(t *testing.T) {
+	var buf syncBuf
+	logger := slog.New(slog.NewTextHandler(&buf, nil)).With("loop", "t")
+	err := Once(context.Background(), Spec{Name: "t", Logger: logger, ProgressEvery: time.Millisecond}, func(ctx context.Context) (Stats, error) {
+		p := ProgressFrom(ctx)
+		p.Due(4)
+		p.Done(3)
+		// Until the line is written, however slow the machine; the
+		// deadline only turns a missing line into a failure, not a hang.
+		for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "msg=progress"); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				return Stats{}, errors.New("no progress line within a minute")
+			}
+		}
+		return Stats{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	line := out[strings.Index(out, "msg=progress"):]
+	line = line[:strings.IndexByte(line, '\n')]
+	if !strings.Contains(line, "loop=t") || !strings.Contains(line, "done=3") || !strings.Contains(line, "due=4") {
+		t.Errorf("progress line %q", line)
+	}
+	if strings.LastIndex(out, "msg=progress") > strings.Index(out, `msg="cycle done"`) {
+		t.Errorf("a progress line after the cycle's own:\n%s", out)
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for the progress goroutine and the test.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
