@@ -115,6 +115,7 @@ type Validator struct {
 	store ValidatorStore
 	tr    *transport.Transport
 	d     deps
+	reach reach
 }
 
 // ValidatorStats is what one cycle did, by network.
@@ -173,7 +174,9 @@ func (v *Validator) RunOnce(ctx context.Context) (ValidatorStats, error) {
 		}
 		g.Go(func() error { return v.network(gctx, n, start, &st, &mu) })
 	}
-	return st, g.Wait()
+	err := g.Wait()
+	v.noteReach(ctx, nil, true)
+	return st, err
 }
 
 // network works through one network's due candidates, batch by batch. Due
@@ -199,9 +202,11 @@ func (v *Validator) network(ctx context.Context, n schema.Network, start time.Ti
 		for _, c := range batch {
 			attempted[c.URL] = true
 		}
+		loop.ProgressFrom(ctx).Due(len(batch))
 		if err := v.batch(ctx, n, batch, st, mu); err != nil {
 			return err
 		}
+		loop.ProgressFrom(ctx).Done(len(batch))
 	}
 }
 
@@ -226,6 +231,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 	if err := ctx.Err(); err != nil {
 		return err // outcomes under a dying context say nothing about the relays
 	}
+	v.noteReach(ctx, reasons, false)
 	now := v.d.now()
 	var (
 		promote []schema.Relay

@@ -122,6 +122,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 					continue
 				}
 				inflight++
+				loop.ProgressFrom(ctx).Due(1)
 				go func() {
 					results <- m.checkLeased(ctx, rel, budget)
 				}()
@@ -136,6 +137,7 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 		d := <-results
 		inflight--
 		w.add(d)
+		loop.ProgressFrom(ctx).Done(1)
 	}
 	return firstErr
 }

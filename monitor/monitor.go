@@ -66,7 +66,6 @@ type Monitor struct {
 	log     *slog.Logger
 	now     func() time.Time
 	loopM   *loop.Metrics
-	base    *slog.Logger // without the loop attribute, which loop.Once adds
 	m       *metrics
 }
 
@@ -89,7 +88,9 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	m.base, m.log = m.log, m.log.With("loop", Name)
+	// Every line carries loop=monitor, the cycle's own line included:
+	// loop.Once logs through the Spec's logger as given.
+	m.log = m.log.With("loop", Name)
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -136,7 +137,7 @@ func (m *Monitor) PublicKey() string { return m.pubkey }
 func (m *Monitor) spec() loop.Spec {
 	tick := m.cfg.Tick()
 	return loop.Spec{Name: Name, Interval: tick, Jitter: min(tick, time.Minute), Timeout: m.cfg.CycleTimeout,
-		Logger: m.base, Metrics: m.loopM}
+		Logger: m.log, Metrics: m.loopM}
 }
 
 // Run checks due relays every tick until ctx is done.

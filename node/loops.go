@@ -61,6 +61,9 @@ type loop struct {
 	// close, when set, releases what the loop holds if it is never run (a
 	// later start-up step failed); run and once release it themselves.
 	close func() error
+	// warning, when set, is a condition the status page shows ("" when
+	// none): the validator's "no candidate reachable".
+	warning func() string
 }
 
 // buildLoops constructs the enabled loops (all of them when only is empty,
@@ -107,7 +110,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once})
+		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once, warning: v.NoneReachable})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
 		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})

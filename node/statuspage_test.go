@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"log/slog"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
@@ -106,6 +108,17 @@ func startMonitoredNode(t *testing.T) *monitoredNode {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Events created 37 days ago and today, nothing between: the day
+	// chart must show the gap.
+	sk := nostr.GeneratePrivateKey()
+	var batch []schema.Sighting
+	for i, at := range []time.Time{time.Now().AddDate(0, 0, -37), time.Now().AddDate(0, 0, -37), time.Now(), time.Now(), time.Now()} {
+		ev := signed(t, sk, 1, at.Unix(), nil, fmt.Sprintf("day chart %d", i))
+		batch = append(batch, schema.Sighting{Event: &ev, Relay: schema.MustRelayURL(mn.healthy), SeenAt: time.Now()})
+	}
+	if _, err := n.Store().SaveEvents(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
 	start := loopCycles(t, reg, LoopStats)
 	for loopCycles(t, reg, LoopStats) < start+1 {
 		time.Sleep(100 * time.Millisecond)
@@ -147,6 +160,82 @@ func TestStatusPageAndAPIOnMonitoredNode(t *testing.T) {
 	mn := startMonitoredNode(t)
 	t.Run("api", func(t *testing.T) { testAPIOnMonitoredNode(t, mn) })
 	t.Run("browser", func(t *testing.T) { testStatusPageInBrowser(t, mn) })
+	t.Run("overview", func(t *testing.T) { testOverviewInBrowser(t, mn) })
+}
+
+// newBrowser starts headless Chromium for one test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	chromium := findChromium(t)
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// testOverviewInBrowser: Chromium renders the overview of the monitored
+// node: the day chart leaves the 37 days without events empty, the
+// headline event count is the archive table's, the loops table shows the
+// monitor's interval; then an empty node's overview says what to
+// configure.
+func testOverviewInBrowser(t *testing.T, mn *monitoredNode) {
+	ctx := newBrowser(t)
+	shots := artifactDir(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(mn.base+"/"), chromedp.WaitVisible(chromedp.CSS(`svg.day-chart rect.day-bar`))); err != nil {
+		t.Fatalf("overview in Chromium: %v", err)
+	}
+	saveShot(t, shots, "overview.png", browserShot(t, ctx))
+	old, today := time.Now().UTC().AddDate(0, 0, -37).Format(time.DateOnly), time.Now().UTC().Format(time.DateOnly)
+	// Rendered pixels, not attributes: the distance between the two bars
+	// is 37 day slots, and no bar stands between them.
+	gap := browserEval[map[string]float64](t, ctx, `(() => {
+		const bar = d => document.querySelector('svg.day-chart rect.day-bar[data-day="' + d + '"]');
+		const a = bar("`+old+`"), b = bar("`+today+`");
+		if (!a || !b) return {missing: 1};
+		const ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
+		let between = 0;
+		for (const r of document.querySelectorAll('svg.day-chart rect.day-bar')) {
+			const x = r.getBoundingClientRect().left;
+			if (x > ra.left + 1 && x < rb.left - 1) between++;
+		}
+		// A bar is 0.7 of its day's slot wide (web/chart.go).
+		return {missing: 0, slots: (rb.left - ra.left) / (ra.width / 0.7), width: ra.width, between: between};
+	})()`)
+	if gap["missing"] != 0 || gap["slots"] < 36.5 || gap["slots"] > 37.5 || gap["between"] != 0 {
+		t.Errorf("day chart: %v; want the %s and %s bars 37 day slots apart with nothing between", gap, old, today)
+	}
+	headline := browserEval[string](t, ctx, `document.querySelector("#events-archived").textContent`)
+	table := browserEval[string](t, ctx, `[...document.querySelectorAll("table.facts th")].find(th => th.textContent === "Events").nextElementSibling.textContent`)
+	if headline == "" || headline == "-" || headline != table {
+		t.Errorf("headline events archived %q, archive table %q: want the same count", headline, table)
+	}
+	if at := browserEval[string](t, ctx, `document.querySelector("#stats-at").textContent`); !strings.Contains(at, "UTC") {
+		t.Errorf("the statistics' time is not shown: %q", at)
+	}
+	interval := browserEval[string](t, ctx, `document.querySelector('tr.loop-row[data-loop="monitor"] td.interval').textContent`)
+	if !strings.HasPrefix(interval, "2s") {
+		t.Errorf("monitor interval cell %q, want the configured 2s", interval)
+	}
+	if due := browserEval[string](t, ctx, `document.querySelector('tr.loop-row[data-loop="monitor"] td.next-due').textContent`); due == "" || due == "-" {
+		t.Errorf("monitor next due %q", due)
+	}
+
+	empty := startNode(t, func(c *Config) { c.Finder.Enabled = false })
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+empty.Addr()+"/"), chromedp.WaitVisible(chromedp.CSS(`#setup`))); err != nil {
+		t.Fatalf("empty node's overview in Chromium: %v", err)
+	}
+	saveShot(t, shots, "overview-empty.png", browserShot(t, ctx))
+	setup := browserEval[string](t, ctx, `document.querySelector("#setup").innerText`)
+	if !strings.Contains(setup, "Nothing gives this node relays") || !strings.Contains(setup, "[seeder] enabled = true") {
+		t.Errorf("empty node's guidance: %q", setup)
+	}
 }
 
 func testAPIOnMonitoredNode(t *testing.T, mn *monitoredNode) {
@@ -191,19 +280,9 @@ func testAPIOnMonitoredNode(t *testing.T, mn *monitoredNode) {
 // testStatusPageInBrowser: Chromium renders the relay table, and from it
 // the healthy relay's page with its RTT chart; screenshots are kept.
 func testStatusPageInBrowser(t *testing.T, mn *monitoredNode) {
-	chromium := findChromium(t)
+	ctx := newBrowser(t)
 	total := len(mn.net.Manifest().Relays)
 	shots := artifactDir(t)
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(mn.base+"/relays?limit=500"),

@@ -13,6 +13,10 @@ const (
 	metricLoopCycles      = "bigbrotr_loop_cycles_total"
 	metricLoopLastSuccess = "bigbrotr_loop_last_success_timestamp_seconds"
 	metricLoopDuration    = "bigbrotr_loop_cycle_duration_seconds"
+	metricLoopStarted     = "bigbrotr_loop_cycle_start_timestamp_seconds"
+	metricLoopRunning     = "bigbrotr_loop_cycle_running"
+	metricLoopItemsDue    = "bigbrotr_loop_cycle_items_due"
+	metricLoopItemsDone   = "bigbrotr_loop_cycle_items_done"
 )
 
 // loopHealth reads each loop's health from its metrics: the status page
@@ -20,6 +24,7 @@ const (
 func (w *webSource) loopHealth() []web.LoopHealth {
 	type counts struct {
 		ok, failed, lastSuccess, durCount, durSum float64
+		started, running, due, done               float64
 	}
 	byLoop := map[string]*counts{}
 	get := func(m *dto.Metric) *counts {
@@ -51,6 +56,14 @@ func (w *webSource) loopHealth() []web.LoopHealth {
 					}
 				case metricLoopLastSuccess:
 					get(m).lastSuccess = m.GetGauge().GetValue()
+				case metricLoopStarted:
+					get(m).started = m.GetGauge().GetValue()
+				case metricLoopRunning:
+					get(m).running = m.GetGauge().GetValue()
+				case metricLoopItemsDue:
+					get(m).due = m.GetGauge().GetValue()
+				case metricLoopItemsDone:
+					get(m).done = m.GetGauge().GetValue()
 				case metricLoopDuration:
 					c := get(m)
 					c.durCount, c.durSum = float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum()
@@ -65,7 +78,19 @@ func (w *webSource) loopHealth() []web.LoopHealth {
 		if c == nil {
 			c = &counts{}
 		}
-		h := web.LoopHealth{Name: l.name, Period: l.period.Seconds(), Successes: int64(c.ok), Failures: int64(c.failed)}
+		h := web.LoopHealth{Name: l.name, Period: l.period.Seconds(), Interval: l.interval.Seconds(),
+			Successes: int64(c.ok), Failures: int64(c.failed),
+			Running: c.running > 0, ItemsDue: int64(c.due), ItemsDone: int64(c.done)}
+		if c.started > 0 {
+			t := time.UnixMilli(int64(c.started * 1000)).UTC()
+			h.CycleStarted = &t
+			if l.period > 0 {
+				// Cycles start a period apart, start to start; one that
+				// overruns is followed at once (internal/loop.Run).
+				next := t.Add(l.period)
+				h.NextDue = &next
+			}
+		}
 		if c.lastSuccess > 0 {
 			t := time.Unix(int64(c.lastSuccess), 0).UTC()
 			h.LastSuccess = &t

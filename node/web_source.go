@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
@@ -28,6 +29,10 @@ const rateWindow = 5 * time.Minute
 type loopPeriod struct {
 	name   string
 	period time.Duration
+	// interval is the configured interval: the period, except for the
+	// monitor, which wakes every period and checks each relay every
+	// interval.
+	interval time.Duration
 }
 
 // webSource is what the status page and the API read: the archive (relays,
@@ -38,6 +43,10 @@ type webSource struct {
 	// gather reads the loop metrics of this process.
 	gather prometheus.Gatherer
 	loops  []loopPeriod
+	// setup is what the configuration leaves out (setupHints); warnings
+	// are the loops' live warnings.
+	setup    []string
+	warnings []func() string
 	// online is how recent a successful RTT check must be for a relay to
 	// count as online (see newWebSource).
 	online time.Duration
@@ -69,9 +78,17 @@ func newWebSource(cfg Config, store archive.Store, gather prometheus.Gatherer, l
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	w := &webSource{store: store, gather: gather, online: online, now: time.Now}
+	w := &webSource{store: store, gather: gather, online: online, now: time.Now, setup: setupHints(cfg)}
 	for _, l := range loops {
-		w.loops = append(w.loops, loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)})
+		if l.warning != nil {
+			w.warnings = append(w.warnings, l.warning)
+		}
+		lp := loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)}
+		lp.interval = lp.period
+		if l.name == LoopMonitor {
+			lp.interval = cfg.Monitor.Interval
+		}
+		w.loops = append(w.loops, lp)
 	}
 	return w
 }
@@ -288,7 +305,37 @@ func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
 		return web.Overview{}, err
 	}
 	ov.Loops = w.loopHealth()
+	ov.Setup = w.setup
+	for _, f := range w.warnings {
+		if msg := f(); msg != "" {
+			ov.Warnings = append(ov.Warnings, msg)
+		}
+	}
 	return ov, nil
+}
+
+// setupHints says what in cfg keeps an empty node empty or idle, as the
+// fix to make in node.toml. None for the default configuration, which
+// seeds the built-in list at start.
+func setupHints(cfg Config) []string {
+	var out []string
+	seeds := cfg.Seeder.Enabled && cfg.Seeder.File != discovery.SeedsNone
+	switch {
+	case !seeds && !cfg.Finder.Enabled:
+		out = append(out, `Nothing gives this node relays: the seeder has no list ([seeder] enabled = false or file = "none") and the finder is off. Set [seeder] enabled = true and leave file unset to use the built-in list of public relays, or set file to a list of your own; [finder] enabled = true then finds more in their events.`)
+	case !seeds:
+		out = append(out, `The seeder has no list ([seeder] enabled = false or file = "none"): the finder only learns relays from relays the node already knows, so an empty node stays empty. Leave [seeder] file unset for the built-in list, or set it to a list of your own.`)
+	}
+	if !cfg.Validator.Enabled {
+		out = append(out, `[validator] enabled = false: candidates are never checked, so no relay is admitted, monitored or synced.`)
+	}
+	if !cfg.Monitor.Enabled {
+		out = append(out, `[monitor] enabled = false: relays are not checked and no NIP-66 events are published.`)
+	}
+	if !cfg.Synchronizer.Enabled {
+		out = append(out, `[synchronizer] enabled = false: no events are archived from relays.`)
+	}
+	return out
 }
 
 // sampleIngest moves the archive cursor forward and derives the archive

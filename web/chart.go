@@ -14,7 +14,6 @@ const (
 	padL, padR, padT, padB     = 56.0, 12.0, 14.0, 40.0
 	plotW, plotH               = chartW - padL - padR, chartH - padT - padB
 	offlineMarkH               = 8.0
-	maxBars                    = 30
 	chartFont                  = `font-family="sans-serif" font-size="11"`
 	chartAxisStyle             = `stroke="#999" stroke-width="1"`
 	chartGridStyle             = `stroke="#e3e3e3" stroke-width="1"`
@@ -129,33 +128,93 @@ func rttChart(points []RTTPoint, since, until time.Time) template.HTML {
 	return template.HTML(b.String())
 }
 
-// barChart draws events per day for the last maxBars days of days.
-func barChart(days []DayStat) template.HTML {
-	if len(days) > maxBars {
-		days = days[len(days)-maxBars:]
+// dayWindow bounds the events-per-day chart: at least minDays days ending
+// today, widened to the first day with events, at most maxDays.
+const (
+	minDays = 30
+	maxDays = 366
+)
+
+// barChart draws events per day on a calendar axis that ends on now's UTC
+// day: a day without events is an empty slot, so a 37-day gap shows as 37
+// days of nothing rather than two adjacent bars. The window covers the
+// data back to maxDays; the title counts the events left out (older, or
+// created in the future).
+func barChart(days []DayStat, now time.Time) template.HTML {
+	today := now.UTC().Truncate(24 * time.Hour)
+	first := today.AddDate(0, 0, 1-minDays)
+	type bar struct {
+		at time.Time
+		DayStat
 	}
-	var b strings.Builder
-	top := int64(0)
+	var (
+		bars          []bar
+		before, after int64
+	)
 	for _, d := range days {
-		top = max(top, d.Events)
+		t, err := time.Parse(time.DateOnly, d.Day)
+		if err != nil {
+			continue
+		}
+		bars = append(bars, bar{t, d})
+		if t.Before(first) && !t.Before(today.AddDate(0, 0, 1-maxDays)) {
+			first = t
+		}
+	}
+	n := int(today.Sub(first).Hours()/24) + 1
+	top := int64(0)
+	shown := 0
+	for _, b := range bars {
+		switch {
+		case b.at.Before(first):
+			before += b.Events
+		case b.at.After(today):
+			after += b.Events
+		default:
+			top = max(top, b.Events)
+			shown++
+		}
 	}
 	yMax := niceCeil(float64(top))
-	fmt.Fprintf(&b, `<svg class="chart day-chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="days-title" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH)
-	fmt.Fprintf(&b, `<title id="days-title">Events archived by day created, last %d days with events</title>`, len(days))
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart day-chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="days-title" xmlns="http://www.w3.org/2000/svg" data-days="%d">`, chartW, chartH, n)
+	title := fmt.Sprintf("Events archived by day created, %s to %s (%d days, %d with events)",
+		first.Format(time.DateOnly), today.Format(time.DateOnly), n, shown)
+	if before > 0 {
+		title += fmt.Sprintf("; %d events created earlier not shown", before)
+	}
+	if after > 0 {
+		title += fmt.Sprintf("; %d events dated in the future not shown", after)
+	}
+	fmt.Fprintf(&b, `<title id="days-title">%s</title>`, title)
 	for i := 0; i <= 4; i++ {
 		yy := padT + plotH*(1-float64(i)/4)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" %s/>`, padL, yy, padL+plotW, yy, chartGridStyle)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" %s>%s</text>`, padL-6, yy+4, chartFont, trimFloat(yMax*float64(i)/4))
 	}
-	slot := plotW / float64(maxBars)
-	for i, d := range days {
-		h := plotH * float64(d.Events) / yMax
-		bx := padL + slot*float64(i) + slot*0.15
-		fmt.Fprintf(&b, `<rect class="day-bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d events</title></rect>`,
-			bx, padT+plotH-h, slot*0.7, h, rttOpenColor, d.Day, d.Events)
-		if i%5 == 0 || i == len(days)-1 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" %s>%s</text>`, bx+slot*0.35, padT+plotH+16, chartFont, shortDay(d.Day))
+	slot := plotW / float64(n)
+	slotX := func(t time.Time) float64 { return padL + slot*t.Sub(first).Hours()/24 }
+	// Day labels at a step that leaves room for about six of them,
+	// counted back from today so today is always labelled.
+	step := 1
+	for _, s := range []int{1, 2, 5, 7, 14, 30, 61, 91} {
+		if step = s; n/s <= 6 {
+			break
 		}
+	}
+	for i := 0; i < n; i += step {
+		t := today.AddDate(0, 0, -i)
+		xx := slotX(t) + slot/2
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" %s/>`, xx, padT+plotH, xx, padT+plotH+4, chartAxisStyle)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" %s>%s</text>`, xx, padT+plotH+16, chartFont, t.Format("Jan 02"))
+	}
+	for _, d := range bars {
+		if d.at.Before(first) || d.at.After(today) {
+			continue
+		}
+		h := plotH * float64(d.Events) / yMax
+		fmt.Fprintf(&b, `<rect class="day-bar" data-day="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d events</title></rect>`,
+			d.Day, slotX(d.at)+slot*0.15, padT+plotH-h, math.Max(slot*0.7, 0.5), h, rttOpenColor, d.Day, d.Events)
 	}
 	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" %s/>`, padL, padT+plotH, padL+plotW, padT+plotH, chartAxisStyle)
 	b.WriteString(`</svg>`)
@@ -198,15 +257,6 @@ func trimFloat(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)
-}
-
-// shortDay turns "2006-01-02" into "Jan 02".
-func shortDay(day string) string {
-	t, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return t.Format("Jan 02")
 }
 
 func orDash(s string) string {

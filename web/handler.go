@@ -164,20 +164,25 @@ type NetworkCount struct {
 }
 
 func (h *Handler) summary(ctx context.Context) (Summary, error) {
-	relays, err := h.cachedRelays(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
+	// The relay list is read again whenever the overview is, so the counts
+	// they add up (known = candidates + validated) are never a cache
+	// lifetime apart.
 	h.mu.Lock()
 	ov, fresh := h.overview, h.overviewAt
 	h.mu.Unlock()
 	if fresh.IsZero() || h.o.Now().Sub(fresh) >= h.o.CacheTTL {
+		var err error
 		if ov, err = h.o.Source.Overview(ctx); err != nil {
 			return Summary{}, err
 		}
 		h.mu.Lock()
 		h.overview, h.overviewAt = ov, h.o.Now()
+		h.relaysAt = time.Time{} // read the relays again, after the overview
 		h.mu.Unlock()
+	}
+	relays, err := h.cachedRelays(ctx)
+	if err != nil {
+		return Summary{}, err
 	}
 	s := Summary{GeneratedAt: h.o.Now().UTC(), Overview: ov}
 	all := NetworkCount{Network: "all"}
@@ -201,6 +206,12 @@ func (h *Handler) summary(ctx context.Context) (Summary, error) {
 	}
 	if s.Candidates == nil {
 		s.Candidates = map[string]int{}
+	}
+	if s.Setup == nil {
+		s.Setup = []string{}
+	}
+	if s.Warnings == nil {
+		s.Warnings = []string{}
 	}
 	return s, nil
 }

@@ -45,12 +45,15 @@ func newFixture() *fixture {
 		},
 		overview: Overview{
 			Candidates: map[string]int{"clearnet": 5, "i2p": 1},
-			Events:     Ingest{Archived: ptr(int64(1230)), Rate: ptr(12.5), StatsAt: ptr(clock.Add(-time.Hour))},
+			// 60 events archived since the refresh of 1230.
+			Events: Ingest{Archived: ptr(int64(1290)), Rate: ptr(12.5), StatsAt: ptr(clock.Add(-time.Hour))},
 			Loops: []LoopHealth{
 				{Name: "seeder", State: LoopDone, LastSuccess: ptr(clock.Add(-3 * time.Hour)), Successes: 1, MeanDuration: ptr(0.2)},
-				{Name: "monitor", State: LoopOK, Period: 360, LastSuccess: &checked, Successes: 30, Failures: 1, MeanDuration: ptr(12.5)},
-				{Name: "synchronizer", State: LoopFailing, Period: 900, Failures: 4, MeanDuration: ptr(3.0)},
-				{Name: "stats", State: LoopStarting, Period: 3600},
+				{Name: "monitor", State: LoopOK, Period: 300, Interval: 3600, LastSuccess: &checked, Successes: 30, Failures: 1, MeanDuration: ptr(12.5),
+					CycleStarted: ptr(clock.Add(-2 * time.Minute)), NextDue: ptr(clock.Add(3 * time.Minute)), ItemsDone: 7, ItemsDue: 7},
+				{Name: "synchronizer", State: LoopFailing, Period: 900, Interval: 900, Failures: 4, MeanDuration: ptr(3.0),
+					Running: true, CycleStarted: ptr(clock.Add(-20 * time.Minute)), NextDue: ptr(clock.Add(-5 * time.Minute)), ItemsDone: 12, ItemsDue: 40},
+				{Name: "stats", State: LoopStarting, Period: 3600, Interval: 3600},
 			},
 		},
 		stats: Stats{

@@ -61,6 +61,13 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, code int, ms
 type overviewData struct {
 	Summary Summary
 	Stats   Stats
+	// Archived is the headline event count: the statistics' own count, so
+	// that it and the archive table agree, with Since the events archived
+	// after that refresh (nil when the overview is of another refresh).
+	Archived *int64
+	Since    *int64
+	// Empty: the node knows no relay, not even a candidate.
+	Empty bool
 }
 
 func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +83,15 @@ func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "overview", "Overview", overviewData{Summary: s, Stats: st})
+	d := overviewData{Summary: s, Stats: st, Empty: s.Networks[len(s.Networks)-1].Known == 0}
+	if st.RefreshedAt != nil {
+		d.Archived = &st.Events.Events
+		if ev := s.Events; ev.Archived != nil && ev.StatsAt != nil && ev.StatsAt.Equal(*st.RefreshedAt) {
+			since := max(0, *ev.Archived-st.Events.Events)
+			d.Since = &since
+		}
+	}
+	h.render(w, r, http.StatusOK, "overview", "Overview", d)
 }
 
 type relaysData struct {
@@ -151,6 +166,8 @@ var funcs = template.FuncMap{
 	"pageLink":   pageLink,
 	"rttChart":   rttChart,
 	"barChart":   barChart,
+	"dur":        fmtDur,
+	"pctOf":      pctOf,
 	"isTrue":     func(b *bool) bool { return b != nil && *b },
 	"isFalse":    func(b *bool) bool { return b != nil && !*b },
 	"add":        func(a, b int) int { return a + b },
@@ -159,6 +176,30 @@ var funcs = template.FuncMap{
 	"seconds": func(s float64) string {
 		return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
 	},
+}
+
+// fmtDur prints seconds as a short duration: 3600 -> 1h, 300 -> 5m,
+// 90 -> 1m30s, 0.25 -> 250ms.
+func fmtDur(s float64) string {
+	d := time.Duration(s * float64(time.Second))
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	out := d.Round(time.Second).String()
+	for _, zero := range []string{"m0s", "h0m"} {
+		if strings.HasSuffix(out, zero) {
+			out = strings.TrimSuffix(out, zero[1:])
+		}
+	}
+	return out
+}
+
+// pctOf is done/due as a whole percentage, "" when nothing is due.
+func pctOf(done, due int64) string {
+	if due <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(min(100, done*100/due), 10) + "%"
 }
 
 // fmtTime accepts a time.Time or a *time.Time (nil prints a dash).

@@ -3,10 +3,13 @@ package web
 import (
 	"encoding/xml"
 	"flag"
+	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,13 +79,114 @@ func TestRTTChartGolden(t *testing.T) {
 func TestBarChartGolden(t *testing.T) {
 	var days []DayStat
 	for i := range 40 {
+		if i%9 == 4 {
+			continue // days without events
+		}
 		days = append(days, DayStat{Day: clock.AddDate(0, 0, i-40).Format(time.DateOnly), Events: int64(100 + 37*i%250)})
 	}
-	svg := string(barChart(days))
+	svg := string(barChart(days, clock))
 	wellFormed(t, "bar chart", svg)
 	golden(t, "day-chart.svg", svg)
-	if n := strings.Count(svg, `class="day-bar"`); n != maxBars {
-		t.Errorf("%d bars, want the last %d days", n, maxBars)
+	if n := strings.Count(svg, `class="day-bar"`); n != 36 {
+		t.Errorf("%d bars, want one per day with events (36)", n)
+	}
+}
+
+// TestBarChartTimeAxis: the bars sit on a calendar axis ending today, so
+// a gap between two days with events is as wide as the days between them.
+func TestBarChartTimeAxis(t *testing.T) {
+	barX := func(svg, day string) float64 {
+		t.Helper()
+		m := regexp.MustCompile(`data-day="` + day + `" x="([0-9.]+)"`).FindStringSubmatch(svg)
+		if m == nil {
+			t.Fatalf("no bar for %s in %s", day, svg)
+		}
+		v, _ := strconv.ParseFloat(m[1], 64)
+		return v
+	}
+	day := func(back int) string { return clock.AddDate(0, 0, -back).Format(time.DateOnly) }
+	cases := []struct {
+		name       string
+		days       []DayStat
+		wantDays   int
+		gapFrom    string
+		gapTo      string
+		gapSlots   float64
+		wantInNote string
+	}{
+		// A 37-day gap: 38 days on the axis, the two bars 37 slots apart.
+		{"gap", []DayStat{{Day: day(37), Events: 5}, {Day: day(0), Events: 9}}, 38, day(37), day(0), 37, "38 days, 2 with events"},
+		// Two adjacent days: one slot apart, on a 30-day axis ending today.
+		{"adjacent", []DayStat{{Day: day(3), Events: 5}, {Day: day(2), Events: 9}}, 30, day(3), day(2), 1, "30 days, 2 with events"},
+		// Older than a year: left out and counted in the title.
+		{"too old", []DayStat{{Day: day(900), Events: 4}, {Day: day(10), Events: 5}, {Day: day(1), Events: 1}}, 30, day(10), day(1), 9, "4 events created earlier not shown"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			svg := string(barChart(c.days, clock))
+			wellFormed(t, c.name, svg)
+			if !strings.Contains(svg, fmt.Sprintf(`data-days="%d"`, c.wantDays)) {
+				t.Errorf("axis is not %d days: %s", c.wantDays, svg)
+			}
+			slot := plotW / float64(c.wantDays)
+			if got := (barX(svg, c.gapTo) - barX(svg, c.gapFrom)) / slot; math.Abs(got-c.gapSlots) > 0.05 {
+				t.Errorf("bars %s and %s are %.2f days apart on the axis, want %.0f", c.gapFrom, c.gapTo, got, c.gapSlots)
+			}
+			if x := barX(svg, c.gapTo); c.gapTo == day(0) && math.Abs(x+slot*0.85-(padL+plotW)) > 0.1 {
+				t.Errorf("today's bar ends at %.1f, want the axis end %.1f", x+slot*0.85, padL+plotW)
+			}
+			if !strings.Contains(svg, c.wantInNote) {
+				t.Errorf("title lacks %q: %s", c.wantInNote, svg)
+			}
+		})
+	}
+}
+
+func TestFmtDur(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want string
+	}{{3600, "1h"}, {300, "5m"}, {90, "1m30s"}, {30, "30s"}, {5400, "1h30m"}, {0.25, "250ms"}, {86400, "24h"}} {
+		if got := fmtDur(c.in); got != c.want {
+			t.Errorf("fmtDur(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestOverviewTellsTheTruth: the headline count is the archive table's
+// (one refresh, its time shown, what came since apart); the loops table
+// shows the configured interval, the next due time and the running
+// cycle's progress; an empty node says what to configure; a warning shows.
+func TestOverviewTellsTheTruth(t *testing.T) {
+	f := newFixture()
+	_, body := get(t, newTestHandler(t, f), "/")
+	for _, want := range []string{
+		`id="events-archived">1,230<`, "as of 2026-11-30 11:00 UTC", `id="events-since">+60<`, "<th>Events</th><td>1,230</td>",
+		// monitor: interval 1h, wakes every 5m, next in 3m
+		`<td class="n interval">1h <span class="sub">(wakes every 5m)</span></td>`, `title="2026-11-30 12:03 UTC">in 3m<`,
+		// synchronizer: running, 12 of 40, overran its period
+		`<progress max="40" value="12"></progress> <span class="items">12 / 40</span>`, "when this cycle ends",
+		`<td class="n interval">15m</td>`, "last: 7 / 7",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("overview lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `id="setup"`) {
+		t.Error("a node with relays shows the empty-node guidance")
+	}
+	// Another refresh than the overview's: no "since" figure to mislead.
+	f.overview.Events.StatsAt = ptr(clock.Add(-2 * time.Hour))
+	if _, body := get(t, newTestHandler(t, f), "/"); strings.Contains(body, "events-since") || !strings.Contains(body, `id="events-archived">1,230<`) {
+		t.Error("the overview adds events since a refresh other than the table's")
+	}
+
+	empty := &fixture{overview: Overview{Setup: []string{"seeder off"}, Warnings: []string{"0 of 12 candidates reachable: is outbound network access blocked?"}}}
+	_, body = get(t, newTestHandler(t, empty), "/")
+	for _, want := range []string{`id="setup"`, "<li>seeder off</li>", `class="warning" role="alert">0 of 12 candidates reachable`, "allow_private = true"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("empty overview lacks %q", want)
+		}
 	}
 }
 

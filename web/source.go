@@ -32,6 +32,13 @@ type Overview struct {
 	Candidates map[string]int `json:"candidates"`
 	Events     Ingest         `json:"events"`
 	Loops      []LoopHealth   `json:"loops"`
+	// Setup says what the node's configuration leaves out that an empty
+	// node needs (no way to learn relays, a loop turned off); the overview
+	// shows it while the node knows no relay.
+	Setup []string `json:"setup"`
+	// Warnings are conditions the operator should act on now (no
+	// candidate reachable: outbound network blocked?).
+	Warnings []string `json:"warnings"`
 }
 
 // Ingest is the archive's size and growth.
@@ -61,7 +68,22 @@ type LoopHealth struct {
 	// State is one of the Loop* constants.
 	State string `json:"state"`
 	// Period is the time between cycle starts, in seconds (0: runs once).
-	Period      float64    `json:"period_seconds"`
+	Period float64 `json:"period_seconds"`
+	// Interval is the configured interval, in seconds: Period for most
+	// loops; for the monitor, how often each relay is checked (its cycles
+	// start every Period and check the relays that are due).
+	Interval float64 `json:"interval_seconds"`
+	// Running: a cycle is under way, started at CycleStarted.
+	Running      bool       `json:"running"`
+	CycleStarted *time.Time `json:"cycle_started"`
+	// NextDue is when the next cycle starts (a running cycle that overruns
+	// is followed at once); nil for a loop that runs once or has not
+	// started its first cycle.
+	NextDue *time.Time `json:"next_due"`
+	// ItemsDone of ItemsDue is the progress of the current cycle (of the
+	// last one between cycles).
+	ItemsDone   int64      `json:"items_done"`
+	ItemsDue    int64      `json:"items_due"`
 	LastSuccess *time.Time `json:"last_success"`
 	Successes   int64      `json:"successes"`
 	Failures    int64      `json:"failures"`

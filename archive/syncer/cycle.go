@@ -33,6 +33,14 @@ func (st Stats) loopStats() loop.Stats {
 	ls.Attrs = []slog.Attr{slog.Int("relays", st.Relays), slog.Int("failed", st.Failed),
 		slog.Int("fetched", st.Fetched), slog.Int("valid", st.Valid), slog.Int("inserted", st.Inserted),
 		slog.Int("sightings", st.Sightings)}
+	if len(st.Failures) > 0 {
+		// The per-relay lines are DEBUG: the summary says why relays failed.
+		var by []any
+		for _, k := range slices.Sorted(maps.Keys(st.Failures)) {
+			by = append(by, slog.Int(k, st.Failures[k]))
+		}
+		ls.Attrs = append(ls.Attrs, slog.Group("failures", by...))
+	}
 	return ls
 }
 
@@ -88,6 +96,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 					continue
 				}
 				inflight++
+				loop.ProgressFrom(ctx).Due(1)
 				go func() {
 					t0 := time.Now()
 					run, err := s.syncRelay(ctx, rel)
@@ -104,6 +113,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 		res := <-results
 		inflight--
 		s.finishRelay(ctx, res, &st)
+		loop.ProgressFrom(ctx).Done(1)
 		leases.release(ctx, res.run.relay.URL)
 	}
 	stopRenew()
@@ -142,14 +152,14 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
 		}
 		st.Failures[reason]++
 		s.metrics.relays.WithLabelValues(net, "failed").Inc()
-		s.log.Info("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
+		s.log.Debug("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
 		return
 	}
 	st.Relays++
 	st.Networks[net]++
 	s.metrics.relays.WithLabelValues(net, "done").Inc()
 	s.metrics.lag.WithLabelValues(net).Observe(max(0, float64(s.now().Unix()-pos)))
-	s.log.Info("relay synced", attrs...)
+	s.log.Debug("relay synced", attrs...)
 }
 
 // leaseKeeper tracks the relays this cycle holds, renews their leases

@@ -25,6 +25,8 @@ type relayRun struct {
 	conn     *relayclient.Conn
 	stats    relayStats
 	progress bool // a request completed since the last failure
+	// started and reported time the progress lines of a long sync.
+	started, reported time.Time
 }
 
 type relayStats struct {
@@ -41,12 +43,15 @@ func (r *relayRun) reject(reason string) {
 // commit queues the cursor behind everything the relay submitted so far.
 func (r *relayRun) commit(ctx context.Context) error {
 	c := r.cur
+	r.logProgress()
 	return r.s.writer.submit(ctx, writeItem{state: c.state(r.relay.URL.String())})
 }
 
 func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, limits: s.cfg.Client,
 		stats: relayStats{rejects: map[string]int{}}}
+	r.started = s.now()
+	r.reported = r.started
 	if o, ok := s.overrides[rel.URL.String()]; ok {
 		if len(o.Filters) > 0 {
 			r.filters = nostrFilters(o.Filters)

@@ -39,6 +39,9 @@ type Options struct {
 	// MaxLimit returns a relay's NIP-11 limitation.max_limit, 0 when
 	// unknown; nil means always unknown. The REQ limit never exceeds it.
 	MaxLimit func(ctx context.Context, relayURL string) int
+	// ProgressEvery is how often a relay sync still running logs its
+	// progress; 0 means DefaultProgressEvery.
+	ProgressEvery time.Duration
 }
 
 // Signer signs an event in place with the node key (id, pubkey, sig): the
@@ -61,6 +64,8 @@ type Syncer struct {
 	filters   []nostr.Filter
 	networks  []schema.Network
 	overrides map[string]RelayOverride
+	// progressEvery spaces a long relay sync's progress lines.
+	progressEvery time.Duration
 
 	mu      sync.Mutex
 	checker *checker
@@ -77,7 +82,10 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Syncer, 
 	}
 	s := &Syncer{cfg: cfg, store: store, tr: tr, log: o.Logger, now: o.Now, signer: o.Signer,
 		holder: o.Holder, maxLimit: o.MaxLimit, filters: nostrFilters(cfg.Filters),
-		overrides: map[string]RelayOverride{}}
+		overrides: map[string]RelayOverride{}, progressEvery: o.ProgressEvery}
+	if s.progressEvery <= 0 {
+		s.progressEvery = DefaultProgressEvery
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -18,6 +18,8 @@
 //	finder, validator, monitor, synchronizer, stats
 //	              run one loop alone, without the relay (--once: one cycle)
 //	testnet       run a simulated relay network on loopback
+//	demo          a simulated relay network and a node crawling it, in one
+//	              command; prints the status page's URL
 //	version       print the version and the signature implementation
 //	help COMMAND  print a command's flags (as does COMMAND --help)
 //

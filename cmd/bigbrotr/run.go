@@ -61,6 +61,7 @@ commands:
   synchronizer  run the synchronizer alone (--once: one cycle)
   stats         refresh the statistics and prune old snapshots (--once: one cycle)
   testnet       run a simulated relay network on loopback (--relays N --seed S --out DIR)
+  demo          run a simulated relay network and a node crawling it; prints the URL to open
   version       print the version
   help COMMAND  print a command's flags (also: bigbrotr COMMAND --help)
 
@@ -79,6 +80,7 @@ var summaries = map[string]string{
 	"monitor":      "Runs the monitor alone, without the relay; its events go straight to the archive.",
 	"synchronizer": "Runs the synchronizer alone, without the relay.",
 	"stats":        "Refreshes the statistics and prunes old snapshots, alone, without the relay.",
+	"demo":         "Runs a simulated relay network (as bigbrotr testnet, on ephemeral ports) and a node crawling it\nwith short intervals, on " + DemoListen + " unless --listen says otherwise, until interrupted.\nEverything lives in a temporary directory deleted at exit.",
 }
 
 // cli carries the output streams so every command reports the same way.
@@ -129,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return c.cmdLoop(ctx, rest[0], rest[1:])
 	case "testnet":
 		return testnet.RunCLI(ctx, rest[1:], stdout, stderr)
+	case "demo":
+		return c.cmdDemo(ctx, rest[1:])
 	case "version":
 		if code, ok := c.parse("version", rest[1:]); !ok {
 			return code
@@ -144,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, monitor, synchronizer, stats, testnet or version)", rest[0])
+		return c.fail(exitUsage, "unknown command %q (want node, migrate, config check, seeder, finder, validator, monitor, synchronizer, stats, testnet, demo or version)", rest[0])
 	}
 }
 
@@ -159,7 +163,13 @@ func (c *cli) cmdLoop(ctx context.Context, name string, args []string) int {
 	if !ok {
 		return code
 	}
-	if err := node.RunLoop(ctx, cfg, log, name, *once); err != nil {
+	finish := func() {}
+	if *once && name != node.LoopSeeder && name != node.LoopStats && isTerminal(c.stderr) {
+		ctx, finish = withProgressBar(ctx, c.stderr, name)
+	}
+	err := node.RunLoop(ctx, cfg, log, name, *once)
+	finish() // the bar's line ends before the error's
+	if err != nil {
 		return c.fail(exitCode(err), "%s: %v", name, err)
 	}
 	return exitOK

@@ -167,7 +167,7 @@ func TestCommandHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"node", "--help"}, {"migrate", "-h"}, {"config", "check", "--help"}, {"version", "--help"},
 		{"seeder", "--help"}, {"finder", "--help"}, {"validator", "--help"}, {"monitor", "--help"},
-		{"synchronizer", "--help"}, {"stats", "--help"}, {"help", "monitor"}, {"--log-level", "debug", "help", "node"},
+		{"synchronizer", "--help"}, {"stats", "--help"}, {"demo", "--help"}, {"help", "monitor"}, {"--log-level", "debug", "help", "node"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, out, stderr := runCLI(t, context.Background(), args...)

@@ -16,6 +16,12 @@ type Metrics struct {
 	lastSuccess *prometheus.GaugeVec
 	items       *prometheus.CounterVec
 	rejects     *prometheus.CounterVec
+	// The current (or, between cycles, the last) cycle: when it started,
+	// whether it still runs, and its progress.
+	started   *prometheus.GaugeVec
+	running   *prometheus.GaugeVec
+	itemsDue  *prometheus.GaugeVec
+	itemsDone *prometheus.GaugeVec
 }
 
 // NewMetrics registers the loop metrics on reg, or reuses them when another
@@ -43,6 +49,22 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "bigbrotr_loop_rejects_total",
 			Help: "Inputs a loop refused or could not use, by reason.",
 		}, []string{"loop", "reason"}),
+		started: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_loop_cycle_start_timestamp_seconds",
+			Help: "Unix time at which the loop's current or last cycle started.",
+		}, []string{"loop"}),
+		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_loop_cycle_running",
+			Help: "1 while a cycle of the loop runs, else 0.",
+		}, []string{"loop"}),
+		itemsDue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_loop_cycle_items_due",
+			Help: "Items the loop's current or last cycle has to process.",
+		}, []string{"loop"}),
+		itemsDone: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_loop_cycle_items_done",
+			Help: "Items the loop's current or last cycle has processed so far.",
+		}, []string{"loop"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -53,6 +75,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m.lastSuccess = Register(reg, m.lastSuccess, &err)
 	m.items = Register(reg, m.items, &err)
 	m.rejects = Register(reg, m.rejects, &err)
+	m.started = Register(reg, m.started, &err)
+	m.running = Register(reg, m.running, &err)
+	m.itemsDue = Register(reg, m.itemsDue, &err)
+	m.itemsDone = Register(reg, m.itemsDone, &err)
 	return m, err
 }
 
@@ -79,6 +105,10 @@ func (m *Metrics) Init(loop string, networks, reasons []string) {
 	m.cycles.WithLabelValues(loop, "success")
 	m.cycles.WithLabelValues(loop, "failure")
 	m.lastSuccess.WithLabelValues(loop)
+	m.started.WithLabelValues(loop)
+	m.running.WithLabelValues(loop)
+	m.itemsDue.WithLabelValues(loop)
+	m.itemsDone.WithLabelValues(loop)
 	for _, n := range networks {
 		m.items.WithLabelValues(loop, n)
 	}
@@ -93,6 +123,14 @@ func (m *Metrics) Reject(loop, reason string, n int) {
 	if n > 0 {
 		m.rejects.WithLabelValues(loop, reason).Add(float64(n))
 	}
+}
+
+// begin marks a cycle of loop started at unix seconds, with no progress yet.
+func (m *Metrics) begin(loop string, unix float64) {
+	m.started.WithLabelValues(loop).Set(unix)
+	m.running.WithLabelValues(loop).Set(1)
+	m.itemsDue.WithLabelValues(loop).Set(0)
+	m.itemsDone.WithLabelValues(loop).Set(0)
 }
 
 func (m *Metrics) record(loop string, s Stats) {

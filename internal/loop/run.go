@@ -47,7 +47,15 @@ type Spec struct {
 	Timeout time.Duration
 	Logger  *slog.Logger // carries loop=<name>; nil discards
 	Metrics *Metrics     // nil records nothing
+	// ProgressEvery spaces the progress lines of a cycle that runs long
+	// and reports its items (see Progress); 0 means DefaultProgressEvery.
+	ProgressEvery time.Duration
 }
+
+// DefaultProgressEvery: a cycle still running after this long says how far
+// it got, and again every as long (a first validation of the built-in
+// seed list takes many minutes).
+const DefaultProgressEvery = 30 * time.Second
 
 // Cycle is one iteration of a loop. It returns what it did even when it
 // fails part-way, so that partial work is still counted.
@@ -91,11 +99,19 @@ func Once(ctx context.Context, s Spec, cycle Cycle) error {
 		cctx, cancel = context.WithTimeout(ctx, s.Timeout)
 	}
 	start := time.Now()
+	if m := s.Metrics; m != nil {
+		m.begin(s.Name, float64(start.UnixMilli())/1000)
+	}
+	p := newProgress(ctx, s.Name, s.Metrics)
+	cctx = context.WithValue(cctx, progressKey{}, p)
+	stopProgress := logProgress(cctx, logger, p, start, s.ProgressEvery)
 	stats, err := cycle(cctx)
+	stopProgress()
 	cancel()
 	elapsed := time.Since(start)
 	stopped := err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled)
 	if m := s.Metrics; m != nil {
+		m.running.WithLabelValues(s.Name).Set(0)
 		m.record(s.Name, stats)
 		if !stopped {
 			m.duration.WithLabelValues(s.Name).Observe(elapsed.Seconds())
@@ -125,6 +141,36 @@ func Once(ctx context.Context, s Spec, cycle Cycle) error {
 		logger.LogAttrs(ctx, slog.LevelInfo, "cycle done", attrs...)
 		return nil
 	}
+}
+
+// logProgress logs the cycle's progress every `every` until the returned
+// func is called (which waits for the logger's goroutine to end, so the
+// cycle's own line comes last). Nothing is logged while the cycle has
+// reported nothing.
+func logProgress(ctx context.Context, logger *slog.Logger, p *Progress, start time.Time, every time.Duration) (stop func()) {
+	if every <= 0 {
+		every = DefaultProgressEvery
+	}
+	quit, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if done, due := p.Counts(); done+due > 0 {
+					logger.LogAttrs(ctx, slog.LevelInfo, "progress", slog.Int64("done", done), slog.Int64("due", due),
+						slog.Duration("running", time.Since(start).Round(time.Second)))
+				}
+			}
+		}
+	}()
+	return func() { close(quit); <-ended }
 }
 
 // sumAttr renders counts as one group attribute with sorted keys, so that

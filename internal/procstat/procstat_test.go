@@ -7,13 +7,19 @@ import (
 	"time"
 )
 
+// sink keeps the busy loop below from being compiled away.
+var sink int
+
 func TestReadAndTreeCPU(t *testing.T) {
-	// Burn some CPU so the process's time is above zero.
-	deadline := time.Now().Add(50 * time.Millisecond)
-	for x := 0; time.Now().Before(deadline); x++ {
-		_ = x * x
-	}
+	// Burn CPU until the kernel has charged the process a clock tick: 50ms
+	// of wall time is not enough on a machine busy with other work.
 	self, ok := Read(os.Getpid())
+	for deadline := time.Now().Add(10 * time.Second); ok && self.CPU <= 0 && time.Now().Before(deadline); {
+		for x := 0; x < 1_000_000; x++ {
+			sink += x * x
+		}
+		self, ok = Read(os.Getpid())
+	}
 	if !ok || self.PPID != os.Getppid() || self.CPU <= 0 {
 		t.Fatalf("Read(self) = %+v, %v; want ppid %d and some CPU", self, ok, os.Getppid())
 	}
