@@ -2,7 +2,9 @@ package archive_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +53,47 @@ func BenchmarkPostgresLease10k(b *testing.B) {
 		if err := s.ReleaseLeases(ctx, "bench", "h", []schema.RelayURL{got[0].URL}, false); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLeaseMigrationDropsJSONLeases: the relay_lease migration drops the
+// JSON leases service_state held before it, and nothing else there.
+func TestLeaseMigrationDropsJSONLeases(t *testing.T) {
+	migs, err := schema.Migrations(schema.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drop string
+	for _, m := range migs {
+		if m.Name == "relay_lease" {
+			for _, stmt := range strings.Split(m.SQL, ";") {
+				if i := strings.Index(stmt, "DELETE FROM service_state"); i >= 0 {
+					drop = stmt[i:]
+				}
+			}
+		}
+	}
+	if drop == "" {
+		t.Fatal("no DELETE FROM service_state in the relay_lease migration")
+	}
+	url := pgtest.NewDatabase(t)
+	s := openPostgres(t, url, archive.Full)
+	ctx := context.Background()
+	old := json.RawMessage(`{"holder":"h","expires":1,"done":0}`)
+	if err := s.PutState(ctx, []schema.State{
+		{Service: "monitor", Type: "lease", Key: "wss://a.example.com", Value: old},
+		{Service: "synchronizer", Type: "lease", Key: "wss://a.example.com", Value: old},
+		{Service: "monitor", Type: "health", Key: "wss://a.example.com", Value: json.RawMessage(`{"failures":1}`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Exec(t, pgtest.DatabaseName(url), drop)
+	for _, svc := range []string{"monitor", "synchronizer"} {
+		if got, err := s.ListState(ctx, svc, "lease"); err != nil || len(got) != 0 {
+			t.Errorf("%s leases after the migration: %v, %v", svc, got, err)
+		}
+	}
+	if got, err := s.ListState(ctx, "monitor", "health"); err != nil || len(got) != 1 {
+		t.Errorf("monitor health after the migration: %v, %v; want it kept", got, err)
 	}
 }
