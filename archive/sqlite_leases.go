@@ -8,63 +8,50 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// Leases live in service_state (service = the loop's name, type "lease",
-// key = relay URL) as {"holder": h, "expires": unix ms, "done": unix ms}: a free
-// relay has expires in the past (0 once released), and done is when the
-// loop last finished it. Keeping them there needs no table of their own and
-// leaves relays without a lease row implicitly free. Times are unix
-// milliseconds, so that a relay done in the second a cycle starts is told
-// apart from one done before it.
+// Leases are rows of relay_lease (SQLite migration 0004) with the semantics of
+// the PostgreSQL store's. The embedded store serves one node, so its own
+// clock times them, in unix milliseconds (a relay done in the millisecond
+// a cycle starts is told apart from one done before it); 0 means never.
 
-const liteLeaseFree = `SELECT r.url, r.network, r.discovered_at FROM relay r
-	LEFT JOIN service_state s ON s.service = ? AND s.type = 'lease' AND s.key = r.url
-	WHERE coalesce(json_extract(s.value, '$.expires'), 0) < ?
-	  AND coalesce(json_extract(s.value, '$.done'), 0) < ?`
+const liteLeaseDue = `SELECT r.url, r.network, r.discovered_at FROM relay_lease l JOIN relay r ON r.url = l.relay
+	WHERE l.loop = ? AND l.done_at <= ? AND l.expires_at <= ?`
 
-// LeaseRelays: SQLite has one writer, so the select and the upsert in one
+const liteLeaseFill = `INSERT OR IGNORE INTO relay_lease (loop, relay)
+	SELECT ?, r.url FROM relay r
+	WHERE NOT EXISTS (SELECT 1 FROM relay_lease l WHERE l.loop = ? AND l.relay = r.url)`
+
+// LeaseRelays: SQLite has one writer, so the select and the update in one
 // write transaction are atomic against every other caller.
-func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error) {
-	if n <= 0 {
+func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error) {
+	if req.Limit <= 0 {
 		return nil, ctx.Err()
 	}
-	now := time.Now()
-	q := liteLeaseFree
-	args := []any{loop, now.UnixMilli(), doneBefore.UnixMilli()}
-	if len(networks) > 0 {
-		q += " AND r.network IN (" + liteMarks(len(networks)) + ")"
-		for _, nw := range networks {
-			args = append(args, string(nw))
-		}
-	}
-	q += " ORDER BY coalesce(json_extract(s.value, '$.done'), 0), r.url LIMIT ?"
-	args = append(args, n)
 	var out []schema.Relay
 	err := s.liteTx(ctx, "lease relays", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
+		now := time.Now()
+		var err error
+		if out, err = liteDue(ctx, tx, req, now, req.Limit); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var (
-				r  schema.Relay
-				at int64
-			)
-			if err := rows.Scan(&r.URL, &r.Network, &at); err != nil {
-				rows.Close()
+		if len(out) < req.Limit {
+			// Relays without a row for the loop (new, or the loop's first
+			// run) get a free one; only when the due rows ran short, since
+			// it reads every relay.
+			res, err := tx.ExecContext(ctx, liteLeaseFill, req.Loop, req.Loop)
+			if err != nil {
 				return err
 			}
-			r.DiscoveredAt = time.Unix(at, 0)
-			out = append(out, r)
+			if n, _ := res.RowsAffected(); n > 0 {
+				more, err := liteDue(ctx, tx, req, now, req.Limit-len(out))
+				if err != nil {
+					return err
+				}
+				out = append(out, more...)
+			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		_, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
-			VALUES (?, 'lease', ?, json_object('holder', ?, 'expires', ?, 'done', 0))
-			ON CONFLICT (service, type, key) DO UPDATE SET
-			value = json_set(value, '$.holder', excluded.value ->> '$.holder', '$.expires', excluded.value ->> '$.expires')`,
-			out, func(r schema.Relay) []any { return []any{loop, r.URL, holder, now.Add(ttl).UnixMilli()} })
+		exp := now.Add(req.TTL).UnixMilli()
+		_, err = liteExecEach(ctx, tx, `UPDATE relay_lease SET holder = ?, expires_at = ? WHERE loop = ? AND relay = ?`,
+			out, func(r schema.Relay) []any { return []any{req.Holder, exp, req.Loop, r.URL} })
 		return err
 	})
 	if err != nil {
@@ -73,24 +60,39 @@ func (s *liteStore) LeaseRelays(ctx context.Context, loop, holder string, networ
 	return out, nil
 }
 
+func liteDue(ctx context.Context, tx *sql.Tx, req schema.LeaseRequest, now time.Time, n int) ([]schema.Relay, error) {
+	q := liteLeaseDue
+	args := []any{req.Loop, now.Add(-req.DoneWithin).UnixMilli(), now.UnixMilli()}
+	if len(req.Networks) > 0 {
+		q += " AND r.network IN (" + liteMarks(len(req.Networks)) + ")"
+		for _, nw := range req.Networks {
+			args = append(args, string(nw))
+		}
+	}
+	q += " ORDER BY l.done_at, l.relay LIMIT ?"
+	args = append(args, n)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return liteScanRelays(rows)
+}
+
 func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	exp := time.Now().Add(ttl).UnixMilli()
 	return s.liteTx(ctx, "renew leases", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, `UPDATE service_state SET value = json_set(value, '$.expires', ?)
-			WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`,
+		_, err := liteExecEach(ctx, tx, `UPDATE relay_lease SET expires_at = ? WHERE loop = ? AND relay = ? AND holder = ?`,
 			urls, func(u schema.RelayURL) []any { return []any{exp, loop, u, holder} })
 		return err
 	})
 }
 
 func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
-	q := `UPDATE service_state SET value = json_set(value, '$.holder', '', '$.expires', 0)
-		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
-	now := time.Now().UnixMilli()
+	q := `UPDATE relay_lease SET holder = '', expires_at = 0 WHERE loop = ? AND relay = ? AND holder = ?`
 	if done {
-		q = `UPDATE service_state SET value = json_set(value, '$.holder', '', '$.expires', 0, '$.done', ?)
-		WHERE service = ? AND type = 'lease' AND key = ? AND value ->> '$.holder' = ?`
+		q = `UPDATE relay_lease SET holder = '', expires_at = 0, done_at = ? WHERE loop = ? AND relay = ? AND holder = ?`
 	}
+	now := time.Now().UnixMilli()
 	return s.liteTx(ctx, "release leases", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, q, urls, func(u schema.RelayURL) []any {
 			if done {

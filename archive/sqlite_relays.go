@@ -75,6 +75,15 @@ func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]s
 	if err != nil {
 		return nil, liteErr(ctx, "list relays", err)
 	}
+	out, err := liteScanRelays(rows)
+	if err != nil {
+		return nil, liteErr(ctx, "list relays", err)
+	}
+	return out, nil
+}
+
+// liteScanRelays reads (url, network, discovered_at) rows and closes them.
+func liteScanRelays(rows *sql.Rows) ([]schema.Relay, error) {
 	defer rows.Close()
 	var out []schema.Relay
 	for rows.Next() {
@@ -88,10 +97,7 @@ func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]s
 		r.DiscoveredAt = time.Unix(at, 0)
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, liteErr(ctx, "list relays", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func (s *liteStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int, error) {

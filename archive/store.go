@@ -106,18 +106,19 @@ type Store interface {
 	// DeleteState removes entries by (service, type, key).
 	DeleteState(ctx context.Context, s []schema.State) error
 
-	// LeaseRelays takes up to n validated relays of the given networks (all
-	// when empty) for loop that nobody holds (no lease, or an expired one)
-	// and that were not released as done at or after doneBefore, those
-	// done longest ago first (then by URL), and holds them for holder until
-	// now+ttl. Concurrent callers, on one node or many, never get the same
-	// relay while its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
-	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
-	// RenewLeases pushes holder's leases on urls to now+ttl; leases held by
-	// others are left alone.
+	// LeaseRelays takes the relays req asks for (see schema.LeaseRequest)
+	// and holds them for req.Holder. Concurrent callers, on one node or
+	// many, never get the same relay while its lease runs (PostgreSQL:
+	// FOR UPDATE SKIP LOCKED on relay_lease). Expiry and due-ness are
+	// judged by the store's clock: PostgreSQL's now(), so the nodes sharing
+	// it need not agree on the time.
+	LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error)
+	// RenewLeases pushes holder's leases on urls to the store's now+ttl;
+	// leases held by others (an expired lease another holder took) are
+	// left alone.
 	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
-	// ReleaseLeases ends holder's leases on urls; done records now as the
-	// relays' completion time for loop.
+	// ReleaseLeases ends holder's leases on urls; done records the store's
+	// now as the relays' completion time for loop.
 	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error
 
 	// LatestSnapshotsAll returns the newest snapshot of each of types for

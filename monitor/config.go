@@ -20,6 +20,11 @@ type Config struct {
 	// CycleTimeout bounds one cycle (default 1h); relays left over are
 	// taken by the next one.
 	CycleTimeout time.Duration `toml:"cycle_timeout"`
+	// LeaseTTL is how long a relay's lease lasts without renewal (default
+	// 30s). A node renews the leases of the relays it is checking every
+	// third of it, so a node that dies gives its relays back within one
+	// lease_ttl, whatever the checks' budget.
+	LeaseTTL time.Duration `toml:"lease_ttl"`
 	// Timeout bounds one attempt of one check of a clearnet relay (default
 	// 10s); OverlayTimeout the same on tor, i2p and loki (default 30s).
 	Timeout        time.Duration `toml:"timeout"`
@@ -96,6 +101,9 @@ func DefaultLimits() relayclient.Limits {
 	}
 }
 
+// DefaultLeaseTTL is the default lease_ttl.
+const DefaultLeaseTTL = 30 * time.Second
+
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	checks := make([]string, len(probe.Checks))
@@ -105,6 +113,7 @@ func DefaultConfig() Config {
 	return Config{
 		Interval:             time.Hour,
 		CycleTimeout:         time.Hour,
+		LeaseTTL:             DefaultLeaseTTL,
 		Timeout:              10 * time.Second,
 		OverlayTimeout:       30 * time.Second,
 		Concurrency:          50,
@@ -146,6 +155,9 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			add(d.key, "must be a positive duration, got %v", d.v)
 		}
+	}
+	if c.LeaseTTL < time.Second {
+		add("lease_ttl", "must be at least 1s, got %v", c.LeaseTTL)
 	}
 	if c.RetryMaxDelay < c.RetryDelay {
 		add("retry_max_delay", "must be at least retry_delay (%v), got %v", c.RetryDelay, c.RetryMaxDelay)

@@ -19,6 +19,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"zero interval", func(c *Config) { c.Interval = 0 }, "monitor.interval: must be a positive duration"},
 		{"retry cap below delay", func(c *Config) { c.RetryMaxDelay = time.Millisecond }, "monitor.retry_max_delay"},
+		{"lease ttl", func(c *Config) { c.LeaseTTL = 500 * time.Millisecond }, "monitor.lease_ttl: must be at least 1s"},
 		{"concurrency", func(c *Config) { c.Concurrency = 0 }, "monitor.concurrency: must be between 1 and 1000"},
 		{"retries", func(c *Config) { c.Retries = 11 }, "monitor.retries"},
 		{"unknown check", func(c *Config) { c.Checks = []string{"rtt", "ping"} }, `monitor.checks[1]: unknown check "ping"`},

@@ -70,7 +70,9 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 	if err != nil {
 		return st, errors.Join(append(errs, err)...)
 	}
-	w := m.newWriter(ctx, st, health, ext)
+	leases := m.keepLeases(ctx)
+	defer leases.Stop()
+	w := m.newWriter(ctx, st, health, ext, leases)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, nw := range schema.Networks {
 		if !m.tr.NetworkEnabled(nw) {
@@ -93,23 +95,26 @@ type done struct {
 func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Time, health map[string]health, w *writer, st *Stats) error {
 	conc := m.cfg.concurrency(nw)
 	budget := m.cfg.RelayBudget(nw)
-	ttl := budget + 2*time.Minute
-	doneBefore := start.Add(-m.cfg.Interval)
 	results := make(chan done)
 	inflight, exhausted := 0, false
 	seen := map[schema.RelayURL]bool{}
 	var firstErr error
 	for {
 		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < conc {
-			rels, err := m.store.LeaseRelays(ctx, Name, m.holder, []schema.Network{nw}, conc-inflight, ttl, doneBefore)
+			// Due: not finished within the last interval before this cycle
+			// started, as a duration the store measures on its own clock.
+			rels, err := m.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: m.holder, Networks: []schema.Network{nw},
+				Limit: conc - inflight, TTL: m.cfg.LeaseTTL, DoneWithin: m.cfg.Interval + m.now().Sub(start)})
 			if err != nil {
 				firstErr = fmt.Errorf("monitor: lease %s relays: %w", nw, err)
 			}
 			exhausted = true
+			w.leases.Add(urlsOf(rels)...)
 			for _, rel := range rels {
 				if seen[rel.URL] {
-					// Released earlier in this cycle and due again: the
-					// store's clock and ours disagree. Once per cycle.
+					// Released earlier in this cycle and due again: only a
+					// cycle running longer than the interval gets here.
+					// Once per cycle.
 					w.release(rel.URL, true)
 					continue
 				}
@@ -140,6 +145,23 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 		loop.ProgressFrom(ctx).Done(1)
 	}
 	return firstErr
+}
+
+// keepLeases renews the leases of the relays this cycle holds every third
+// of lease_ttl, until the writer has released them.
+func (m *Monitor) keepLeases(ctx context.Context) *loop.Leases[schema.RelayURL] {
+	ttl := m.cfg.LeaseTTL
+	return loop.KeepLeases(ctx, ttl/3, func(ctx context.Context, urls []schema.RelayURL) error {
+		return m.store.RenewLeases(ctx, Name, m.holder, urls, ttl)
+	}, func(n int, err error) { m.log.Warn("renew leases", "relays", n, "err", err) })
+}
+
+func urlsOf(rels []schema.Relay) []schema.RelayURL {
+	out := make([]schema.RelayURL, len(rels))
+	for i, r := range rels {
+		out[i] = r.URL
+	}
+	return out
 }
 
 func (m *Monitor) checkLeased(ctx context.Context, rel schema.Relay, budget time.Duration) done {

@@ -6,7 +6,10 @@
 // Scheduling. Each relay is checked once per Config.Interval: a relay is
 // due when no node sharing the store finished it within the last interval,
 // and it is taken with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
-// two nodes never check one relay in the same interval. The loop wakes
+// two nodes never check one relay in the same interval. Leases are short
+// (LeaseTTL) and renewed while the relay is checked, and both they and
+// due-ness are timed by the store's clock, so a dead node's relays are
+// taken again within one LeaseTTL and the nodes' clocks need not agree. The loop wakes
 // every tenth of the interval (1s to 5m) and works through whatever fell
 // due, each network (clearnet, tor, i2p, loki) with its own concurrency.
 // Every check attempt has its own timeout; quick failures (refused,

@@ -11,12 +11,13 @@ import (
 
 // Store is what the monitor needs from the archive.
 type Store interface {
-	// LeaseRelays takes up to n validated relays of the given networks
-	// that nobody holds and that were not released as done at or after
-	// doneBefore, those done longest ago first, and holds them for holder
-	// until now+ttl. Nodes sharing a store never get the same relay while
-	// its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
-	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
+	// LeaseRelays takes the relays req asks for (see schema.LeaseRequest).
+	// Nodes sharing a store never get the same relay while its lease runs
+	// (PostgreSQL: FOR UPDATE SKIP LOCKED), and the store's clock times
+	// leases and due-ness.
+	LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error)
+	// RenewLeases pushes holder's leases on urls to the store's now+ttl.
+	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
 	// ReleaseLeases gives holder's leases on urls back; done records now as
 	// the relays' completion time.
 	ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -19,6 +20,7 @@ type writer struct {
 	st     *Stats
 	health map[string]health // read-only: the state at the cycle's start
 	ext    *publisher
+	leases *loop.Leases[schema.RelayURL] // renewed until released here
 	in     chan item
 	wg     sync.WaitGroup
 	err    error
@@ -33,8 +35,8 @@ type item struct {
 
 const writeBatch = 64
 
-func (m *Monitor) newWriter(ctx context.Context, st *Stats, h map[string]health, ext *publisher) *writer {
-	w := &writer{m: m, ctx: ctx, st: st, health: h, ext: ext, in: make(chan item, 4*writeBatch)}
+func (m *Monitor) newWriter(ctx context.Context, st *Stats, h map[string]health, ext *publisher, leases *loop.Leases[schema.RelayURL]) *writer {
+	w := &writer{m: m, ctx: ctx, st: st, health: h, ext: ext, leases: leases, in: make(chan item, 4*writeBatch)}
 	w.wg.Go(w.loop)
 	return w
 }
@@ -129,6 +131,8 @@ func (w *writer) flush(batch []item) {
 			errs = append(errs, fmt.Errorf("monitor: save relay health: %w", err))
 		}
 	}
+	w.leases.Drop(finished...)
+	w.leases.Drop(unfinished...)
 	if len(finished) > 0 {
 		if err := m.store.ReleaseLeases(ctx, Name, m.holder, finished, len(errs) == 0); err != nil {
 			errs = append(errs, fmt.Errorf("monitor: release leases: %w", err))

@@ -68,3 +68,22 @@ type State struct {
 	Key     string
 	Value   json.RawMessage
 }
+
+// LeaseRequest asks a store for relays to work on: up to Limit validated
+// relays of Networks (all when empty) that no holder of Loop has a running
+// lease on and that Loop did not finish within the last DoneWithin, those
+// finished longest ago (or never) first, then by URL. They are held for
+// Holder for TTL. Both durations are measured on the store's clock
+// (PostgreSQL's now()), never the caller's, so nodes whose clocks disagree
+// still agree on which relays are due and whose leases ran out.
+type LeaseRequest struct {
+	Loop     string
+	Holder   string
+	Networks []Network
+	Limit    int
+	TTL      time.Duration
+	// DoneWithin: a relay released as done less than this long ago is not
+	// due. A loop passes its interval plus the time its cycle has run, so
+	// that what it finished this cycle is not taken again.
+	DoneWithin time.Duration
+}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"ScanConcurrent", testScanConcurrent},
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},
+		{"LeasesExpire", testLeasesExpire},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, o) })
 	}

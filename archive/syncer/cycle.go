@@ -74,15 +74,15 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 		storageRejected += r.Rejected
 		saveMu.Unlock()
 	})
-	leases := newLeaseKeeper(s)
-	stopRenew := leases.renewEvery(ctx, s.cfg.LeaseTTL/3)
+	leases := s.keepLeases(ctx)
 
 	results := make(chan relayResult)
 	inflight, exhausted := 0, false
 	var firstErr error
 	for {
 		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < s.cfg.Concurrency {
-			rels, err := s.store.LeaseRelays(ctx, Name, s.holder, s.networks, s.cfg.Concurrency-inflight, s.cfg.LeaseTTL, start)
+			rels, err := s.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: s.holder, Networks: s.networks,
+				Limit: s.cfg.Concurrency - inflight, TTL: s.cfg.LeaseTTL, DoneWithin: s.now().Sub(start)})
 			if err != nil {
 				firstErr = err
 			}
@@ -90,9 +90,9 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 				exhausted = true
 			}
 			for _, rel := range rels {
-				leases.add(rel.URL)
+				leases.Add(rel.URL)
 				if o, ok := s.overrides[rel.URL.String()]; ok && o.Skip {
-					leases.release(ctx, rel.URL)
+					s.release(ctx, leases, rel.URL)
 					continue
 				}
 				inflight++
@@ -114,14 +114,14 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 		inflight--
 		s.finishRelay(ctx, res, &st)
 		loop.ProgressFrom(ctx).Done(1)
-		leases.release(ctx, res.run.relay.URL)
+		s.release(ctx, leases, res.run.relay.URL)
 	}
-	stopRenew()
+	leases.Stop()
 	st.SigChecks = int(s.checker.verified.Load())
 	if err := s.writer.close(); err != nil && firstErr == nil {
 		firstErr = err
 	}
-	leases.releaseAll(context.WithoutCancel(ctx))
+	s.releaseAll(context.WithoutCancel(ctx), leases)
 	if storageRejected > 0 {
 		st.Rejects[ReasonStorage] += storageRejected
 	}
@@ -162,74 +162,34 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
 	s.log.Debug("relay synced", attrs...)
 }
 
-// leaseKeeper tracks the relays this cycle holds, renews their leases
-// while they sync and gives them back.
-type leaseKeeper struct {
-	s    *Syncer
-	mu   sync.Mutex
-	held map[schema.RelayURL]bool
-}
-
-func newLeaseKeeper(s *Syncer) *leaseKeeper {
-	return &leaseKeeper{s: s, held: map[schema.RelayURL]bool{}}
-}
-
-func (l *leaseKeeper) add(url schema.RelayURL) {
-	l.mu.Lock()
-	l.held[url] = true
-	l.mu.Unlock()
+// keepLeases renews the cycle's leases every third of lease_ttl, so a
+// relay syncing for hours stays held while a dead node's relays return to
+// the pool within one lease_ttl.
+func (s *Syncer) keepLeases(ctx context.Context) *loop.Leases[schema.RelayURL] {
+	return loop.KeepLeases(ctx, s.cfg.LeaseTTL/3, func(ctx context.Context, urls []schema.RelayURL) error {
+		return s.store.RenewLeases(ctx, Name, s.holder, urls, s.cfg.LeaseTTL)
+	}, func(n int, err error) { s.log.Warn("renew leases", "relays", n, "err", err) })
 }
 
 // release gives a finished relay back as done for this cycle, whatever
 // the outcome (a failed relay is retried next cycle, not at once), unless
 // the cycle itself was stopped.
-func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
-	l.mu.Lock()
-	delete(l.held, url)
-	l.mu.Unlock()
+func (s *Syncer) release(ctx context.Context, leases *loop.Leases[schema.RelayURL], url schema.RelayURL) {
+	leases.Drop(url)
 	done := ctx.Err() == nil
-	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.holder, []schema.RelayURL{url}, done); err != nil {
-		l.s.log.Warn("release lease", "relay", url, "err", err)
+	if err := s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, s.holder, []schema.RelayURL{url}, done); err != nil {
+		s.log.Warn("release lease", "relay", url, "err", err)
 	}
 }
 
 // releaseAll gives back, not done, what an interrupted cycle still holds.
-func (l *leaseKeeper) releaseAll(ctx context.Context) {
-	l.mu.Lock()
-	urls := slices.SortedFunc(maps.Keys(l.held), schema.RelayURL.Compare)
-	clear(l.held)
-	l.mu.Unlock()
+func (s *Syncer) releaseAll(ctx context.Context, leases *loop.Leases[schema.RelayURL]) {
+	urls := leases.Take()
 	if len(urls) == 0 {
 		return
 	}
-	if err := l.s.store.ReleaseLeases(ctx, Name, l.s.holder, urls, false); err != nil {
-		l.s.log.Warn("release leases", "relays", len(urls), "err", err)
+	slices.SortFunc(urls, schema.RelayURL.Compare)
+	if err := s.store.ReleaseLeases(ctx, Name, s.holder, urls, false); err != nil {
+		s.log.Warn("release leases", "relays", len(urls), "err", err)
 	}
-}
-
-func (l *leaseKeeper) renewEvery(ctx context.Context, every time.Duration) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				l.mu.Lock()
-				urls := slices.SortedFunc(maps.Keys(l.held), schema.RelayURL.Compare)
-				l.mu.Unlock()
-				if len(urls) == 0 {
-					continue
-				}
-				if err := l.s.store.RenewLeases(ctx, Name, l.s.holder, urls, l.s.cfg.LeaseTTL); err != nil && ctx.Err() == nil {
-					l.s.log.Warn("renew leases", "relays", len(urls), "err", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
 }

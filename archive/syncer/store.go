@@ -20,11 +20,9 @@ type Store interface {
 
 // Leaser hands relays out to the nodes sharing one store.
 type Leaser interface {
-	// LeaseRelays takes up to n validated relays of the given networks
-	// (all when empty) that nobody holds (no lease, or an expired one) and
-	// that were not released as done at or after doneBefore, those done
-	// longest ago first, and holds them for holder until now+ttl.
-	LeaseRelays(ctx context.Context, loop, holder string, networks []schema.Network, n int, ttl time.Duration, doneBefore time.Time) ([]schema.Relay, error)
+	// LeaseRelays takes the relays req asks for (see schema.LeaseRequest)
+	// and holds them for req.Holder, timed by the store's clock.
+	LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error)
 	// RenewLeases pushes the expiry of holder's leases on urls to now+ttl.
 	RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error
 	// ReleaseLeases gives holder's leases on urls back; done records now as
