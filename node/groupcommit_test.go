@@ -121,7 +121,7 @@ func TestGroupCommitManyPublishers(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[c] = publishPipelined(conn, evs, tn.store)
+				results[c] = publishPipelined(conn, evs, tn.store, 0)
 			}()
 		}
 		wg.Wait()

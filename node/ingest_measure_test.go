@@ -60,7 +60,7 @@ func TestIngestThroughput(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i] = publishPipelined(clients[i], shares[i], nil)
+					results[i] = publishPipelined(clients[i], shares[i], nil, 0)
 				}()
 			}
 			wg.Wait()
@@ -89,14 +89,25 @@ type pubResult struct {
 	err           error
 }
 
-// publishPipelined writes every EVENT without waiting, while reading the
-// OKs; each OK true is checked against st (when not nil) as it arrives.
-func publishPipelined(c *client, evs []nostr.Event, st archive.Store) pubResult {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+// publishPipelined writes EVENTs without waiting for their OKs, at most
+// window unanswered at once (0: no bound), while reading the OKs; each OK
+// true is checked against st (when not nil) as it arrives.
+func publishPipelined(c *client, evs []nostr.Event, st archive.Store, window int) pubResult {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	werr := make(chan error, 1)
+	if window <= 0 {
+		window = len(evs)
+	}
+	room := make(chan struct{}, window)
 	go func() {
 		for _, ev := range evs {
+			select {
+			case room <- struct{}{}:
+			case <-ctx.Done():
+				werr <- ctx.Err()
+				return
+			}
 			b, _ := json.Marshal([]any{"EVENT", ev})
 			if err := c.c.Write(ctx, websocket.MessageText, b); err != nil {
 				werr <- err
@@ -131,6 +142,7 @@ func publishPipelined(c *client, evs []nostr.Event, st archive.Store) pubResult 
 			return r
 		}
 		answered++
+		<-room
 		_ = json.Unmarshal(arr[1], &ok.id)
 		_ = json.Unmarshal(arr[2], &ok.ok)
 		_ = json.Unmarshal(arr[3], &ok.msg)
