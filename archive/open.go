@@ -28,7 +28,7 @@ type Options struct {
 
 // DefaultCacheMB is the embedded store's page-cache budget when
 // Options.CacheMB is 0.
-const DefaultCacheMB = 32
+const DefaultCacheMB = 16
 
 // IsPostgres reports whether url selects the PostgreSQL backend.
 func IsPostgres(url string) bool {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -132,7 +133,13 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 	if o.groupStore != nil {
 		groupStore = o.groupStore(n.store)
 	}
-	if n.group, err = archive.NewWriter(groupStore, groupCommitOptions(cfg.Database)); err != nil {
+	groupSize := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "bigbrotr", Subsystem: "relay",
+		Name: "group_commit_events", Help: "Events per group-commit transaction of the EVENT path.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 12)})
+	o.Registry.MustRegister(groupSize)
+	gopts := groupCommitOptions(cfg.Database)
+	gopts.OnCommit = func(r schema.SaveResult) { groupSize.Observe(float64(r.Inserted + r.Duplicates)) }
+	if n.group, err = archive.NewWriter(groupStore, gopts); err != nil {
 		return src, err
 	}
 
