@@ -18,7 +18,17 @@ type Options struct {
 	// Registerer receives the store's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
+	// MaxConns sizes the PostgreSQL pool (pgxpool's MaxConns); 0 leaves
+	// the URL's pool_max_conns or pgx's default.
+	MaxConns int
+	// CacheMB is the embedded store's page-cache budget in MiB, shared out
+	// between its connections; 0 is DefaultCacheMB.
+	CacheMB int
 }
+
+// DefaultCacheMB is the embedded store's page-cache budget when
+// Options.CacheMB is 0.
+const DefaultCacheMB = 16
 
 // IsPostgres reports whether url selects the PostgreSQL backend.
 func IsPostgres(url string) bool {

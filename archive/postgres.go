@@ -52,6 +52,9 @@ func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
 	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(min(o.MaxConns, 1<<20))
+	}
 	if tune != nil {
 		tune(cfg)
 	}

@@ -30,28 +30,47 @@ const pgSaveAttempts = 3
 // NIP-09 requests in the batch are applied right after in a second, short
 // transaction (see pgLockBuckets for why).
 func (s *pgStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
+	res, _, err := s.saveEvents(ctx, batch)
+	return res, err
+}
+
+// SaveEach is SaveEvents reporting which sightings' events it inserted.
+func (s *pgStore) SaveEach(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, []bool, error) {
+	res, seqs, err := s.saveEvents(ctx, batch)
+	if err != nil {
+		return res, nil, err
+	}
+	return res, insertedOf(batch, func(id []byte) bool { _, ok := seqs[string(id)]; return ok }), nil
+}
+
+// saveEvents is SaveEvents returning the seq of each event it inserted, by
+// binary id.
+func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, map[string]int64, error) {
 	start := time.Now()
 	b := pgNewBatch(batch, s.mode)
 	res := schema.SaveResult{Rejected: b.rejected}
 	s.metrics.countRejected(b.reasons)
 	if len(b.rows) == 0 {
-		return res, ctx.Err()
+		return res, nil, ctx.Err()
 	}
 	relays, err := s.relays.resolve(ctx, s.pool, b.relays(), relayURLsArg)
 	if err != nil {
-		return schema.SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, nil, pgErr(ctx, "save events", err)
 	}
 	tagIDs, err := s.tagIDs.resolve(ctx, s.pool, b.keys(), tagKeysArg)
 	if err != nil {
-		return schema.SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, nil, pgErr(ctx, "save events", err)
 	}
+	var seqs map[string]int64
 	err = s.retry(ctx, func(tx pgx.Tx) error {
-		inserted, sightings, err := s.saveTx(ctx, tx, b, relays, tagIDs)
-		res.Inserted, res.Duplicates, res.Sightings = inserted, b.valid-inserted, sightings
+		var sightings int
+		var err error
+		seqs, sightings, err = s.saveTx(ctx, tx, b, relays, tagIDs)
+		res.Inserted, res.Duplicates, res.Sightings = len(seqs), b.valid-len(seqs), sightings
 		return err
 	})
 	if err != nil {
-		return schema.SaveResult{}, pgErr(ctx, "save events", err)
+		return schema.SaveResult{}, nil, pgErr(ctx, "save events", err)
 	}
 	if requesters := b.buckets(func(r *eventRow) bool { return r.kind == 5 }); len(requesters) > 0 {
 		err := s.retry(ctx, func(tx pgx.Tx) error {
@@ -63,12 +82,12 @@ func (s *pgStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sche
 			return tx.SendBatch(ctx, &pipe).Close()
 		})
 		if err != nil {
-			return schema.SaveResult{}, pgErr(ctx, "apply deletion requests", err)
+			return schema.SaveResult{}, nil, pgErr(ctx, "apply deletion requests", err)
 		}
 	}
 	s.metrics.observe(shapeSave, start)
 	s.metrics.countSaved(res)
-	return res, nil
+	return res, seqs, nil
 }
 
 // retry runs fn in a transaction, again when it loses a deadlock or
@@ -112,7 +131,7 @@ ON CONFLICT (id) DO NOTHING
 RETURNING id, seq`
 
 func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[string]int32,
-	tagIDs map[string]int64) (inserted, sightings int, err error) {
+	tagIDs map[string]int64) (seqs map[string]int64, sightings int, err error) {
 	// Start: the authors' shared locks and an unlocked read of the heads
 	// (see postgres_replace.go), one round trip.
 	authors := b.buckets(func(*eventRow) bool { return true })
@@ -124,7 +143,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		start.Queue(pgHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, heads) })
 	}
 	if err := tx.SendBatch(ctx, &start).Close(); err != nil {
-		return 0, 0, fmt.Errorf("lock authors and read replaceable heads: %w", err)
+		return nil, 0, fmt.Errorf("lock authors and read replaceable heads: %w", err)
 	}
 	plan := pgPlanHeads(b, heads)
 	dels := b.deletions()
@@ -150,19 +169,19 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
 		dTag, expires, superseded, deleted, extraD)
 	if err != nil {
-		return 0, 0, fmt.Errorf("insert events: %w", err)
+		return nil, 0, fmt.Errorf("insert events: %w", err)
 	}
-	seqs := make(map[string]int64, n) // id -> seq of the events this batch inserted
+	seqs = make(map[string]int64, n) // id -> seq of the events this batch inserted
 	var (
 		id  []byte
 		seq int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[string(id)] = seq; return nil })
 	if err != nil {
-		return 0, 0, fmt.Errorf("insert events: %w", err)
+		return nil, 0, fmt.Errorf("insert events: %w", err)
 	}
 	if err := copyTags(ctx, tx, b, seqs, tagIDs); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 
 	// End: provenance, then the head locks, one round trip; then the head
@@ -199,10 +218,10 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		end.Queue(pgLockHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, locked) })
 	}
 	if err := tx.SendBatch(ctx, &end).Close(); err != nil {
-		return 0, 0, fmt.Errorf("insert provenance and lock replaceable heads: %w", err)
+		return nil, 0, fmt.Errorf("insert provenance and lock replaceable heads: %w", err)
 	}
 	if nHeads == 0 {
-		return len(seqs), sightings, nil
+		return seqs, sightings, nil
 	}
 	final := pgPlanHeads(b, locked)
 	var moves pgx.Batch
@@ -212,10 +231,10 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	}
 	if moves.Len() > 0 {
 		if err := tx.SendBatch(ctx, &moves).Close(); err != nil {
-			return 0, 0, fmt.Errorf("update replacements: %w", err)
+			return nil, 0, fmt.Errorf("update replacements: %w", err)
 		}
 	}
-	return len(seqs), sightings, nil
+	return seqs, sightings, nil
 }
 
 // copyTags writes the index rows of the newly inserted events. COPY is the

@@ -174,29 +174,9 @@ func digestedTags(m nostr.TagMap) bool {
 // (\u0000 escaped), and the indexes hold long or NUL-bearing values by
 // digest (tagIndexValue).
 func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
-	if ev == nil || ev.Kind < math.MinInt32 || ev.Kind > math.MaxInt32 {
-		return r, rejectMalformed
-	}
-	var ok bool
-	if r.id, ok = decodeID(ev.ID); !ok {
-		return r, rejectMalformed
-	}
-	if r.pubkey, ok = decodeID(ev.PubKey); !ok {
-		return r, rejectMalformed
-	}
-	sig, ok := decodeHex(ev.Sig, 64)
-	if !ok {
-		return r, rejectMalformed
-	}
-	if !utf8.ValidString(ev.Content) {
-		return r, rejectUTF8
-	}
-	for _, tag := range ev.Tags {
-		for _, v := range tag {
-			if !utf8.ValidString(v) {
-				return r, rejectUTF8
-			}
-		}
+	var sig []byte
+	if r.id, r.pubkey, sig, reason = checkEvent(ev); reason != "" {
+		return r, reason
 	}
 	r.createdAt, r.kind = int64(ev.CreatedAt), int32(ev.Kind)
 	if mode == Full {
@@ -228,6 +208,35 @@ func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
 	r.expiresAt = parseExpiration(expiry)
 	r.dTag = replacementD(ev.Kind, d)
 	return r, ""
+}
+
+// checkEvent is the part of the storage rules that refuses events: reason
+// is "" or a reject* constant. It decodes what it checks.
+func checkEvent(ev *nostr.Event) (id, pubkey, sig []byte, reason string) {
+	if ev == nil || ev.Kind < math.MinInt32 || ev.Kind > math.MaxInt32 {
+		return nil, nil, nil, rejectMalformed
+	}
+	var ok bool
+	if id, ok = decodeID(ev.ID); !ok {
+		return nil, nil, nil, rejectMalformed
+	}
+	if pubkey, ok = decodeID(ev.PubKey); !ok {
+		return nil, nil, nil, rejectMalformed
+	}
+	if sig, ok = decodeHex(ev.Sig, 64); !ok {
+		return nil, nil, nil, rejectMalformed
+	}
+	if !utf8.ValidString(ev.Content) {
+		return nil, nil, nil, rejectUTF8
+	}
+	for _, tag := range ev.Tags {
+		for _, v := range tag {
+			if !utf8.ValidString(v) {
+				return nil, nil, nil, rejectUTF8
+			}
+		}
+	}
+	return id, pubkey, sig, ""
 }
 
 // parseExpiration reads a NIP-40 expiration value. A malformed one is

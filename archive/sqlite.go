@@ -46,8 +46,10 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 	}
 	path := filepath.Join(o.DataDir, SQLiteFile)
 	s := &liteStore{path: path, mode: o.Mode, log: o.Logger}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	writeKiB, readKiB := liteCacheSplit(o.CacheMB, readers)
 	var err error
-	if s.write, err = sql.Open("sqlite", liteDSN(path, false)); err != nil {
+	if s.write, err = sql.Open("sqlite", liteDSN(path, false, writeKiB)); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.write.SetMaxOpenConns(1)
@@ -62,11 +64,10 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		s.write.Close()
 		return nil, liteOpenErr(path, err)
 	}
-	if s.read, err = sql.Open("sqlite", liteDSN(path, true)); err != nil {
+	if s.read, err = sql.Open("sqlite", liteDSN(path, true, readKiB)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	readers := max(4, 2*runtime.GOMAXPROCS(0))
 	s.read.SetMaxOpenConns(readers)
 	s.read.SetMaxIdleConns(readers)
 	if err := s.read.PingContext(ctx); err != nil {
@@ -81,19 +82,34 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 	return s, nil
 }
 
+// liteCacheSplit shares the page-cache budget (MiB; 0: DefaultCacheMB)
+// out between the connections, in KiB each: half to the writer, whose
+// index pages every insert walks, and half across the readers, whose hot
+// pages the OS page cache holds too. Each connection has its own cache, so
+// the sum is what the store's page caches can take at most.
+func liteCacheSplit(mb, readers int) (writeKiB, readKiB int) {
+	if mb <= 0 {
+		mb = DefaultCacheMB
+	}
+	total := mb << 10
+	writeKiB = max(total/2, 256)
+	readKiB = max((total-total/2)/readers, 256)
+	return writeKiB, readKiB
+}
+
 // liteDSN configures every connection the same way. WAL lets readers run
 // beside the writer; synchronous=NORMAL is durable across application
 // crashes in WAL mode and only risks the last commits on power loss, the
 // usual trade for an archive that can re-sync. Writers take the lock at
 // BEGIN (immediate) so a transaction never fails half-way on an upgrade.
-func liteDSN(path string, readOnly bool) string {
+func liteDSN(path string, readOnly bool, cacheKiB int) string {
 	q := url.Values{}
 	for _, p := range []string{
 		"busy_timeout(10000)",
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
 		"foreign_keys(1)",
-		"cache_size(-32000)", // 32 MiB page cache per connection
+		fmt.Sprintf("cache_size(-%d)", cacheKiB), // this connection's share of the budget
 		"temp_store(MEMORY)",
 	} {
 		q.Add("_pragma", p)

@@ -83,6 +83,22 @@ type liteBatch struct {
 }
 
 func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
+	return s.saveEvents(ctx, batch, nil)
+}
+
+// SaveEach is SaveEvents reporting which sightings' events it inserted.
+func (s *liteStore) SaveEach(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, []bool, error) {
+	each := make([]bool, len(batch))
+	res, err := s.saveEvents(ctx, batch, each)
+	if err != nil {
+		return res, nil, err
+	}
+	return res, each, nil
+}
+
+// saveEvents sets each[i] (when each is not nil) when batch[i]'s event was
+// inserted by this call.
+func (s *liteStore) saveEvents(ctx context.Context, batch []schema.Sighting, each []bool) (schema.SaveResult, error) {
 	var res schema.SaveResult
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -125,6 +141,9 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 		}
 		if inserted {
 			res.Inserted++
+			if each != nil {
+				each[i] = true
+			}
 		} else {
 			res.Duplicates++
 		}

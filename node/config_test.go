@@ -125,6 +125,18 @@ mode = "medium"
 			"database.url: want \"\" (embedded store) or postgres://...",
 			"database.mode: want \"full\" or \"lil\", got \"medium\"",
 		}},
+		{"database pool, cache and groups", `
+[database]
+max_conns = -1
+cache_mb = 0
+group_commit_events = 0
+group_commit_wait = "2s"
+`, []string{
+			"database.max_conns: want 0 (derived from cores) or 1..10000, got -1",
+			"database.cache_mb: want 1..1048576 MiB, got 0",
+			"database.group_commit_events: want 1..100000, got 0",
+			`database.group_commit_wait: want a duration in (0, 1s] such as "2ms", got "2s"`,
+		}},
 		{"default above max", "[relay]\nmax_limit = 10\ndefault_limit = 20\n", []string{"relay.default_limit: must not exceed relay.max_limit (10)"}},
 	}
 	for _, tt := range tests {
@@ -258,5 +270,16 @@ func TestConfigPrivateRelayURLs(t *testing.T) {
 	if _, err := ParseConfig([]byte("[network]\nallow_private = true\n[[synchronizer.relay]]\nurl = \"ws://relay.example.com\"\n")); err == nil ||
 		!strings.Contains(err.Error(), `write "wss://relay.example.com"`) {
 		t.Fatalf("public ws:// override: %v", err)
+	}
+}
+
+func TestDatabaseMaxConnsDefault(t *testing.T) {
+	d := Default().Database
+	if d.MaxConns != 0 || d.maxConns() != DefaultMaxConns() || DefaultMaxConns() < 4 {
+		t.Fatalf("max_conns %d resolves to %d, want the derived %d (>= 4)", d.MaxConns, d.maxConns(), DefaultMaxConns())
+	}
+	d.MaxConns = 3
+	if d.maxConns() != 3 {
+		t.Fatalf("an explicit max_conns is not kept: %d", d.maxConns())
 	}
 }

@@ -29,6 +29,12 @@ type testNode struct {
 
 func startNode(t *testing.T, mutate func(*Config)) *testNode {
 	t.Helper()
+	return startNodeWith(t, mutate, Options{})
+}
+
+// startNodeWith starts a node with o's test hooks.
+func startNodeWith(t *testing.T, mutate func(*Config), o Options) *testNode {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv(EnvPrivateKey, "")
 	t.Setenv(EnvDatabaseURL, "")
@@ -59,7 +65,8 @@ func startNode(t *testing.T, mutate func(*Config)) *testNode {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
-	n, err := New(ctx, Options{Config: cfg, Logger: log, Registry: prometheus.NewRegistry(), Version: "test"})
+	o.Config, o.Logger, o.Registry, o.Version = cfg, log, prometheus.NewRegistry(), "test"
+	n, err := New(ctx, o)
 	if err != nil {
 		cancel()
 		t.Fatalf("start node: %v", err)

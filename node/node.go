@@ -18,6 +18,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Now is the clock for NIP-40 checks; nil means time.Now.
 	Now func() time.Time
+	// groupStore, in tests, wraps the store the group-commit writer
+	// saves through (to hold its commits).
+	groupStore func(archive.Store) archive.Store
 }
 
 // Node is a running bigbrotr node: relay, status page and API, archive,
@@ -45,8 +49,9 @@ type Node struct {
 	pubKey    string
 
 	store   archive.Store
-	relay   *khatru.Relay // the WebSocket front
-	writer  *khatru.Relay // where EVENTs are handled
+	group   *archive.Writer // group-commit writer of the EVENT path
+	relay   *khatru.Relay   // the WebSocket front
+	writer  *khatru.Relay   // where EVENTs are handled
 	writers *policies.Writers
 	subs    *policies.Subscriptions
 	conns   *connTracker
@@ -119,8 +124,23 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 		Mode:       archive.Mode(cfg.Database.Mode),
 		Registerer: o.Registry,
 		Logger:     o.Logger,
+		MaxConns:   cfg.Database.maxConns(),
+		CacheMB:    cfg.Database.CacheMB,
 	}); err != nil {
 		return src, fmt.Errorf("open archive: %w", err)
+	}
+	groupStore := n.store
+	if o.groupStore != nil {
+		groupStore = o.groupStore(n.store)
+	}
+	groupSize := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "bigbrotr", Subsystem: "relay",
+		Name: "group_commit_events", Help: "Events per group-commit transaction of the EVENT path.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 12)})
+	o.Registry.MustRegister(groupSize)
+	gopts := groupCommitOptions(cfg.Database)
+	gopts.OnCommit = func(r schema.SaveResult) { groupSize.Observe(float64(r.Inserted + r.Duplicates)) }
+	if n.group, err = archive.NewWriter(groupStore, gopts); err != nil {
+		return src, err
 	}
 
 	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
@@ -209,6 +229,10 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	})
 	err := g.Wait()
+	// Every connection is closed: commit what was taken, then refuse.
+	wctx, cancel := context.WithTimeout(context.Background(), n.cfg.Relay.ShutdownTimeout)
+	err = errors.Join(err, n.group.Close(wctx))
+	cancel()
 	if cerr := n.store.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close archive: %w", cerr))
 	}
@@ -226,6 +250,9 @@ func (n *Node) closeAll() {
 		n.metricsListener.Close()
 	}
 	closeLoops(n.loops)
+	if n.group != nil {
+		_ = n.group.Close(context.Background())
+	}
 	if n.store != nil {
 		if err := n.store.Close(); err != nil {
 			n.log.Debug("close archive after a failed start", "err", err)
@@ -255,6 +282,17 @@ func (n *Node) Store() archive.Store { return n.store }
 
 // Sign signs ev with the node key (sets PubKey, ID and Sig).
 func (n *Node) Sign(ev *nostr.Event) error { return ev.Sign(n.secretKey) }
+
+// groupCommitOptions sizes the EVENT path's groups. PostgreSQL commits a
+// few groups at once, over a quarter of the pool, leaving the rest to
+// queries and loops; the embedded store has a single writer connection.
+func groupCommitOptions(d DatabaseConfig) archive.WriterOptions {
+	o := archive.WriterOptions{MaxEvents: d.GroupCommitEvents, MaxWait: d.GroupCommitWait, Committers: 1}
+	if archive.IsPostgres(d.URL) {
+		o.Committers = max(2, d.maxConns()/4)
+	}
+	return o
+}
 
 func databaseKind(url string) string {
 	if url == "" {

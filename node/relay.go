@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip11"
 
+	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -106,16 +108,23 @@ func (n *Node) broadcast(ev *nostr.Event) int {
 
 // saveEvent is khatru's StoreEvent and ReplaceEvent hook. The archive keeps
 // replaceable history itself, so both are a plain save with no provenance.
+// It goes through the group-commit writer and returns once the group
+// holding the event committed, so khatru sends OK true only for a
+// committed event.
 func (n *Node) saveEvent(ctx context.Context, ev *nostr.Event) error {
-	res, err := n.store.SaveEvents(ctx, []schema.Sighting{{Event: ev, SeenAt: n.now()}})
+	inserted, err := n.group.Save(ctx, schema.Sighting{Event: ev, SeenAt: n.now()})
 	switch {
-	case err != nil:
-		n.log.Warn("save event", "id", ev.ID, "err", err)
-		return errInternal
-	case res.Rejected > 0:
+	case errors.Is(err, archive.ErrRejected):
 		n.metrics.eventRejected("invalid")
 		return errStorageRule
-	case res.Inserted == 0:
+	case errors.Is(err, archive.ErrWriterClosed):
+		return errEventShutdown
+	case err != nil:
+		if ctx.Err() == nil {
+			n.log.Warn("save event", "id", ev.ID, "err", err)
+		}
+		return errInternal
+	case !inserted:
 		return eventstore.ErrDupEvent
 	}
 	return nil
@@ -126,7 +135,8 @@ type okError string
 func (e okError) Error() string { return string(e) }
 
 const (
-	errInternal = okError("error: could not store the event, try again later")
+	errInternal      = okError("error: could not store the event, try again later")
+	errEventShutdown = okError("error: the relay is shutting down, try again later")
 	// The archive keeps tag values of any length and NUL anywhere; what it
 	// refuses could not be served back byte-exact (invalid UTF-8) or is
 	// malformed beyond what khatru checks (a kind outside int32).

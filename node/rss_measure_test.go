@@ -1,0 +1,251 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// TestEmbeddedPeakRSS measures the embedded store's memory as an operator
+// meets it: a child `bigbrotr node` process on the embedded store (loops
+// off, default database.cache_mb) is loaded with BIGBROTR_RSS_EVENTS
+// events over 8 pipelining connections, then queried by 8 connections at
+// once (REQ shapes and COUNT), and its peak RSS (VmHWM) must stay within
+// 100 MB. A measurement: it runs only when asked.
+//
+//	BIGBROTR_RSS_EVENTS=200000 [BIGBROTR_RSS_WINDOW=64] go test -run TestEmbeddedPeakRSS -v -timeout 60m ./node/
+func TestEmbeddedPeakRSS(t *testing.T) {
+	total, _ := strconv.Atoi(os.Getenv("BIGBROTR_RSS_EVENTS"))
+	if total <= 0 {
+		t.Skip("set BIGBROTR_RSS_EVENTS to measure")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bigbrotr")
+	build := exec.Command("go", "build", "-tags", "libsecp256k1", "-o", bin, "../cmd/bigbrotr")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Logf("no libsecp256k1 build (%s), pure Go signatures", strings.TrimSpace(string(out)))
+		if out, err := exec.Command("go", "build", "-o", bin, "../cmd/bigbrotr").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+	}
+	sk := nostr.GeneratePrivateKey()
+	pk, _ := nostr.GetPublicKey(sk)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	keyFile := filepath.Join(dir, "node.nsec")
+	if err := os.WriteFile(keyFile, []byte(nostr.GeneratePrivateKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`[node]
+listen = %q
+data_dir = %q
+private_key_file = %q
+[relay]
+writers = [%q]
+[metrics]
+listen = %q
+[seeder]
+enabled = false
+[finder]
+enabled = false
+[validator]
+enabled = false
+[monitor]
+enabled = false
+[synchronizer]
+enabled = false
+[stats]
+enabled = false
+`, addr, filepath.Join(dir, "data"), keyFile, pk, os.Getenv("BIGBROTR_RSS_METRICS"))
+	cfgFile := filepath.Join(dir, "node.toml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--config", cfgFile, "node")
+	cmd.Env = append(os.Environ(), EnvPrivateKey+"=", EnvDatabaseURL+"=")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "level=ERROR") || strings.Contains(sc.Text(), "panic") {
+				t.Log(sc.Text())
+			}
+		}
+	}()
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}()
+	url := "ws://" + addr
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the node did not listen within 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	t.Logf("idle node: peak RSS %d MB", vmHWM(t, cmd.Process.Pid)>>10)
+	const conns = 8
+	// Unanswered EVENTs per connection: khatru starts a goroutine per
+	// message, so memory grows with the sum of the windows until the
+	// per-connection caps of issue 13 item 8 bound it on the server.
+	window := 64
+	if w, err := strconv.Atoi(os.Getenv("BIGBROTR_RSS_WINDOW")); err == nil {
+		window = w
+	}
+	now := time.Now().Unix()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, conns)
+	for c := range conns {
+		client := dial(t, url)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Signed and sent in chunks, so the test holds little at once.
+			for off := c; off < total; off += conns * 1000 {
+				var evs []nostr.Event
+				for i := off; i < total && i < off+conns*1000; i += conns {
+					tags := nostr.Tags{{"t", fmt.Sprintf("topic%d", i%50)}, {"e", fmt.Sprintf("%064x", i/3)}}
+					ev := nostr.Event{Kind: 1 + i%3, CreatedAt: nostr.Timestamp(now - int64(i)), Tags: tags,
+						Content: fmt.Sprintf("event %d: %s", i, strings.Repeat("lorem ipsum ", 1+i%20))}
+					if err := ev.Sign(sk); err != nil {
+						errs[c] = err
+						return
+					}
+					evs = append(evs, ev)
+				}
+				r := publishPipelined(client, evs, nil, window)
+				if r.err == nil && len(r.accepted) != len(evs) {
+					r.err = fmt.Errorf("%d refused, e.g. %v", len(evs)-len(r.accepted), r.refused)
+				}
+				if r.err != nil {
+					errs[c] = r.err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	loaded := time.Since(start)
+	afterLoad := vmHWM(t, cmd.Process.Pid)
+
+	queries := []string{
+		`{"kinds":[1],"limit":500}`,
+		`{"#t":["topic7"],"limit":500}`,
+		fmt.Sprintf(`{"authors":[%q],"kinds":[2],"limit":200}`, pk),
+		fmt.Sprintf(`{"#e":[%q,%q,%q,%q,%q]}`, fmt.Sprintf("%064x", 1), fmt.Sprintf("%064x", 100), fmt.Sprintf("%064x", 1000), fmt.Sprintf("%064x", 10000), fmt.Sprintf("%064x", 20000)),
+		fmt.Sprintf(`{"kinds":[3],"since":%d,"limit":500}`, now-int64(total/2)),
+		`{"limit":500}`,
+	}
+	const rounds = 30
+	for c := range conns {
+		client := dial(t, url)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				q := queries[(c+r)%len(queries)]
+				verb := "REQ"
+				if r%5 == 4 {
+					verb, q = "COUNT", `{"kinds":[1]}`
+				}
+				if err := roundTrip(client, verb, fmt.Sprintf("q%d", r), q); err != nil {
+					errs[c] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	peak := vmHWM(t, cmd.Process.Pid)
+	load, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("embedded store, %d events loaded over %d connections (window %d) in %v (%.0f events/s); peak RSS after load %d MB, after %d queries on %d connections %d MB (loadavg %s)",
+		total, conns, window, loaded.Round(time.Second), float64(total)/loaded.Seconds(), afterLoad>>10, conns*rounds, conns, peak>>10, strings.TrimSpace(string(load)))
+	if peak > 100<<10 {
+		t.Fatalf("peak RSS %d MB, want <= 100 MB", peak>>10)
+	}
+}
+
+// roundTrip sends one REQ or COUNT and reads to its EOSE, COUNT or CLOSED.
+func roundTrip(c *client, verb, id, filter string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	msg := fmt.Sprintf(`[%q,%q,%s]`, verb, id, filter)
+	if err := c.c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		return err
+	}
+	for {
+		_, b, err := c.c.Read(ctx)
+		if err != nil {
+			return err
+		}
+		var arr []json.RawMessage
+		if err := json.Unmarshal(b, &arr); err != nil || len(arr) < 2 {
+			return fmt.Errorf("bad message %s", b)
+		}
+		var label string
+		_ = json.Unmarshal(arr[0], &label)
+		switch label {
+		case "EOSE", "COUNT":
+			if verb == "REQ" {
+				closeMsg := fmt.Sprintf(`["CLOSE",%q]`, id)
+				return c.c.Write(ctx, websocket.MessageText, []byte(closeMsg))
+			}
+			return nil
+		case "CLOSED":
+			return fmt.Errorf("%s %s closed: %s", verb, filter, b)
+		}
+	}
+}
+
+// vmHWM is process pid's peak resident set size in KiB.
+func vmHWM(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return kb
+		}
+	}
+	t.Fatal("no VmHWM")
+	return 0
+}
