@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"internal/pgtest":   {},
 	"internal/archtest": {},
 	"bench":             {"*"},
+	"bench/frontdoor":   {"*"},
 }
 
 // thirdParty lists modules only some packages may import directly.
