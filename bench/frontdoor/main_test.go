@@ -3,6 +3,7 @@ package frontdoor
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -93,7 +94,10 @@ func prepare(tb testing.TB, cfg config) *run {
 	if err != nil {
 		tb.Fatalf("load synthetic set: %v", err)
 	}
-	r := &run{cfg: cfg, events: events, model: newModel(events), queries: map[string][]query{}}
+	r := &run{cfg: cfg, events: events, model: newModel(events), queries: map[string][]query{}, log: io.Discard}
+	if _, ok := tb.(*testing.B); ok {
+		r.log = os.Stdout
+	}
 	p := newPools(r.model)
 	if len(p.eValues) == 0 || len(p.pValues) == 0 || len(p.articleDs) == 0 {
 		tb.Fatalf("%d events give no e, p or kind-30023 d values to query: use at least %d", len(events), minEvents)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -78,7 +79,8 @@ type run struct {
 	shapes  []shape
 	queries map[string][]query
 	targets []*target
-	pgPID   int // the PostgreSQL postmaster, for its CPU time
+	pgPID   int       // the PostgreSQL postmaster, for its CPU time
+	log     io.Writer // progress lines: a full run takes long
 }
 
 func startTargets(tb testing.TB, cfg config) []*target {
@@ -152,30 +154,11 @@ func (r *run) measure(t *target, c *cpuPair, fn func()) {
 // load sends the events over cfg.writers connections per relay, in
 // rounds: each round's slice goes to every relay in turn (the order
 // rotating), so that a change in the machine's load falls on all of them.
+// Connections are opened for each turn: a client that leaves a connection
+// unread while other relays have their turn does not answer pings, and
+// khatru drops it after a minute.
 func (r *run) load(tb testing.TB, ctx context.Context) {
 	tb.Helper()
-	conns := map[*target][]*conn{}
-	for _, t := range r.targets {
-		for range r.cfg.writers {
-			c, err := dial(ctx, t.proc.url)
-			if err != nil {
-				tb.Fatalf("%s: %v", t.name, err)
-			}
-			if t.auth {
-				if err := c.auth(ctx, benchKey); err != nil {
-					tb.Fatalf("%s: %v", t.name, err)
-				}
-			}
-			conns[t] = append(conns[t], c)
-		}
-	}
-	defer func() {
-		for _, cs := range conns {
-			for _, c := range cs {
-				c.close()
-			}
-		}
-	}()
 	for _, t := range r.targets {
 		t.pub.rejected = map[string]int{}
 	}
@@ -184,9 +167,17 @@ func (r *run) load(tb testing.TB, ctx context.Context) {
 		slice := r.events[round*n/r.cfg.rounds : (round+1)*n/r.cfg.rounds]
 		for k := range r.targets {
 			t := r.targets[(round+k)%len(r.targets)]
+			conns := r.open(tb, ctx, t, r.cfg.writers)
+			if t.auth {
+				for _, c := range conns {
+					if err := c.auth(ctx, benchKey); err != nil {
+						tb.Fatalf("%s: %v", t.name, err)
+					}
+				}
+			}
 			r.measure(t, &t.ingestC, func() {
 				start := time.Now()
-				res, err := publishAll(ctx, conns[t], slice, r.cfg.window)
+				res, err := publishAll(ctx, conns, slice, r.cfg.window)
 				t.ingest += time.Since(start)
 				if err != nil {
 					tb.Fatalf("%s: load: %v", t.name, err)
@@ -197,7 +188,9 @@ func (r *run) load(tb testing.TB, ctx context.Context) {
 				}
 				t.pub.example = cmpOr(t.pub.example, res.example)
 			})
+			closeAll(conns)
 		}
+		fmt.Fprintf(r.log, "frontdoor: load round %d of %d done (%s)\n", round+1, r.cfg.rounds, loadAverage())
 	}
 }
 
@@ -260,10 +253,6 @@ func (r *run) queryAll(tb testing.TB, ctx context.Context) {
 	}
 	slot := 0
 	for _, n := range r.cfg.conns {
-		conns := map[*target][]*conn{}
-		for _, t := range r.targets {
-			conns[t] = r.open(tb, ctx, t, n)
-		}
 		for _, s := range r.shapes {
 			for k := range r.targets {
 				t := r.targets[(slot+k)%len(r.targets)]
@@ -272,13 +261,14 @@ func (r *run) queryAll(tb testing.TB, ctx context.Context) {
 				}
 				c := &cell{}
 				t.lat[s.name][n] = c
-				r.measure(t, &t.queryC, func() { r.runQueries(ctx, conns[t], s, r.queries[s.name], c) })
+				// Fresh connections per turn, as for the load.
+				conns := r.open(tb, ctx, t, n)
+				r.measure(t, &t.queryC, func() { r.runQueries(ctx, conns, s, r.queries[s.name], c) })
+				closeAll(conns)
 			}
 			slot++
 		}
-		for _, cs := range conns {
-			closeAll(cs)
-		}
+		fmt.Fprintf(r.log, "frontdoor: queries at %d connections done (%s)\n", n, loadAverage())
 	}
 }
 
