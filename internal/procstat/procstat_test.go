@@ -39,3 +39,19 @@ func TestReadAndTreeCPU(t *testing.T) {
 		t.Error("TreeCPU(-1) != 0")
 	}
 }
+
+func TestPeakRSS(t *testing.T) {
+	// A buffer touched page by page must show in the high-water mark.
+	buf := make([]byte, 64<<20)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 1
+	}
+	peak, ok := PeakRSS(os.Getpid())
+	if !ok || peak < int64(len(buf)) {
+		t.Fatalf("PeakRSS(self) = %d, %v; want at least %d after touching a buffer", peak, ok, len(buf))
+	}
+	_ = buf[len(buf)-1]
+	if _, ok := PeakRSS(-1); ok {
+		t.Error("PeakRSS(-1) succeeded")
+	}
+}
