@@ -57,8 +57,7 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 	)
 	s.checker = newChecker()
 	defer s.checker.stop()
-	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r schema.SaveResult) {
-		s.metrics.saved(r)
+	s.writer = s.newWriter(ctx, func(r schema.SaveResult) {
 		saveMu.Lock()
 		st.Inserted += r.Inserted
 		st.Duplicates += r.Duplicates

@@ -15,6 +15,7 @@ type metrics struct {
 	rejected      *prometheus.CounterVec
 	relays        *prometheus.CounterVec
 	lag           *prometheus.HistogramVec
+	storeRetries  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -40,6 +41,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "How far behind now a relay's cursor is after its sync, by network.",
 			Buckets: []float64{60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400},
 		}, []string{"network"}),
+		storeRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_store_retries_total",
+			Help: "Failed synchronizer writes retried with backoff, by operation (events, cursors): the batch is kept, not dropped.",
+		}, []string{"op"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -50,6 +55,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.rejected = loop.Register(reg, m.rejected, &err)
 	m.relays = loop.Register(reg, m.relays, &err)
 	m.lag = loop.Register(reg, m.lag, &err)
+	m.storeRetries = loop.Register(reg, m.storeRetries, &err)
+	m.storeRetries.WithLabelValues("events")
+	m.storeRetries.WithLabelValues("cursors")
 	for _, n := range schema.Networks {
 		m.fetchedEvents.WithLabelValues(string(n))
 		m.relays.WithLabelValues(string(n), "done")
