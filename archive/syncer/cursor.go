@@ -30,6 +30,16 @@ type cursor struct {
 	// Filters is a hash of the relay's filters: a change restarts the
 	// relay from since, since the old position says nothing about them.
 	Filters string `json:"filters"`
+	// Day is when the relay's current quota day started (unix seconds) and
+	// DayEvents the valid events fetched from it since: past
+	// relay_daily_events, it is not synced until the day is over.
+	Day       int64 `json:"day,omitempty"`
+	DayEvents int64 `json:"day_events,omitempty"`
+	// Exhausted counts the relay's last runs in a row that ended on their
+	// budget; Flagged is set from flagAfter of them, for the status page
+	// and the API, which read this state.
+	Exhausted int  `json:"exhausted,omitempty"`
+	Flagged   bool `json:"flagged,omitempty"`
 }
 
 func (c cursor) walking() bool { return c.Top != 0 }
@@ -54,6 +64,7 @@ func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) 
 		// Unreadable or for other filters: start over, keeping what was
 		// learnt about the relay itself.
 		fresh.Cap, fresh.Neg = c.Cap, c.Neg
+		fresh.Day, fresh.DayEvents, fresh.Exhausted, fresh.Flagged = c.Day, c.DayEvents, c.Exhausted, c.Flagged
 		return fresh, nil
 	}
 	return c, nil

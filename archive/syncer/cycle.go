@@ -12,13 +12,16 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// Stats is what one cycle did.
+// Stats is what a run did: one pass (RunOnce), or one report period of Run.
 type Stats struct {
-	Relays   int            // relays synced to the end of their window
-	Failed   int            // relays left for the next cycle
-	Networks map[string]int // relays synced, by network
-	Fetched  int            // events received
-	Valid    int            // events that passed every check
+	Relays int // relays synced to the end of their window
+	Failed int // relays left for their next run
+	// Exhausted relays used their run's budget before the end of their
+	// window; Throttled ones were over their daily quota and not synced.
+	Exhausted, Throttled int
+	Networks             map[string]int // relays synced, by network
+	Fetched              int            // events received
+	Valid                int            // events that passed every check
 	// SigChecks is how many signatures were verified: an (id, sig) pair
 	// already verified this cycle, from another relay, is not checked again.
 	SigChecks int
@@ -31,128 +34,15 @@ type Stats struct {
 func (st Stats) loopStats() loop.Stats {
 	ls := loop.Stats{Items: st.Networks, Rejects: st.Rejects}
 	ls.Attrs = []slog.Attr{slog.Int("relays", st.Relays), slog.Int("failed", st.Failed),
+		slog.Int("exhausted", st.Exhausted), slog.Int("throttled", st.Throttled),
 		slog.Int("fetched", st.Fetched), slog.Int("valid", st.Valid), slog.Int("inserted", st.Inserted),
 		slog.Int("sightings", st.Sightings)}
 	return ls
 }
 
-type relayResult struct {
-	run *relayRun
-	err error
-	dur time.Duration
-}
-
-// RunOnce syncs every due relay once: it leases relays up to concurrency at
-// a time until none is due, and returns when every one is done and every
-// batch committed. Relays that fail are counted, logged and left for the
-// next cycle; the error is the store's (or ctx's).
-func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := Stats{Networks: map[string]int{}, Rejects: map[string]int{}, Failures: map[string]int{}}
-	start := s.now()
-	var (
-		saveMu          sync.Mutex
-		storageRejected int
-	)
-	s.checker = newChecker()
-	defer s.checker.stop()
-	s.writer = s.newWriter(ctx, func(r schema.SaveResult) {
-		saveMu.Lock()
-		st.Inserted += r.Inserted
-		st.Duplicates += r.Duplicates
-		st.Sightings += r.Sightings
-		storageRejected += r.Rejected
-		saveMu.Unlock()
-	})
-	leases := newLeaseKeeper(s)
-	stopRenew := leases.renewEvery(ctx, s.cfg.LeaseTTL/3)
-
-	results := make(chan relayResult)
-	inflight, exhausted := 0, false
-	var firstErr error
-	for {
-		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < s.cfg.Concurrency {
-			rels, err := s.store.LeaseRelays(ctx, Name, s.holder, s.networks, s.cfg.Concurrency-inflight, s.cfg.LeaseTTL, start)
-			if err != nil {
-				firstErr = err
-			}
-			if len(rels) == 0 {
-				exhausted = true
-			}
-			for _, rel := range rels {
-				leases.add(rel.URL)
-				if o, ok := s.overrides[rel.URL.String()]; ok && o.Skip {
-					leases.release(ctx, rel.URL)
-					continue
-				}
-				inflight++
-				go func() {
-					t0 := time.Now()
-					run, err := s.syncRelay(ctx, rel)
-					results <- relayResult{run: run, err: err, dur: time.Since(t0)}
-				}()
-			}
-			if len(rels) > 0 {
-				continue
-			}
-		}
-		if inflight == 0 {
-			break
-		}
-		res := <-results
-		inflight--
-		s.finishRelay(ctx, res, &st)
-		leases.release(ctx, res.run.relay.URL)
-	}
-	stopRenew()
-	st.SigChecks = int(s.checker.verified.Load())
-	if err := s.writer.close(); err != nil && firstErr == nil {
-		firstErr = err
-	}
-	leases.releaseAll(context.WithoutCancel(ctx))
-	if storageRejected > 0 {
-		st.Rejects[ReasonStorage] += storageRejected
-	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return st, firstErr
-}
-
-func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
-	r := res.run
-	st.Fetched += r.stats.fetched
-	st.Valid += r.stats.valid
-	for k, v := range r.stats.rejects {
-		st.Rejects[k] += v
-	}
-	net := string(r.relay.Network)
-	rate := float64(r.stats.valid) / max(res.dur.Seconds(), 1e-3)
-	pos := r.cur.Next - 1 // archived up to here; an unfinished window does not count
-	attrs := []any{"relay", r.relay.URL, "network", net, "events", r.stats.valid, "fetched", r.stats.fetched,
-		"events_per_s", int(rate), "cursor", time.Unix(max(pos, 0), 0).UTC().Format(time.RFC3339),
-		"took", res.dur.Round(time.Millisecond)}
-	if res.err != nil {
-		st.Failed++
-		reason := failureReason(res.err)
-		if ctx.Err() != nil {
-			reason = "stopped"
-		}
-		st.Failures[reason]++
-		s.metrics.relays.WithLabelValues(net, "failed").Inc()
-		s.log.Info("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
-		return
-	}
-	st.Relays++
-	st.Networks[net]++
-	s.metrics.relays.WithLabelValues(net, "done").Inc()
-	s.metrics.lag.WithLabelValues(net).Observe(max(0, float64(s.now().Unix()-pos)))
-	s.log.Info("relay synced", attrs...)
-}
-
-// leaseKeeper tracks the relays this cycle holds, renews their leases
-// while they sync and gives them back.
+// leaseKeeper tracks the relays this run holds, renews their leases while
+// they sync and gives them back. It is the synchronizer's one user of the
+// lease API.
 type leaseKeeper struct {
 	s    *Syncer
 	mu   sync.Mutex
@@ -163,15 +53,22 @@ func newLeaseKeeper(s *Syncer) *leaseKeeper {
 	return &leaseKeeper{s: s, held: map[schema.RelayURL]bool{}}
 }
 
-func (l *leaseKeeper) add(url schema.RelayURL) {
+// lease takes up to n relays not released as done at or after doneBefore,
+// and holds them.
+func (l *leaseKeeper) lease(ctx context.Context, n int, doneBefore time.Time) ([]schema.Relay, error) {
+	s := l.s
+	rels, err := s.store.LeaseRelays(ctx, Name, s.holder, s.networks, n, s.cfg.LeaseTTL, doneBefore)
 	l.mu.Lock()
-	l.held[url] = true
+	for _, rel := range rels {
+		l.held[rel.URL] = true
+	}
 	l.mu.Unlock()
+	return rels, err
 }
 
-// release gives a finished relay back as done for this cycle, whatever
-// the outcome (a failed relay is retried next cycle, not at once), unless
-// the cycle itself was stopped.
+// release gives a finished relay back as done, whatever the outcome (a
+// failed relay is retried an interval later, not at once), unless the run
+// itself was stopped.
 func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
 	l.mu.Lock()
 	delete(l.held, url)
@@ -182,7 +79,7 @@ func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
 	}
 }
 
-// releaseAll gives back, not done, what an interrupted cycle still holds.
+// releaseAll gives back, not done, what an interrupted run still holds.
 func (l *leaseKeeper) releaseAll(ctx context.Context) {
 	l.mu.Lock()
 	urls := slices.SortedFunc(maps.Keys(l.held), schema.RelayURL.Compare)

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -68,6 +70,40 @@ func (s *outageStore) PutState(ctx context.Context, st []schema.State) error {
 	return s.Store.PutState(ctx, st)
 }
 
+// historyNet starts six healthy relays with 600 events each, enough for
+// an outage to start mid-sync.
+func historyNet(t *testing.T, ctx context.Context) (*testnet.Network, map[string][]*nostr.Event) {
+	t.Helper()
+	specs := make([]testnet.Spec, 6)
+	for i := range specs {
+		specs[i] = testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet}
+	}
+	n, err := testnet.Start(ctx, testnet.Options{Relays: len(specs), Seed: 12, Specs: specs, BadTLS: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	m := n.Manifest()
+	injected := map[string][]*nostr.Event{}
+	keys := genKeys(20)
+	for i, r := range m.Relays {
+		evs := burst(keys, []int{1, 7}, 600, m.BaseTime-int64(i), 37, r.URL)
+		if err := publish(ctx, n, r.URL, evs); err != nil {
+			t.Fatal(err)
+		}
+		injected[r.URL] = evs
+	}
+	return n, injected
+}
+
+// outageConfig retries fast.
+func outageConfig() Config {
+	cfg := testConfig()
+	cfg.BatchSize = 50
+	cfg.BackoffBase, cfg.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	return cfg
+}
+
 // TestStoreOutageRecovers fails every store write for a while in the
 // middle of a sync: the synchronizer keeps its batches, retries them with
 // backoff and, once the store is back, finishes a complete archive in the
@@ -78,35 +114,14 @@ func TestStoreOutageRecovers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	specs := make([]testnet.Spec, 6)
-	for i := range specs {
-		specs[i] = testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet}
-	}
-	n, err := testnet.Start(ctx, testnet.Options{Relays: len(specs), Seed: 12, Specs: specs, BadTLS: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, injected := historyNet(t, ctx)
 	m := n.Manifest()
-	// Enough history that the outage starts mid-sync.
-	injected := map[string][]*nostr.Event{}
-	keys := genKeys(20)
-	for i, r := range m.Relays {
-		evs := burst(keys, []int{1, 7}, 600, m.BaseTime-int64(i), 37, r.URL)
-		if err := publish(ctx, n, r.URL, evs); err != nil {
-			t.Fatal(err)
-		}
-		injected[r.URL] = evs
-	}
 	base := openStore(t, ctx, t.TempDir(), m)
 	defer base.Close()
 	st := &outageStore{Store: base, after: 3, down: make(chan struct{})}
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	cfg := testConfig()
-	cfg.BatchSize = 50
-	cfg.BackoffBase, cfg.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
-	s, err := New(cfg, st, transportFor(t, m, n.Dir()), Options{Logger: logger, Registerer: reg})
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Logger: logger, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +142,8 @@ func TestStoreOutageRecovers(t *testing.T) {
 	if st.refused.Load() == 0 {
 		t.Fatal("the outage never happened")
 	}
-	if stats.Failed != 0 || stats.Relays != len(specs) {
-		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(specs))
+	if stats.Failed != 0 || stats.Relays != len(m.Relays) {
+		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(m.Relays))
 	}
 	retries := counter(s.metrics.storeRetries.WithLabelValues("events")) +
 		counter(s.metrics.storeRetries.WithLabelValues("cursors"))
@@ -149,4 +164,75 @@ func counter(c prometheus.Metric) float64 {
 		return m.Counter.GetValue()
 	}
 	return m.Gauge.GetValue()
+}
+
+// callCounter tells when its store's SaveEvents has been called n times.
+type callCounter struct {
+	archive.Store
+	n     int64
+	calls atomic.Int64
+	hit   chan struct{}
+}
+
+func (c *callCounter) SaveEvents(ctx context.Context, b []schema.Sighting) (schema.SaveResult, error) {
+	if c.calls.Add(1) == c.n {
+		close(c.hit)
+	}
+	return c.Store.SaveEvents(ctx, b)
+}
+
+// TestPostgresOutageRecovers shuts a real PostgreSQL database to every
+// connection for a few seconds in the middle of a sync (its sessions
+// killed, new ones refused, as in a restart or a failover), then opens it
+// again: the same run ends with a complete archive.
+func TestPostgresOutageRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a testnet and PostgreSQL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	n, injected := historyNet(t, ctx)
+	m := n.Manifest()
+	url := pgtest.NewDatabase(t)
+	db := pgtest.DatabaseName(url)
+	base := openPG(t, ctx, url, m)
+	defer base.Close()
+	st := &callCounter{Store: base, n: 3, hit: make(chan struct{})}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Logger: logger, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		st  Stats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := s.RunOnce(ctx)
+		done <- result{st, err}
+	}()
+	select {
+	case <-st.hit:
+	case r := <-done:
+		t.Fatalf("the sync ended before the outage: %+v %v", r.st, r.err)
+	}
+	pgtest.Exec(t, "postgres", fmt.Sprintf(`ALTER DATABASE %q ALLOW_CONNECTIONS false;
+		SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid();`, db, db))
+	time.Sleep(3 * time.Second)
+	pgtest.Exec(t, "postgres", fmt.Sprintf(`ALTER DATABASE %q ALLOW_CONNECTIONS true`, db))
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("run: %v (stats %+v)", r.err, r.st)
+	}
+	retries := counter(s.metrics.storeRetries.WithLabelValues("events")) +
+		counter(s.metrics.storeRetries.WithLabelValues("cursors"))
+	t.Logf("%d retries; %+v", int(retries), r.st)
+	if retries == 0 {
+		t.Error("no write failed: the outage missed the sync")
+	}
+	if r.st.Failed != 0 {
+		t.Errorf("relays failed: %v", r.st.Failures)
+	}
+	expect(m, injected).check(t, ctx, base, n)
 }

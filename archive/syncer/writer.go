@@ -216,5 +216,6 @@ func (s *Syncer) newWriter(ctx context.Context, onSaved func(schema.SaveResult))
 		onRecover: func(op string, attempts int) {
 			s.log.Info("store write recovered", "op", op, "failed_attempts", attempts)
 		},
+		hold: s.disk.holdWrites,
 	})
 }
