@@ -70,8 +70,8 @@ func (s *outageStore) PutState(ctx context.Context, st []schema.State) error {
 	return s.Store.PutState(ctx, st)
 }
 
-// historyNet starts six healthy relays with 600 events each, enough for
-// an outage to start mid-sync.
+// historyNet starts six healthy relays with 600 events each (200 under
+// the race detector), enough for an outage to start mid-sync.
 func historyNet(t *testing.T, ctx context.Context) (*testnet.Network, map[string][]*nostr.Event) {
 	t.Helper()
 	specs := make([]testnet.Spec, 6)
@@ -86,8 +86,12 @@ func historyNet(t *testing.T, ctx context.Context) (*testnet.Network, map[string
 	m := n.Manifest()
 	injected := map[string][]*nostr.Event{}
 	keys := genKeys(20)
+	per := 600
+	if raceOn {
+		per = 200
+	}
 	for i, r := range m.Relays {
-		evs := burst(keys, []int{1, 7}, 600, m.BaseTime-int64(i), 37, r.URL)
+		evs := burst(keys, []int{1, 7}, per, m.BaseTime-int64(i), 37, r.URL)
 		if err := publish(ctx, n, r.URL, evs); err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +116,7 @@ func TestStoreOutageRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a testnet")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	n, injected := historyNet(t, ctx)
 	m := n.Manifest()
