@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -73,4 +74,29 @@ func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) 
 func (c cursor) state(url string) *schema.State {
 	b, _ := json.Marshal(c)
 	return &schema.State{Service: ServiceName, Type: StateCursor, Key: url, Value: b}
+}
+
+// RelayState is what the synchronizer stores about a relay, as the status
+// page and the API show it.
+type RelayState struct {
+	// Archived is the time every event before which is archived.
+	Archived time.Time
+	// Flagged: the relay's last runs in a row (ExhaustedRuns) all ended
+	// on their budget.
+	Flagged       bool
+	ExhaustedRuns int
+	// DayStart and DayEvents are the relay's current quota day and the
+	// valid events fetched from it since.
+	DayStart  time.Time
+	DayEvents int64
+}
+
+// DecodeRelayState reads the value stored under ServiceName, StateCursor.
+func DecodeRelayState(v []byte) (RelayState, error) {
+	var c cursor
+	if err := json.Unmarshal(v, &c); err != nil {
+		return RelayState{}, fmt.Errorf("synchronizer state: %w", err)
+	}
+	return RelayState{Archived: time.Unix(c.Next, 0).UTC(), Flagged: c.flagged(), ExhaustedRuns: c.Exhausted,
+		DayStart: time.Unix(c.Day, 0).UTC(), DayEvents: c.DayEvents}, nil
 }
