@@ -160,14 +160,26 @@ func (s *Syncer) schedule(ctx context.Context, leases *leaseKeeper, t *tally, do
 	// A failed lease is retried after backoff, in a pass too: the store
 	// may be restarting, and a pass is bounded by cycle_timeout.
 	leaseFailures, waitLease := 0, false
+	// A pass runs each relay once, even if the store's clock, which
+	// stamps a release as done, is behind this node's.
+	passed := map[schema.RelayURL]bool{}
 	for {
 		if !idle && ctx.Err() == nil && inflight < s.cfg.Concurrency {
 			rels, err := leases.lease(ctx, s.cfg.Concurrency-inflight, doneBefore())
+			started := 0
 			for _, rel := range rels {
+				skip := once && passed[rel.URL]
 				if o, ok := s.overrides[rel.URL.String()]; ok && o.Skip {
+					skip = true
+				}
+				if skip {
 					leases.release(ctx, rel.URL)
 					continue
 				}
+				if once {
+					passed[rel.URL] = true
+				}
+				started++
 				inflight++
 				go func() {
 					t0 := time.Now()
@@ -182,7 +194,7 @@ func (s *Syncer) schedule(ctx context.Context, leases *leaseKeeper, t *tally, do
 				s.log.Warn("lease relays", "attempt", leaseFailures, "err", err)
 				poll.Reset(min(s.backoff(leaseFailures), s.poll()))
 				idle, waitLease = true, true
-			case len(rels) > 0:
+			case started > 0:
 				leaseFailures = 0
 				continue // more may be due
 			default:

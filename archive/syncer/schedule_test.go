@@ -84,10 +84,11 @@ const (
 )
 
 // TestScheduleNoBarrier runs the synchronizer continuously against one
-// endless-stream relay and healthy ones on an injected clock: the healthy
-// relays are synced again each time an interval passes while the endless
-// one still holds its worker, a relay validated mid-run is synced without
-// waiting for it, and the endless one's run ends on its event budget.
+// endless-stream relay and healthy ones on an injected clock: a relay
+// validated mid-run is synced without waiting for the endless one, no
+// relay is synced again within its interval, the healthy relays are
+// synced again each time an interval passes while the endless one still
+// holds its worker, and the endless one's run ends on its event budget.
 func TestScheduleNoBarrier(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a testnet")
@@ -147,14 +148,23 @@ func TestScheduleNoBarrier(t *testing.T) {
 		}
 	}
 	waitFor(t, ctx, "the first runs of the healthy relays", synced(1))
-	for round := 2; round <= 3; round++ {
-		offset.Add(int64(cfg.Interval + time.Minute))
-		waitFor(t, ctx, "the healthy relays' next runs", synced(round))
-	}
 	if _, err := st.AddRelays(ctx, []schema.Relay{lateRel}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the late relay's run", func() bool { return rl.count(msgSynced, late) >= 1 })
+	// Not due again before an interval.
+	for _, u := range healthy {
+		if n := rl.count(msgSynced, u); n != 1 {
+			t.Errorf("%s synced %d times within its interval", u, n)
+		}
+	}
+	// The store stamps runs as done on its own clock: the jump makes every
+	// relay due, and going back to it keeps them from staying due.
+	for round := 2; round <= 3; round++ {
+		offset.Store(int64(cfg.Interval + time.Minute))
+		waitFor(t, ctx, "the healthy relays' next runs", synced(round))
+		offset.Store(0)
+	}
 	// The endless relay's first run takes some 40 s of its budget: the
 	// rounds above must not have waited for it.
 	if rl.count(msgExhausted, endless) > 0 {
