@@ -23,7 +23,7 @@ type Stats struct {
 	Fetched              int            // events received
 	Valid                int            // events that passed every check
 	// SigChecks is how many signatures were verified: an (id, sig) pair
-	// already verified this cycle, from another relay, is not checked again.
+	// already verified, from another relay, is not checked again.
 	SigChecks int
 	// From the store: new events, known ones, and new provenance rows.
 	Inserted, Duplicates, Sightings int
