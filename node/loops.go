@@ -135,6 +135,9 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 			Logger: log, Registerer: reg,
 			// NIP-42: relays that ask are answered with the node key.
 			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },
+			// The free-space guard watches the embedded store's disk; a
+			// PostgreSQL server's disk is not this host's.
+			DataDir: embeddedDataDir(cfg),
 		})
 		if err != nil {
 			return fail(err)
@@ -197,4 +200,13 @@ func RunLoop(ctx context.Context, cfg Config, log *slog.Logger, name string, onc
 		return l.once(ctx)
 	}
 	return l.run(ctx)
+}
+
+// embeddedDataDir is the data directory when the archive is the embedded
+// store, else "".
+func embeddedDataDir(cfg Config) string {
+	if cfg.Database.URL != "" {
+		return ""
+	}
+	return cfg.Node.DataDir
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,10 @@ func TestOverviewSaysNoCandidateIsReachable(t *testing.T) {
 		c.Monitor.Enabled, c.Synchronizer.Enabled, c.Finder.Enabled = false, false, false
 	})
 	base := "http://" + tn.Addr()
-	want := "0 of 12 candidates reachable: is outbound network access blocked?"
+	// The validator counts the candidates of the cycle that warned: the
+	// seeder may still be adding the last ones when the first cycle runs.
+	warning := regexp.MustCompile(`^0 of (1[0-2]|[1-9]) candidates reachable: is outbound network access blocked\?$`)
+	var want string
 	deadline := time.Now().Add(time.Minute)
 	for {
 		res, err := http.Get(base + "/api/v1/overview")
@@ -48,11 +52,12 @@ func TestOverviewSaysNoCandidateIsReachable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ov.Warnings) == 1 && ov.Warnings[0] == want {
+		if len(ov.Warnings) == 1 && warning.MatchString(ov.Warnings[0]) {
+			want = ov.Warnings[0]
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("overview warnings %q after a minute, want %q", ov.Warnings, want)
+			t.Fatalf("overview warnings %q after a minute, want one matching %s", ov.Warnings, warning)
 		}
 		time.Sleep(200 * time.Millisecond) // the overview is cached for 10s at most
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -184,6 +186,9 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 	for _, k := range kinds {
 		d.Kinds = append(d.Kinds, web.KindStat{Kind: k.Kind, Events: k.Events})
 		d.Events += k.Events
+	}
+	if d.Sync, err = w.syncState(ctx, found.URL); err != nil {
+		return web.RelayDetail{}, err
 	}
 	up := 0
 	for _, s := range hist {
@@ -422,4 +427,22 @@ func (w *webSource) Stats(ctx context.Context) (web.Stats, error) {
 		out.Countries = append(out.Countries, web.CountryStat{Country: c.Country, Relays: c.Relays})
 	}
 	return out, nil
+}
+
+// syncState reads the synchronizer's record of a relay, nil when it has
+// none (or an unreadable one: the page still shows the rest).
+func (w *webSource) syncState(ctx context.Context, url schema.RelayURL) (*web.SyncState, error) {
+	st, err := w.store.GetState(ctx, syncer.ServiceName, syncer.StateCursor, url.String())
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rs, err := syncer.DecodeRelayState(st.Value)
+	if err != nil {
+		return nil, nil
+	}
+	return &web.SyncState{Archived: rs.Archived, Flagged: rs.Flagged, ExhaustedRuns: rs.ExhaustedRuns,
+		DayStart: rs.DayStart, DayEvents: rs.DayEvents}, nil
 }

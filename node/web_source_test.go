@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -114,6 +116,20 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 		d.Uptime == nil || *d.Uptime != 0.5 || d.Geo == nil || *d.Geo.Lat != lat || d.SSL == nil || !d.SSL.Valid || len(d.NIP11) == 0 ||
 		len(d.Kinds) != 1 || d.Kinds[0].Events != 3 || d.Events != 3 {
 		t.Errorf("detail = %+v", d)
+	}
+	if d.Sync != nil {
+		t.Errorf("sync state %+v for a relay never synced", d.Sync)
+	}
+	// The synchronizer's record of the relay, as it stores it.
+	if err := store.PutState(ctx, []schema.State{{Service: syncer.ServiceName, Type: syncer.StateCursor, Key: up.String(),
+		Value: json.RawMessage(`{"next":1800000000,"filters":"x","day":1799990000,"day_events":42,"exhausted":3,"flagged":true}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = ws.Relay(ctx, up.String(), now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if s := d.Sync; s == nil || !s.Flagged || s.ExhaustedRuns != 3 || s.DayEvents != 42 || s.Archived.Unix() != 1800000000 || s.DayStart.Unix() != 1799990000 {
+		t.Errorf("sync state = %+v", d.Sync)
 	}
 	if _, err := ws.Relay(ctx, "wss://nope.example.com", now); err == nil {
 		t.Error("an unknown relay was found")

@@ -81,7 +81,9 @@ func newFixture() *fixture {
 			Since: clock.Add(-7 * 24 * time.Hour), History: hist, Uptime: ptr(0.96),
 			SSL:   &SSL{Valid: true, Issuer: "Test CA", Subject: "alpha.example.com", Expires: &expires, TLSVersion: "TLS 1.3"},
 			Geo:   &Geo{Country: "DE", City: "Berlin", Lat: ptr(52.52), Lon: ptr(13.405), TimeZone: "Europe/Berlin", Geohash: "u33dc0cpp"},
-			Kinds: []KindStat{{Kind: 1, Events: 1000}, {Kind: 0, Events: 200}}},
+			Kinds: []KindStat{{Kind: 1, Events: 1000}, {Kind: 0, Events: 200}},
+			Sync: &SyncState{Archived: clock.Add(-time.Minute), Flagged: true, ExhaustedRuns: 4,
+				DayStart: clock.Add(-time.Hour), DayEvents: 123456}},
 		f.relays[3].URL: {Relay: f.relays[3], Since: clock.Add(-7 * 24 * time.Hour)},
 	}
 	return f

@@ -141,6 +141,23 @@ type RelayDetail struct {
 	SSL    *SSL       `json:"ssl"`
 	Geo    *Geo       `json:"geo"`
 	Kinds  []KindStat `json:"kinds"` // events archived from it, by kind
+	// Sync is the synchronizer's record of the relay; nil before its
+	// first run.
+	Sync *SyncState `json:"sync"`
+}
+
+// SyncState is the synchronizer's record of one relay.
+type SyncState struct {
+	// Archived: every event dated before it is archived.
+	Archived time.Time `json:"archived"`
+	// Flagged relays ended their last ExhaustedRuns runs in a row (three
+	// or more) on their budget: a relay that never stops sending.
+	Flagged       bool `json:"flagged"`
+	ExhaustedRuns int  `json:"exhausted_runs"`
+	// DayEvents is what the relay added since DayStart, against
+	// synchronizer.relay_daily_events.
+	DayStart  time.Time `json:"day_start"`
+	DayEvents int64     `json:"day_events"`
 }
 
 // RTTPoint is one RTT check.

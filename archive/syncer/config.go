@@ -33,15 +33,33 @@ const (
 	DefaultBackoffBase   = time.Second
 	DefaultBackoffMax    = 30 * time.Second
 	DefaultLeaseTTL      = 5 * time.Minute
+	// DefaultRelayDailyEvents caps what one relay adds to the archive in a
+	// day: twice a run's event budget, so that an honest relay with
+	// millions of events is caught up within days, while an endless
+	// stream costs at most this much a day (about 1 GB of rows).
+	DefaultRelayDailyEvents = 2_000_000
+	// DefaultMinFreeDisk keeps 1 GiB free on the embedded store's disk.
+	DefaultMinFreeDisk = 1 << 30
 )
 
 // Config is the [synchronizer] section.
 type Config struct {
-	// Interval between cycle starts (default 15m).
+	// Interval is how long after its last run a relay is due again
+	// (default 15m); it is also the period of the loop's report. There is
+	// no cycle: each relay has its own schedule.
 	Interval time.Duration `toml:"interval"`
-	// CycleTimeout bounds one cycle; zero (the default) means none. Cursors
-	// are saved as pages commit, so a cut cycle resumes where it stopped.
+	// CycleTimeout bounds one `--once` pass; zero (the default) means none.
+	// Cursors are saved as pages commit, so a cut pass resumes where it
+	// stopped.
 	CycleTimeout time.Duration `toml:"cycle_timeout"`
+	// RelayDailyEvents is the most valid events one relay may add in a day
+	// (default 2,000,000); past it the relay is not synced until its day is
+	// over, then resumes from its cursor. A run may pass it by one REQ.
+	RelayDailyEvents int64 `toml:"relay_daily_events"`
+	// MinFreeDisk is the free space (bytes) under which writes pause on
+	// the embedded store's disk until space is freed (default 1 GiB, 0
+	// off). Not checked on PostgreSQL, whose disk the node cannot see.
+	MinFreeDisk int64 `toml:"min_free_disk"`
 	// Concurrency is how many relays are synced at once, one connection
 	// each (default 16).
 	Concurrency int `toml:"concurrency"`
@@ -81,11 +99,11 @@ type Config struct {
 	// relay returns at once, on relays that answer NEG-OPEN (default true).
 	Negentropy bool `toml:"negentropy"`
 
-	// Client bounds one relay's connection ([synchronizer.client], see
-	// DefaultLimits): the first answer and the silence a REQ waits for,
-	// what one REQ and one connection may take. A relay that exhausts the
-	// connection's budget is left for the next cycle, its cursor where its
-	// last committed page put it.
+	// Client bounds one relay ([synchronizer.client], see DefaultLimits):
+	// the first answer and the silence a REQ waits for, what one REQ may
+	// take, and with conn_* what one run may take over all its
+	// connections. A relay that exhausts the run's budget is left for its
+	// next run, its cursor where its last committed page put it.
 	Client relayclient.Limits `toml:"client"`
 
 	// Relays are per-relay overrides ([[synchronizer.relay]]).
@@ -125,26 +143,29 @@ type Filter struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
-		Interval:      DefaultInterval,
-		Concurrency:   DefaultConcurrency,
-		Limit:         DefaultLimit,
-		EndLag:        DefaultEndLag,
-		MaxFuture:     DefaultMaxFuture,
-		MaxEventBytes: DefaultMaxEventBytes,
-		BatchSize:     DefaultBatchSize,
-		Client:        DefaultLimits(),
-		Retries:       DefaultRetries,
-		BackoffBase:   DefaultBackoffBase,
-		BackoffMax:    DefaultBackoffMax,
-		LeaseTTL:      DefaultLeaseTTL,
-		Negentropy:    true,
+		Interval:         DefaultInterval,
+		RelayDailyEvents: DefaultRelayDailyEvents,
+		MinFreeDisk:      DefaultMinFreeDisk,
+		Concurrency:      DefaultConcurrency,
+		Limit:            DefaultLimit,
+		EndLag:           DefaultEndLag,
+		MaxFuture:        DefaultMaxFuture,
+		MaxEventBytes:    DefaultMaxEventBytes,
+		BatchSize:        DefaultBatchSize,
+		Client:           DefaultLimits(),
+		Retries:          DefaultRetries,
+		BackoffBase:      DefaultBackoffBase,
+		BackoffMax:       DefaultBackoffMax,
+		LeaseTTL:         DefaultLeaseTTL,
+		Negentropy:       true,
 	}
 }
 
 // DefaultLimits are the [synchronizer.client] defaults: a page of the
-// largest limit of the largest events fits one REQ, and one connection
-// takes at most half an hour, a million events or 2 GiB; a relay holding
-// more is synced over several cycles from its cursor.
+// largest limit of the largest events fits one REQ, and one relay's run
+// (all its connections: conn_* bound the run) takes at most half an hour,
+// a million events or 2 GiB; a relay holding more is synced over several
+// runs from its cursor.
 func DefaultLimits() relayclient.Limits {
 	return relayclient.Limits{
 		FirstAnswer: 60 * time.Second,
@@ -179,6 +200,12 @@ func (c Config) Validate() error {
 		add("cycle_timeout", "must not be negative, got %v", c.CycleTimeout)
 	}
 	between("concurrency", c.Concurrency, 1, 1000)
+	if c.RelayDailyEvents < 1 {
+		add("relay_daily_events", "must be positive, got %d", c.RelayDailyEvents)
+	}
+	if c.MinFreeDisk < 0 {
+		add("min_free_disk", "must not be negative, got %d", c.MinFreeDisk)
+	}
 	for i, n := range c.Networks {
 		if _, err := schema.ParseNetwork(n); err != nil {
 			add("networks["+strconv.Itoa(i)+"]", "%v", err)

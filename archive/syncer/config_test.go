@@ -22,6 +22,9 @@ func TestConfigValidate(t *testing.T) {
 		{name: "filter author", edit: func(c *Config) { c.Filters = []Filter{{Authors: []string{"abc"}}} }, want: "synchronizer.filters[0].authors"},
 		{name: "filter tag", edit: func(c *Config) { c.Filters = []Filter{{Tags: map[string][]string{"tt": {"x"}}}} }, want: "synchronizer.filters[0].tags"},
 		{name: "backoff", edit: func(c *Config) { c.BackoffMax = time.Millisecond }, want: "synchronizer.backoff_max"},
+		{name: "daily quota", edit: func(c *Config) { c.RelayDailyEvents = 0 }, want: "synchronizer.relay_daily_events: must be positive"},
+		{name: "free disk", edit: func(c *Config) { c.MinFreeDisk = -1 }, want: "synchronizer.min_free_disk: must not be negative"},
+		{name: "free disk off", edit: func(c *Config) { c.MinFreeDisk = 0 }},
 		{name: "lease", edit: func(c *Config) { c.LeaseTTL = time.Millisecond }, want: "synchronizer.lease_ttl"},
 		{name: "relay url", edit: func(c *Config) { c.Relays = []RelayOverride{{URL: "wss://Relay.Example.com/"}} }, want: "synchronizer.relay[0].url: not in canonical form"},
 		{name: "relay twice", edit: func(c *Config) {

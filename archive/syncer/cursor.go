@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -30,6 +31,16 @@ type cursor struct {
 	// Filters is a hash of the relay's filters: a change restarts the
 	// relay from since, since the old position says nothing about them.
 	Filters string `json:"filters"`
+	// Day is when the relay's current quota day started (unix seconds) and
+	// DayEvents the valid events fetched from it since: past
+	// relay_daily_events, it is not synced until the day is over.
+	Day       int64 `json:"day,omitempty"`
+	DayEvents int64 `json:"day_events,omitempty"`
+	// Exhausted counts the relay's last runs in a row that ended on their
+	// budget; Flagged is set from flagAfter of them, for the status page
+	// and the API, which read this state.
+	Exhausted int  `json:"exhausted,omitempty"`
+	Flagged   bool `json:"flagged,omitempty"`
 }
 
 func (c cursor) walking() bool { return c.Top != 0 }
@@ -54,6 +65,7 @@ func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) 
 		// Unreadable or for other filters: start over, keeping what was
 		// learnt about the relay itself.
 		fresh.Cap, fresh.Neg = c.Cap, c.Neg
+		fresh.Day, fresh.DayEvents, fresh.Exhausted, fresh.Flagged = c.Day, c.DayEvents, c.Exhausted, c.Flagged
 		return fresh, nil
 	}
 	return c, nil
@@ -62,4 +74,29 @@ func (s *Syncer) loadCursor(ctx context.Context, url string, fs []nostr.Filter) 
 func (c cursor) state(url string) *schema.State {
 	b, _ := json.Marshal(c)
 	return &schema.State{Service: ServiceName, Type: StateCursor, Key: url, Value: b}
+}
+
+// RelayState is what the synchronizer stores about a relay, as the status
+// page and the API show it.
+type RelayState struct {
+	// Archived is the time every event before which is archived.
+	Archived time.Time
+	// Flagged: the relay's last runs in a row (ExhaustedRuns) all ended
+	// on their budget.
+	Flagged       bool
+	ExhaustedRuns int
+	// DayStart and DayEvents are the relay's current quota day and the
+	// valid events fetched from it since.
+	DayStart  time.Time
+	DayEvents int64
+}
+
+// DecodeRelayState reads the value stored under ServiceName, StateCursor.
+func DecodeRelayState(v []byte) (RelayState, error) {
+	var c cursor
+	if err := json.Unmarshal(v, &c); err != nil {
+		return RelayState{}, fmt.Errorf("synchronizer state: %w", err)
+	}
+	return RelayState{Archived: time.Unix(c.Next, 0).UTC(), Flagged: c.flagged(), ExhaustedRuns: c.Exhausted,
+		DayStart: time.Unix(c.Day, 0).UTC(), DayEvents: c.DayEvents}, nil
 }

@@ -5,22 +5,24 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// Stats is what one cycle did.
+// Stats is what a run did: one pass (RunOnce), or one report period of Run.
 type Stats struct {
-	Relays   int            // relays synced to the end of their window
-	Failed   int            // relays left for the next cycle
-	Networks map[string]int // relays synced, by network
-	Fetched  int            // events received
-	Valid    int            // events that passed every check
+	Relays int // relays synced to the end of their window
+	Failed int // relays left for their next run
+	// Exhausted relays used their run's budget before the end of their
+	// window; Throttled ones were over their daily quota and not synced.
+	Exhausted, Throttled int
+	Networks             map[string]int // relays synced, by network
+	Fetched              int            // events received
+	Valid                int            // events that passed every check
 	// SigChecks is how many signatures were verified: an (id, sig) pair
-	// already verified this cycle, from another relay, is not checked again.
+	// already verified, from another relay, is not checked again.
 	SigChecks int
 	// From the store: new events, known ones, and new provenance rows.
 	Inserted, Duplicates, Sightings int
@@ -31,6 +33,7 @@ type Stats struct {
 func (st Stats) loopStats() loop.Stats {
 	ls := loop.Stats{Items: st.Networks, Rejects: st.Rejects}
 	ls.Attrs = []slog.Attr{slog.Int("relays", st.Relays), slog.Int("failed", st.Failed),
+		slog.Int("exhausted", st.Exhausted), slog.Int("throttled", st.Throttled),
 		slog.Int("fetched", st.Fetched), slog.Int("valid", st.Valid), slog.Int("inserted", st.Inserted),
 		slog.Int("sightings", st.Sightings)}
 	if len(st.Failures) > 0 {
@@ -44,152 +47,54 @@ func (st Stats) loopStats() loop.Stats {
 	return ls
 }
 
-type relayResult struct {
-	run *relayRun
-	err error
-	dur time.Duration
+// leaseKeeper holds the relays this run leased, renewed every third of
+// lease_ttl by the loops' shared keeper (a relay syncing for hours stays
+// held while a dead node's relays return to the pool within one
+// lease_ttl), and gives them back. It is the synchronizer's one user of the
+// lease API.
+type leaseKeeper struct {
+	s    *Syncer
+	held *loop.Leases[schema.RelayURL]
 }
 
-// RunOnce syncs every due relay once: it leases relays up to concurrency at
-// a time until none is due, and returns when every one is done and every
-// batch committed. Relays that fail are counted, logged and left for the
-// next cycle; the error is the store's (or ctx's).
-func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := Stats{Networks: map[string]int{}, Rejects: map[string]int{}, Failures: map[string]int{}}
-	start := s.now()
-	var (
-		saveMu          sync.Mutex
-		storageRejected int
-	)
-	s.checker = newChecker()
-	defer s.checker.stop()
-	s.writer = newWriter(ctx, s.store, s.cfg.BatchSize, func(r schema.SaveResult) {
-		s.metrics.saved(r)
-		saveMu.Lock()
-		st.Inserted += r.Inserted
-		st.Duplicates += r.Duplicates
-		st.Sightings += r.Sightings
-		storageRejected += r.Rejected
-		saveMu.Unlock()
-	})
-	leases := s.keepLeases(ctx)
-
-	results := make(chan relayResult)
-	inflight, exhausted := 0, false
-	var firstErr error
-	for {
-		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < s.cfg.Concurrency {
-			rels, err := s.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: s.holder, Networks: s.networks,
-				Limit: s.cfg.Concurrency - inflight, TTL: s.cfg.LeaseTTL, DoneWithin: s.now().Sub(start)})
-			if err != nil {
-				firstErr = err
-			}
-			if len(rels) == 0 {
-				exhausted = true
-			}
-			for _, rel := range rels {
-				leases.Add(rel.URL)
-				if o, ok := s.overrides[rel.URL.String()]; ok && o.Skip {
-					s.release(ctx, leases, rel.URL)
-					continue
-				}
-				inflight++
-				loop.ProgressFrom(ctx).Due(1)
-				go func() {
-					t0 := time.Now()
-					run, err := s.syncRelay(ctx, rel)
-					results <- relayResult{run: run, err: err, dur: time.Since(t0)}
-				}()
-			}
-			if len(rels) > 0 {
-				continue
-			}
-		}
-		if inflight == 0 {
-			break
-		}
-		res := <-results
-		inflight--
-		s.finishRelay(ctx, res, &st)
-		loop.ProgressFrom(ctx).Done(1)
-		s.release(ctx, leases, res.run.relay.URL)
-	}
-	leases.Stop()
-	st.SigChecks = int(s.checker.verified.Load())
-	if err := s.writer.close(); err != nil && firstErr == nil {
-		firstErr = err
-	}
-	s.releaseAll(context.WithoutCancel(ctx), leases)
-	if storageRejected > 0 {
-		st.Rejects[ReasonStorage] += storageRejected
-	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return st, firstErr
-}
-
-func (s *Syncer) finishRelay(ctx context.Context, res relayResult, st *Stats) {
-	r := res.run
-	st.Fetched += r.stats.fetched
-	st.Valid += r.stats.valid
-	for k, v := range r.stats.rejects {
-		st.Rejects[k] += v
-	}
-	net := string(r.relay.Network)
-	rate := float64(r.stats.valid) / max(res.dur.Seconds(), 1e-3)
-	pos := r.cur.Next - 1 // archived up to here; an unfinished window does not count
-	attrs := []any{"relay", r.relay.URL, "network", net, "events", r.stats.valid, "fetched", r.stats.fetched,
-		"events_per_s", int(rate), "cursor", time.Unix(max(pos, 0), 0).UTC().Format(time.RFC3339),
-		"took", res.dur.Round(time.Millisecond)}
-	if res.err != nil {
-		st.Failed++
-		reason := failureReason(res.err)
-		if ctx.Err() != nil {
-			reason = "stopped"
-		}
-		st.Failures[reason]++
-		s.metrics.relays.WithLabelValues(net, "failed").Inc()
-		s.log.Debug("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
-		return
-	}
-	st.Relays++
-	st.Networks[net]++
-	s.metrics.relays.WithLabelValues(net, "done").Inc()
-	s.metrics.lag.WithLabelValues(net).Observe(max(0, float64(s.now().Unix()-pos)))
-	s.log.Debug("relay synced", attrs...)
-}
-
-// keepLeases renews the cycle's leases every third of lease_ttl, so a
-// relay syncing for hours stays held while a dead node's relays return to
-// the pool within one lease_ttl.
-func (s *Syncer) keepLeases(ctx context.Context) *loop.Leases[schema.RelayURL] {
-	return loop.KeepLeases(ctx, s.cfg.LeaseTTL/3, func(ctx context.Context, urls []schema.RelayURL) error {
+func (s *Syncer) newLeaseKeeper(ctx context.Context) *leaseKeeper {
+	return &leaseKeeper{s: s, held: loop.KeepLeases(ctx, s.cfg.LeaseTTL/3, func(ctx context.Context, urls []schema.RelayURL) error {
 		return s.store.RenewLeases(ctx, Name, s.holder, urls, s.cfg.LeaseTTL)
-	}, func(n int, err error) { s.log.Warn("renew leases", "relays", n, "err", err) })
+	}, func(n int, err error) { s.log.Warn("renew leases", "relays", n, "err", err) })}
 }
 
-// release gives a finished relay back as done for this cycle, whatever
-// the outcome (a failed relay is retried next cycle, not at once), unless
-// the cycle itself was stopped.
-func (s *Syncer) release(ctx context.Context, leases *loop.Leases[schema.RelayURL], url schema.RelayURL) {
-	leases.Drop(url)
+// lease takes up to n relays not released as done within doneWithin (on
+// the store's clock), and holds them.
+func (l *leaseKeeper) lease(ctx context.Context, n int, doneWithin time.Duration) ([]schema.Relay, error) {
+	s := l.s
+	rels, err := s.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: s.holder, Networks: s.networks,
+		Limit: n, TTL: s.cfg.LeaseTTL, DoneWithin: doneWithin})
+	for _, rel := range rels {
+		l.held.Add(rel.URL)
+	}
+	return rels, err
+}
+
+// release gives a finished relay back as done, whatever the outcome (a
+// failed relay is retried an interval later, not at once), unless the run
+// itself was stopped.
+func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
+	l.held.Drop(url)
 	done := ctx.Err() == nil
-	if err := s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, s.holder, []schema.RelayURL{url}, done); err != nil {
-		s.log.Warn("release lease", "relay", url, "err", err)
+	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.holder, []schema.RelayURL{url}, done); err != nil {
+		l.s.log.Warn("release lease", "relay", url, "err", err)
 	}
 }
 
-// releaseAll gives back, not done, what an interrupted cycle still holds.
-func (s *Syncer) releaseAll(ctx context.Context, leases *loop.Leases[schema.RelayURL]) {
-	urls := leases.Take()
+// close stops the renewals and gives back, not done, what an interrupted
+// run still holds.
+func (l *leaseKeeper) close(ctx context.Context) {
+	l.held.Stop()
+	urls := l.held.Take()
 	if len(urls) == 0 {
 		return
 	}
-	slices.SortFunc(urls, schema.RelayURL.Compare)
-	if err := s.store.ReleaseLeases(ctx, Name, s.holder, urls, false); err != nil {
-		s.log.Warn("release leases", "relays", len(urls), "err", err)
+	if err := l.s.store.ReleaseLeases(ctx, Name, l.s.holder, urls, false); err != nil {
+		l.s.log.Warn("release leases", "relays", len(urls), "err", err)
 	}
 }

@@ -15,6 +15,10 @@ type metrics struct {
 	rejected      *prometheus.CounterVec
 	relays        *prometheus.CounterVec
 	lag           *prometheus.HistogramVec
+	storeRetries  *prometheus.CounterVec
+	flagged       *prometheus.GaugeVec
+	writesPaused  prometheus.Gauge
+	diskFree      prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -33,13 +37,29 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"reason"}),
 		relays: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bigbrotr_sync_relays_total",
-			Help: "Relay syncs finished, by network and outcome (done, failed).",
+			Help: "Relay runs finished, by network and outcome (done, failed, budget: cut by the run's budget, throttled: over its daily quota, not run).",
 		}, []string{"network", "outcome"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "bigbrotr_sync_lag_seconds",
 			Help:    "How far behind now a relay's cursor is after its sync, by network.",
 			Buckets: []float64{60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400},
 		}, []string{"network"}),
+		storeRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_sync_store_retries_total",
+			Help: "Failed synchronizer writes retried with backoff, by operation (events, cursors): the batch is kept, not dropped.",
+		}, []string{"op"}),
+		flagged: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bigbrotr_sync_relays_flagged",
+			Help: "Relays whose last runs in a row all ended on their budget, by network.",
+		}, []string{"network"}),
+		writesPaused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bigbrotr_sync_writes_paused",
+			Help: "1 while synchronizer writes wait for free disk (min_free_disk), else 0.",
+		}),
+		diskFree: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bigbrotr_sync_disk_free_bytes",
+			Help: "Bytes available on the embedded store's filesystem at the last write.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -50,10 +70,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.rejected = loop.Register(reg, m.rejected, &err)
 	m.relays = loop.Register(reg, m.relays, &err)
 	m.lag = loop.Register(reg, m.lag, &err)
+	m.storeRetries = loop.Register(reg, m.storeRetries, &err)
+	m.flagged = loop.Register(reg, m.flagged, &err)
+	m.writesPaused = loop.Register(reg, m.writesPaused, &err)
+	m.diskFree = loop.Register(reg, m.diskFree, &err)
+	m.storeRetries.WithLabelValues("events")
+	m.storeRetries.WithLabelValues("cursors")
 	for _, n := range schema.Networks {
 		m.fetchedEvents.WithLabelValues(string(n))
 		m.relays.WithLabelValues(string(n), "done")
 		m.relays.WithLabelValues(string(n), "failed")
+		m.relays.WithLabelValues(string(n), "budget")
+		m.relays.WithLabelValues(string(n), "throttled")
+		m.flagged.WithLabelValues(string(n))
 	}
 	for _, r := range Reasons {
 		m.rejected.WithLabelValues(r)

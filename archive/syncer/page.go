@@ -95,6 +95,7 @@ func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, size int64) er
 		out = append(out, schema.Sighting{Event: ev, Relay: r.relay.URL, SeenAt: now})
 	}
 	r.stats.valid += len(out)
+	r.cur.DayEvents += int64(len(out))
 	if len(out) == 0 {
 		return nil
 	}

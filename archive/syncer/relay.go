@@ -27,6 +27,7 @@ type relayRun struct {
 	progress bool // a request completed since the last failure
 	// started and reported time the progress lines of a long sync.
 	started, reported time.Time
+	budget            runBudget
 }
 
 type relayStats struct {
@@ -84,18 +85,21 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 	if r.cur, err = s.loadCursor(ctx, rel.URL.String(), r.filters); err != nil {
 		return r, err
 	}
-	end := s.now().Add(-s.cfg.EndLag).Unix()
+	now := s.now()
+	r.cur.rollDay(now)
+	left := s.cfg.RelayDailyEvents - r.cur.DayEvents
+	if left <= 0 {
+		return r, fmt.Errorf("sync %s: %w", rel.URL, errThrottled)
+	}
+	r.budget = newRunBudget(r.limits, left)
+	end := now.Add(-s.cfg.EndLag).Unix()
 	if !r.cur.walking() {
 		if r.cur.Next > end {
 			return r, nil
 		}
 		r.cur.Top, r.cur.Mark, r.cur.Filter = end, end, 0
 	}
-	defer func() {
-		if r.conn != nil {
-			_ = r.conn.Close()
-		}
-	}()
+	defer r.hangUp()
 	failures := 0
 	for {
 		r.progress = false
@@ -103,10 +107,7 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 		if err == nil {
 			break
 		}
-		if r.conn != nil {
-			_ = r.conn.Close()
-			r.conn = nil
-		}
+		r.hangUp()
 		if ctx.Err() != nil {
 			return r, ctx.Err()
 		}
@@ -117,6 +118,15 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 			failures = 0
 		}
 		failures++
+		if exhausted(err) {
+			// The streak is stored with the cursor, where its last
+			// committed page left it, for the status page and the API.
+			r.cur.endRun(err)
+			if cerr := r.commit(ctx); cerr != nil {
+				return r, cerr
+			}
+			return r, err
+		}
 		if final(err) || failures > s.cfg.Retries {
 			return r, err
 		}
@@ -127,12 +137,26 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 	}
 	r.cur.Next = r.cur.Top + 1
 	r.cur.Top, r.cur.Mark, r.cur.Filter = 0, 0, 0
+	r.cur.endRun(nil)
 	return r, r.commit(ctx)
+}
+
+// hangUp closes the connection and charges what it took to the run.
+func (r *relayRun) hangUp() {
+	if r.conn != nil {
+		_ = r.conn.Close()
+		r.budget.spend(r.conn)
+		r.conn = nil
+	}
 }
 
 func (r *relayRun) connectAndWalk(ctx context.Context) error {
 	if r.conn == nil {
-		o := relayclient.Options{Limits: r.limits, SubPrefix: "sync", Now: r.s.now}
+		l, err := r.budget.limits(r.limits)
+		if err != nil {
+			return fmt.Errorf("sync %s: run budget spent: %w", r.relay.URL, err)
+		}
+		o := relayclient.Options{Limits: l, SubPrefix: "sync", Now: r.s.now}
 		if r.s.signer != nil {
 			o.Signer = relayclient.SignFunc(r.s.signer)
 		}
@@ -149,8 +173,8 @@ func (r *relayRun) connectAndWalk(ctx context.Context) error {
 }
 
 // final reports whether a relay's failure ends its run at once: it refused
-// us (CLOSED, AUTH), or it used up its connection's budget, which a redial
-// must not renew.
+// us (CLOSED, AUTH), or it used up its run's budget, which a redial must
+// not renew.
 func final(err error) bool {
 	return errors.Is(err, relayclient.ErrClosed) || errors.Is(err, relayclient.ErrAuth) ||
 		errors.Is(err, relayclient.ErrBudget)

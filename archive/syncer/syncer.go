@@ -42,6 +42,13 @@ type Options struct {
 	// ProgressEvery is how often a relay sync still running logs its
 	// progress; 0 means DefaultProgressEvery.
 	ProgressEvery time.Duration
+	// DataDir is the embedded store's data directory, whose filesystem the
+	// free-space guard (min_free_disk) watches; empty (PostgreSQL) leaves
+	// the guard off.
+	DataDir string
+	// Poll is how long free workers wait before asking the store again
+	// for a due relay; zero means min(interval, 30s).
+	Poll time.Duration
 }
 
 // Signer signs an event in place with the node key (id, pubkey, sig): the
@@ -66,6 +73,9 @@ type Syncer struct {
 	overrides map[string]RelayOverride
 	// progressEvery spaces a long relay sync's progress lines.
 	progressEvery time.Duration
+	pollEvery     time.Duration
+	disk          *diskGuard
+	flags         flagSet
 
 	mu      sync.Mutex
 	checker *checker
@@ -82,7 +92,7 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Syncer, 
 	}
 	s := &Syncer{cfg: cfg, store: store, tr: tr, log: o.Logger, now: o.Now, signer: o.Signer,
 		holder: o.Holder, maxLimit: o.MaxLimit, filters: nostrFilters(cfg.Filters),
-		overrides: map[string]RelayOverride{}, progressEvery: o.ProgressEvery}
+		overrides: map[string]RelayOverride{}, progressEvery: o.ProgressEvery, pollEvery: o.Poll}
 	if s.progressEvery <= 0 {
 		s.progressEvery = DefaultProgressEvery
 	}
@@ -125,17 +135,14 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Syncer, 
 	if s.metrics, err = newMetrics(o.Registerer); err != nil {
 		return nil, err
 	}
+	s.flags.m = s.metrics
+	s.disk = &diskGuard{s: s, dir: o.DataDir, min: cfg.MinFreeDisk, free: freeBytes}
 	return s, nil
 }
 
 func (s *Syncer) spec() loop.Spec {
 	return loop.Spec{Name: Name, Interval: s.cfg.Interval, Jitter: min(s.cfg.Interval/10, time.Minute),
 		Timeout: s.cfg.CycleTimeout, Logger: s.log, Metrics: s.loopM}
-}
-
-// Run syncs every interval until ctx is done; it returns nil on cancellation.
-func (s *Syncer) Run(ctx context.Context) error {
-	return loop.Run(ctx, s.spec(), s.cycle)
 }
 
 // Once runs one cycle with the loop's log line and metrics (`--once`).

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -33,20 +34,19 @@ const (
 	queueBytes = 16 << 20
 )
 
-// writer gathers sightings from every relay of a cycle into batches, splits
+// writer gathers sightings from every relay into batches, splits
 // each batch by author into saveConcurrency parts and saves the parts at
 // once, one transaction each. Cursors are written in submission order, each
 // once the batch it was submitted with and every earlier batch have
 // committed: a cursor is never stored ahead of the events it covers,
 // whatever moment the process dies at.
 type writer struct {
-	store   Store
-	batch   int
-	linger  time.Duration
-	in      chan writeItem
-	room    *semaphore.Weighted // queueBytes, taken by submit, given back once saved
-	done    chan struct{}
-	onSaved func(schema.SaveResult)
+	store  Store
+	opts   writerOptions
+	linger time.Duration
+	in     chan writeItem
+	room   *semaphore.Weighted // queueBytes, taken by submit, given back once saved
+	done   chan struct{}
 
 	mu  sync.Mutex
 	err error
@@ -90,10 +90,26 @@ func partOf(pubkey string) int {
 	return int(pubkey[len(pubkey)-1]) % saveConcurrency
 }
 
-func newWriter(ctx context.Context, store Store, batch int, onSaved func(schema.SaveResult)) *writer {
-	w := &writer{store: store, batch: batch, linger: 100 * time.Millisecond,
+// writerOptions are the writer's settings and hooks; zero hooks do nothing.
+type writerOptions struct {
+	batch int // sightings per transaction
+	// onSaved receives every committed part's result.
+	onSaved func(schema.SaveResult)
+	// backoff is the wait before the nth retry of a failed write.
+	backoff func(n int) time.Duration
+	// onRetry is told of every failed write ("events" or "cursors") that
+	// will be retried, and onRecover of the success that follows.
+	onRetry   func(op string, attempt int, err error)
+	onRecover func(op string, attempts int)
+	// hold blocks before each write while writing must wait (the disk is
+	// nearly full), returning ctx's error if it ends first.
+	hold func(ctx context.Context) error
+}
+
+func newWriter(ctx context.Context, store Store, o writerOptions) *writer {
+	w := &writer{store: store, opts: o, linger: 100 * time.Millisecond,
 		in: make(chan writeItem, 64), room: semaphore.NewWeighted(queueBytes),
-		done: make(chan struct{}), onSaved: onSaved}
+		done: make(chan struct{})}
 	go w.run(ctx)
 	return w
 }
@@ -125,6 +141,42 @@ func (w *writer) submit(ctx context.Context, it writeItem) error {
 	}
 }
 
+// retry runs write until it succeeds, waiting backoff between attempts, so
+// that a store that fails for a while (a failover, a restart, a full disk)
+// loses nothing: the batch stays in the queue, whose room keeps the relays
+// from fetching more than it holds. Only ctx ends it, and the writer fails.
+func (w *writer) retry(ctx context.Context, op string, write func(context.Context) error) error {
+	for n := 1; ; n++ {
+		err := ctx.Err()
+		if err == nil && w.opts.hold != nil {
+			err = w.opts.hold(ctx)
+		}
+		if err == nil {
+			if err = write(ctx); err == nil {
+				if n > 1 && w.opts.onRecover != nil {
+					w.opts.onRecover(op, n-1)
+				}
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			w.fail(err)
+			return err
+		}
+		if w.opts.onRetry != nil {
+			w.opts.onRetry(op, n, err)
+		}
+		d := time.Second
+		if w.opts.backoff != nil {
+			d = w.opts.backoff(n)
+		}
+		if !sleep(ctx, d) {
+			w.fail(fmt.Errorf("%w (store failing: %w)", ctx.Err(), err))
+			return ctx.Err()
+		}
+	}
+}
+
 // close flushes what is pending and stops the writer.
 func (w *writer) close() error {
 	close(w.in)
@@ -144,4 +196,26 @@ func (w *writer) fail(err error) {
 	if w.err == nil {
 		w.err = err
 	}
+}
+
+// newWriter starts the writer the relays of a run share; onSaved receives
+// every committed part's result after the metrics.
+func (s *Syncer) newWriter(ctx context.Context, onSaved func(schema.SaveResult)) *writer {
+	return newWriter(ctx, s.store, writerOptions{
+		batch: s.cfg.BatchSize,
+		onSaved: func(r schema.SaveResult) {
+			s.metrics.saved(r)
+			onSaved(r)
+		},
+		backoff: s.backoff,
+		onRetry: func(op string, attempt int, err error) {
+			s.metrics.storeRetries.WithLabelValues(op).Inc()
+			s.log.Warn("store write failed, batch kept and retried", "op", op, "attempt", attempt,
+				"retry_in", s.backoff(attempt), "err", err)
+		},
+		onRecover: func(op string, attempts int) {
+			s.log.Info("store write recovered", "op", op, "failed_attempts", attempts)
+		},
+		hold: s.disk.holdWrites,
+	})
 }

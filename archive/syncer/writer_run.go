@@ -10,9 +10,10 @@ import (
 )
 
 // run fills batches with what the relays submit and hands each part of a
-// sealed batch to its saver, until in is closed. After a failure it keeps
+// sealed batch to its saver, until in is closed. A failed write is retried
+// (see retry); the writer fails only when ctx ends, and then keeps
 // draining in, saving nothing, so that no relay stays blocked on the
-// queue's room.
+// queue's room while it stops.
 func (w *writer) run(ctx context.Context) {
 	defer close(w.done)
 	var work [saveConcurrency]chan part
@@ -75,7 +76,7 @@ func (w *writer) run(ctx context.Context) {
 			if it.state != nil {
 				cur.states = append(cur.states, *it.state)
 			}
-			if cur.n >= saveConcurrency*w.batch || cur.bytes >= saveConcurrency*batchBytes {
+			if cur.n >= saveConcurrency*w.opts.batch || cur.bytes >= saveConcurrency*batchBytes {
 				seal()
 			}
 		case <-timer.C:
@@ -91,13 +92,16 @@ func (w *writer) save(ctx context.Context, work <-chan part, results chan<- save
 	for p := range work {
 		err := w.failed()
 		if err == nil && len(p.sightings) > 0 {
-			var res schema.SaveResult
-			if res, err = w.store.SaveEvents(ctx, p.sightings); err != nil {
-				err = fmt.Errorf("save %d sightings: %w", len(p.sightings), err)
-				w.fail(err)
-			} else if w.onSaved != nil {
-				w.onSaved(res)
-			}
+			err = w.retry(ctx, "events", func(ctx context.Context) error {
+				res, err := w.store.SaveEvents(ctx, p.sightings)
+				if err != nil {
+					return fmt.Errorf("save %d sightings: %w", len(p.sightings), err)
+				}
+				if w.opts.onSaved != nil {
+					w.opts.onSaved(res)
+				}
+				return nil
+			})
 		}
 		results <- saved{seq: p.seq, err: err}
 	}
@@ -130,8 +134,11 @@ func (w *writer) finish(ctx context.Context, sealed <-chan *batch, results <-cha
 		if len(states) == 0 || w.failed() != nil {
 			continue
 		}
-		if err := w.store.PutState(ctx, states); err != nil {
-			w.fail(fmt.Errorf("save %d cursors: %w", len(states), err))
-		}
+		_ = w.retry(ctx, "cursors", func(ctx context.Context) error {
+			if err := w.store.PutState(ctx, states); err != nil {
+				return fmt.Errorf("save %d cursors: %w", len(states), err)
+			}
+			return nil
+		})
 	}
 }
