@@ -31,7 +31,7 @@ const pgSaveAttempts = 3
 // transaction (see pgLockBuckets for why).
 func (s *pgStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, error) {
 	start := time.Now()
-	b := pgNewBatch(batch, s.mode)
+	b := pgNewBatch(batch, s.keep)
 	res := schema.SaveResult{Rejected: b.rejected}
 	s.metrics.countRejected(b.reasons)
 	if len(b.rows) == 0 {

@@ -173,7 +173,7 @@ func digestedTags(m nostr.TagMap) bool {
 // any length, NUL included: content is stored as bytes, tags as JSON text
 // (\u0000 escaped), and the indexes hold long or NUL-bearing values by
 // digest (tagIndexValue).
-func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
+func newEventRow(ev *nostr.Event, k keepRule) (r eventRow, reason string) {
 	if ev == nil || ev.Kind < math.MinInt32 || ev.Kind > math.MaxInt32 {
 		return r, rejectMalformed
 	}
@@ -199,7 +199,7 @@ func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
 		}
 	}
 	r.createdAt, r.kind = int64(ev.CreatedAt), int32(ev.Kind)
-	if mode == Full {
+	if k.whole(ev.PubKey) {
 		tags := string(appendTagsJSON(nil, ev.Tags))
 		r.sig, r.tagsJSON = sig, &tags
 		r.content = append(make([]byte, 0, len(ev.Content)), ev.Content...)
@@ -228,6 +228,42 @@ func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
 	r.expiresAt = parseExpiration(expiry)
 	r.dTag = replacementD(ev.Kind, d)
 	return r, ""
+}
+
+// keepRule decides how much of each event is stored: everything in full
+// mode; in lil mode metadata only, except for the events of Whole authors
+// (the node's own key and relay.writers), which are stored whole so that
+// the node can still serve them byte-exact.
+type keepRule struct {
+	mode    Mode
+	authors map[string]struct{} // hex pubkeys kept whole; read-only after open
+}
+
+func newKeepRule(mode Mode, whole []string) keepRule {
+	k := keepRule{mode: mode, authors: make(map[string]struct{}, len(whole))}
+	for _, pk := range whole {
+		k.authors[pk] = struct{}{}
+	}
+	return k
+}
+
+// whole reports whether an event of pubkey keeps its tags, content and sig.
+func (k keepRule) whole(pubkey string) bool {
+	if k.mode == Full {
+		return true
+	}
+	_, ok := k.authors[pubkey]
+	return ok
+}
+
+// visibility is what a query may yield besides what its filter asks:
+// events not expired at now (NIP-40), and with wholeOnly only events
+// stored whole (in lil mode, those of keepRule's authors). It is a
+// condition of the statement, not a check on the rows it returns, so a
+// limit counts the events served.
+type visibility struct {
+	now       int64
+	wholeOnly bool
 }
 
 // parseExpiration reads a NIP-40 expiration value. A malformed one is

@@ -41,7 +41,7 @@ func TestEventRowDerived(t *testing.T) {
 		{"d", "first"}, {"d", "second"}, {"expiration", "bad"}, {"expiration", "99"},
 		{"t", "x"}, {"t", "x"}, {"e"}, {}, {"alt", "not indexed"}, {"T", "upper"},
 	})
-	r, reason := newEventRow(ev, Full)
+	r, reason := newEventRow(ev, newKeepRule(Full, nil))
 	if reason != "" {
 		t.Fatal("rejected:", reason)
 	}
@@ -55,7 +55,7 @@ func TestEventRowDerived(t *testing.T) {
 	if !slices.Equal(r.tags, want) {
 		t.Errorf("indexed tags = %v, want %v", r.tags, want)
 	}
-	if lil, _ := newEventRow(ev, Lil); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
+	if lil, _ := newEventRow(ev, newKeepRule(Lil, nil)); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
 		t.Error("lil row keeps tags, content or sig")
 	}
 }
@@ -78,7 +78,7 @@ func FuzzEventRow(f *testing.F) {
 	f.Add(0, "", "", "", "\x00")
 	f.Fuzz(func(t *testing.T, kind int, content, name, value, extra string) {
 		tags := nostr.Tags{{name, value, extra}, {name}, {}}
-		r, reason := newEventRow(fuzzEvent(kind, content, tags), Full)
+		r, reason := newEventRow(fuzzEvent(kind, content, tags), newKeepRule(Full, nil))
 		ok := reason == ""
 		valid := utf8.ValidString(content) && utf8.ValidString(name) && utf8.ValidString(value) &&
 			utf8.ValidString(extra) && int64(kind) == int64(int32(kind))

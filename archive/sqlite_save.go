@@ -96,7 +96,7 @@ func (s *liteStore) SaveEvents(ctx context.Context, batch []schema.Sighting) (sc
 	rows := make([]eventRow, len(batch))
 	reasons := make([]string, len(batch))
 	for i, sg := range batch {
-		rows[i], reasons[i] = newEventRow(sg.Event, s.mode)
+		rows[i], reasons[i] = newEventRow(sg.Event, s.keep)
 	}
 	now := time.Now()
 
