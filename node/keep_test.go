@@ -16,14 +16,21 @@ import (
 // value are archived, served, and verify with go-nostr's own relay
 // client, on the embedded store and on PostgreSQL.
 func TestLongAndNULTagsRoundTrip(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url string) {
+		roundTripLongAndNUL(t, startNode(t, func(c *Config) { c.Database.URL = url }))
+	})
+}
+
+// eachBackend runs fn as a subtest on the embedded store (url "") and on
+// a fresh PostgreSQL database.
+func eachBackend(t *testing.T, fn func(t *testing.T, url string)) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			var url string
 			if backend == "postgres" {
 				url = pgtest.NewDatabase(t)
 			}
-			tn := startNode(t, func(c *Config) { c.Database.URL = url })
-			roundTripLongAndNUL(t, tn)
+			fn(t, url)
 		})
 	}
 }

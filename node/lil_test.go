@@ -11,7 +11,6 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -20,19 +19,12 @@ import (
 // events are counted by COUNT and never served; a limit counts served
 // events; NIP-11 says the archive is metadata-only.
 func TestLilServesOnlyVerifiableEvents(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			var url string
-			if backend == "postgres" {
-				url = pgtest.NewDatabase(t)
-			}
-			tn := startNode(t, func(c *Config) {
-				c.Database.URL = url
-				c.Database.Mode = "lil"
-			})
-			lilServesOnlyVerifiable(t, tn)
-		})
-	}
+	eachBackend(t, func(t *testing.T, url string) {
+		lilServesOnlyVerifiable(t, startNode(t, func(c *Config) {
+			c.Database.URL = url
+			c.Database.Mode = "lil"
+		}))
+	})
 }
 
 func lilServesOnlyVerifiable(t *testing.T, tn *testNode) {
