@@ -24,6 +24,12 @@ func (s *pgStore) QueryServable(ctx context.Context, f nostr.Filter, fn func(*no
 func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool, fn func(*nostr.Event) error) error {
 	start := time.Now()
 	meta := s.mode == Lil && !servable
+	if servable {
+		var ok bool
+		if f, ok = s.keep.servable(f); !ok {
+			return ctx.Err()
+		}
+	}
 	q := pgCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
 	if q.empty {
 		return ctx.Err()

@@ -3,7 +3,9 @@ package archive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -254,6 +256,28 @@ func (k keepRule) whole(pubkey string) bool {
 	}
 	_, ok := k.authors[pubkey]
 	return ok
+}
+
+// servable narrows f to the authors whose events lil mode keeps whole,
+// the only ones QueryServable can yield, so the statement is driven by
+// the author indexes instead of walking metadata-only rows in search of
+// the few whole ones. ok is false when no author remains. Full mode
+// returns f unchanged.
+func (k keepRule) servable(f nostr.Filter) (_ nostr.Filter, ok bool) {
+	if k.mode == Full {
+		return f, true
+	}
+	var authors []string
+	if f.Authors == nil {
+		authors = slices.Sorted(maps.Keys(k.authors))
+	}
+	for _, a := range f.Authors {
+		if _, ok := k.authors[a]; ok {
+			authors = append(authors, a)
+		}
+	}
+	f.Authors = authors
+	return f, len(authors) > 0
 }
 
 // visibility is what a query may yield besides what its filter asks:

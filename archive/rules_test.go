@@ -198,3 +198,33 @@ func TestTagRecheck(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepRuleServable(t *testing.T) {
+	a, b, c := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
+	lil := newKeepRule(Lil, []string{b, a})
+	for _, tc := range []struct {
+		name    string
+		k       keepRule
+		authors []string
+		want    []string
+		ok      bool
+	}{
+		{"full mode leaves no authors alone", newKeepRule(Full, nil), nil, nil, true},
+		{"full mode leaves authors alone", newKeepRule(Full, nil), []string{c}, []string{c}, true},
+		{"lil, no authors: the whole ones, sorted", lil, nil, []string{a, b}, true},
+		{"lil, intersected in filter order", lil, []string{c, b, a}, []string{b, a}, true},
+		{"lil, none whole", lil, []string{c}, nil, false},
+		{"lil, empty list", lil, []string{}, nil, false},
+		{"lil, nobody whole", newKeepRule(Lil, nil), nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ok := tc.k.servable(nostr.Filter{Authors: tc.authors, Kinds: []int{1}})
+			if ok != tc.ok || (ok && !slices.Equal(f.Authors, tc.want)) || !slices.Equal(f.Kinds, []int{1}) {
+				t.Errorf("servable(%v) = %v, %v; want %v, %v", tc.authors, f.Authors, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	if !lil.whole(a) || lil.whole(c) || !newKeepRule(Full, nil).whole(c) {
+		t.Error("whole: want the listed authors in lil mode, everyone in full mode")
+	}
+}

@@ -25,6 +25,12 @@ func (s *liteStore) queryEvents(ctx context.Context, f nostr.Filter, servable bo
 		return err
 	}
 	meta := s.mode == Lil && !servable
+	if servable {
+		var ok bool
+		if f, ok = s.keep.servable(f); !ok {
+			return ctx.Err()
+		}
+	}
 	q, err := liteCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
 	if err != nil || q.empty {
 		return err

@@ -67,8 +67,10 @@ type Store interface {
 	// every event yielded carries its tags, content and sig and verifies:
 	// what a relay may serve to NIP-01 clients. In full mode it is
 	// QueryEvents; in lil mode it yields only the events of Options.Whole
-	// authors, and f.Limit counts those (metadata-only events are skipped
-	// by the statement, not after it).
+	// authors that are stored whole (not those archived before their
+	// author was listed), and f.Limit counts those: the filter is narrowed
+	// to those authors and metadata-only rows are skipped by the
+	// statement, not after it.
 	QueryServable(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
 	// CountEvents counts what QueryEvents would yield without a limit.
 	CountEvents(ctx context.Context, f nostr.Filter) (int64, error)

@@ -26,6 +26,19 @@ func TestLilWholeAuthors(t *testing.T) {
 			} else {
 				o.DataDir = t.TempDir()
 			}
+			// An event of the keeper archived before it was a Whole author
+			// stays metadata-only: it must not be served, nor use up a limit.
+			early, err := archive.Open(context.Background(), archive.Options{URL: o.URL, DataDir: o.DataDir, Mode: archive.Lil})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = early.SaveEvents(context.Background(), []schema.Sighting{{Event: signWith(t, keeper, 1, 1500, nostr.Tags{{"t", "x"}})}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := early.Close(); err != nil {
+				t.Fatal(err)
+			}
 			lilWholeAuthors(t, openStore(t, o), keeper)
 		})
 	}
@@ -35,11 +48,7 @@ func lilWholeAuthors(t *testing.T, s archive.Store, keeper string) {
 	ctx := context.Background()
 	keeperPK, _ := nostr.GetPublicKey(keeper)
 	sign := func(sk string, kind int, at nostr.Timestamp, tags nostr.Tags) *nostr.Event {
-		ev := &nostr.Event{Kind: kind, CreatedAt: at, Tags: tags, Content: "c"}
-		if err := ev.Sign(sk); err != nil {
-			t.Fatal(err)
-		}
-		return ev
+		return signWith(t, sk, kind, at, tags)
 	}
 	stranger := nostr.GeneratePrivateKey()
 	strangerPK, _ := nostr.GetPublicKey(stranger)
@@ -93,11 +102,20 @@ func lilWholeAuthors(t *testing.T, s archive.Store, keeper string) {
 		}
 	}
 	n, err := s.CountEvents(ctx, nostr.Filter{Kinds: []int{1}})
-	if err != nil || n != 9 {
-		t.Errorf("CountEvents kind 1 = %d, %v; want 9 (metadata-only events counted)", n, err)
+	if err != nil || n != 10 {
+		t.Errorf("CountEvents kind 1 = %d, %v; want 10 (metadata-only events counted)", n, err)
 	}
 	var meta int
-	if err := s.QueryEvents(ctx, nostr.Filter{Kinds: []int{1}}, func(*nostr.Event) error { meta++; return nil }); err != nil || meta != 9 {
-		t.Errorf("QueryEvents kind 1 yielded %d, %v; want 9", meta, err)
+	if err := s.QueryEvents(ctx, nostr.Filter{Kinds: []int{1}}, func(*nostr.Event) error { meta++; return nil }); err != nil || meta != 10 {
+		t.Errorf("QueryEvents kind 1 yielded %d, %v; want 10", meta, err)
 	}
+}
+
+func signWith(t *testing.T, sk string, kind int, at nostr.Timestamp, tags nostr.Tags) *nostr.Event {
+	t.Helper()
+	ev := &nostr.Event{Kind: kind, CreatedAt: at, Tags: tags, Content: "c"}
+	if err := ev.Sign(sk); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
