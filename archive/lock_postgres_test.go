@@ -40,7 +40,7 @@ func TestPostgresDeletionWaitsForInflightSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]schema.Sighting{{Event: target}}, Full), nil, nil); err != nil {
+	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]schema.Sighting{{Event: target}}, newKeepRule(Full, nil)), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 

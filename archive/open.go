@@ -15,6 +15,10 @@ type Options struct {
 	URL     string
 	DataDir string
 	Mode    Mode
+	// Whole lists the hex pubkeys whose events are stored whole even in
+	// lil mode (the node's own key, relay.writers): the node serves those
+	// events to clients, and only whole events verify.
+	Whole []string
 	// Registerer receives the store's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger

@@ -23,7 +23,8 @@ const pgConnectTimeout = 5 * time.Second
 type pgStore struct {
 	pool    *pgxpool.Pool
 	mode    Mode
-	url     string // redacted, for errors and logs
+	keep    keepRule // what SaveEvents keeps of each event
+	url     string   // redacted, for errors and logs
 	log     *slog.Logger
 	metrics *storeMetrics
 	poolMet *pgPoolMetrics
@@ -62,7 +63,7 @@ func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", url, err)
 	}
-	s := &pgStore{pool: pool, mode: o.Mode, url: url, log: o.Logger,
+	s := &pgStore{pool: pool, mode: o.Mode, keep: newKeepRule(o.Mode, o.Whole), url: url, log: o.Logger,
 		relays: newPgDict[int32]("relay_ref", "url", "text", pgRelayRefCacheMax),
 		tagIDs: newPgDict[int64]("tag_value", "key", "bytea", pgTagValueCacheMax)}
 	if err := s.ping(ctx, cfg.ConnConfig.ConnectTimeout); err != nil {

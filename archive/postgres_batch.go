@@ -35,7 +35,7 @@ type pgSighting struct {
 // recorded request. 128 keeps the lock table small per transaction.
 const pgLockBuckets = 128
 
-func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
+func pgNewBatch(batch []schema.Sighting, keep keepRule) *pgBatch {
 	b := &pgBatch{rows: make([]eventRow, 0, len(batch))}
 	index := make(map[string]int, len(batch)) // id hex -> position in rows
 	type pair struct{ id, relay string }
@@ -48,7 +48,7 @@ func pgNewBatch(batch []schema.Sighting, mode Mode) *pgBatch {
 			}
 		}
 		if id == nil {
-			r, reason := newEventRow(s.Event, mode)
+			r, reason := newEventRow(s.Event, keep)
 			if reason != "" {
 				b.reject(reason)
 				continue

@@ -13,8 +13,24 @@ import (
 
 // QueryEvents streams matching events newest first (ties: lowest id).
 func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
+	return s.queryEvents(ctx, f, false, fn)
+}
+
+// QueryServable streams the matching events stored whole.
+func (s *pgStore) QueryServable(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
+	return s.queryEvents(ctx, f, true, fn)
+}
+
+func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool, fn func(*nostr.Event) error) error {
 	start := time.Now()
-	q := pgCompile(f, s.mode == Lil, false, time.Now().Unix())
+	meta := s.mode == Lil && !servable
+	if servable {
+		var ok bool
+		if f, ok = s.keep.servable(f); !ok {
+			return ctx.Err()
+		}
+	}
+	q := pgCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
 	if q.empty {
 		return ctx.Err()
 	}
@@ -24,7 +40,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 		return pgErr(ctx, "query events", err)
 	}
 	defer rows.Close()
-	fn = tagRecheck(f, s.mode == Lil, fn)
+	fn = tagRecheck(f, meta, fn)
 	var (
 		id, pubkey, sig []byte
 		createdAt       int64
@@ -64,7 +80,7 @@ func (s *pgStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nost
 // CountEvents counts what QueryEvents would yield without a limit.
 func (s *pgStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error) {
 	start := time.Now()
-	q := pgCompile(f, s.mode == Lil, true, time.Now().Unix())
+	q := pgCompile(f, s.mode == Lil, true, visibility{now: time.Now().Unix()})
 	if q.empty {
 		return 0, ctx.Err()
 	}

@@ -47,7 +47,7 @@ func (s *pgStore) SaveEach(ctx context.Context, batch []schema.Sighting) (schema
 // binary id.
 func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (schema.SaveResult, map[string]int64, error) {
 	start := time.Now()
-	b := pgNewBatch(batch, s.mode)
+	b := pgNewBatch(batch, s.keep)
 	res := schema.SaveResult{Rejected: b.rejected}
 	s.metrics.countRejected(b.reasons)
 	if len(b.rows) == 0 {

@@ -3,7 +3,9 @@ package archive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -173,13 +175,13 @@ func digestedTags(m nostr.TagMap) bool {
 // any length, NUL included: content is stored as bytes, tags as JSON text
 // (\u0000 escaped), and the indexes hold long or NUL-bearing values by
 // digest (tagIndexValue).
-func newEventRow(ev *nostr.Event, mode Mode) (r eventRow, reason string) {
+func newEventRow(ev *nostr.Event, k keepRule) (r eventRow, reason string) {
 	var sig []byte
 	if r.id, r.pubkey, sig, reason = checkEvent(ev); reason != "" {
 		return r, reason
 	}
 	r.createdAt, r.kind = int64(ev.CreatedAt), int32(ev.Kind)
-	if mode == Full {
+	if k.whole(ev.PubKey) {
 		tags := string(appendTagsJSON(nil, ev.Tags))
 		r.sig, r.tagsJSON = sig, &tags
 		r.content = append(make([]byte, 0, len(ev.Content)), ev.Content...)
@@ -237,6 +239,64 @@ func checkEvent(ev *nostr.Event) (id, pubkey, sig []byte, reason string) {
 		}
 	}
 	return id, pubkey, sig, ""
+}
+
+// keepRule decides how much of each event is stored: everything in full
+// mode; in lil mode metadata only, except for the events of Whole authors
+// (the node's own key and relay.writers), which are stored whole so that
+// the node can still serve them byte-exact.
+type keepRule struct {
+	mode    Mode
+	authors map[string]struct{} // hex pubkeys kept whole; read-only after open
+}
+
+func newKeepRule(mode Mode, whole []string) keepRule {
+	k := keepRule{mode: mode, authors: make(map[string]struct{}, len(whole))}
+	for _, pk := range whole {
+		k.authors[pk] = struct{}{}
+	}
+	return k
+}
+
+// whole reports whether an event of pubkey keeps its tags, content and sig.
+func (k keepRule) whole(pubkey string) bool {
+	if k.mode == Full {
+		return true
+	}
+	_, ok := k.authors[pubkey]
+	return ok
+}
+
+// servable narrows f to the authors whose events lil mode keeps whole,
+// the only ones QueryServable can yield, so the statement is driven by
+// the author indexes instead of walking metadata-only rows in search of
+// the few whole ones. ok is false when no author remains. Full mode
+// returns f unchanged.
+func (k keepRule) servable(f nostr.Filter) (_ nostr.Filter, ok bool) {
+	if k.mode == Full {
+		return f, true
+	}
+	var authors []string
+	if f.Authors == nil {
+		authors = slices.Sorted(maps.Keys(k.authors))
+	}
+	for _, a := range f.Authors {
+		if _, ok := k.authors[a]; ok {
+			authors = append(authors, a)
+		}
+	}
+	f.Authors = authors
+	return f, len(authors) > 0
+}
+
+// visibility is what a query may yield besides what its filter asks:
+// events not expired at now (NIP-40), and with wholeOnly only events
+// stored whole (in lil mode, those of keepRule's authors). It is a
+// condition of the statement, not a check on the rows it returns, so a
+// limit counts the events served.
+type visibility struct {
+	now       int64
+	wholeOnly bool
 }
 
 // parseExpiration reads a NIP-40 expiration value. A malformed one is

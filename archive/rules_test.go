@@ -41,7 +41,7 @@ func TestEventRowDerived(t *testing.T) {
 		{"d", "first"}, {"d", "second"}, {"expiration", "bad"}, {"expiration", "99"},
 		{"t", "x"}, {"t", "x"}, {"e"}, {}, {"alt", "not indexed"}, {"T", "upper"},
 	})
-	r, reason := newEventRow(ev, Full)
+	r, reason := newEventRow(ev, newKeepRule(Full, nil))
 	if reason != "" {
 		t.Fatal("rejected:", reason)
 	}
@@ -55,7 +55,7 @@ func TestEventRowDerived(t *testing.T) {
 	if !slices.Equal(r.tags, want) {
 		t.Errorf("indexed tags = %v, want %v", r.tags, want)
 	}
-	if lil, _ := newEventRow(ev, Lil); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
+	if lil, _ := newEventRow(ev, newKeepRule(Lil, nil)); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
 		t.Error("lil row keeps tags, content or sig")
 	}
 }
@@ -78,7 +78,7 @@ func FuzzEventRow(f *testing.F) {
 	f.Add(0, "", "", "", "\x00")
 	f.Fuzz(func(t *testing.T, kind int, content, name, value, extra string) {
 		tags := nostr.Tags{{name, value, extra}, {name}, {}}
-		r, reason := newEventRow(fuzzEvent(kind, content, tags), Full)
+		r, reason := newEventRow(fuzzEvent(kind, content, tags), newKeepRule(Full, nil))
 		ok := reason == ""
 		valid := utf8.ValidString(content) && utf8.ValidString(name) && utf8.ValidString(value) &&
 			utf8.ValidString(extra) && int64(kind) == int64(int32(kind))
@@ -196,5 +196,35 @@ func TestTagRecheck(t *testing.T) {
 		if err := tagRecheck(nostr.Filter{Tags: tt.f}, tt.lil, fn)(ev); err != nil || calls != tt.want {
 			t.Errorf("tagRecheck(%.40v, lil %v): %d calls, %v; want %d", tt.f, tt.lil, calls, err, tt.want)
 		}
+	}
+}
+
+func TestKeepRuleServable(t *testing.T) {
+	a, b, c := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
+	lil := newKeepRule(Lil, []string{b, a})
+	for _, tc := range []struct {
+		name    string
+		k       keepRule
+		authors []string
+		want    []string
+		ok      bool
+	}{
+		{"full mode leaves no authors alone", newKeepRule(Full, nil), nil, nil, true},
+		{"full mode leaves authors alone", newKeepRule(Full, nil), []string{c}, []string{c}, true},
+		{"lil, no authors: the whole ones, sorted", lil, nil, []string{a, b}, true},
+		{"lil, intersected in filter order", lil, []string{c, b, a}, []string{b, a}, true},
+		{"lil, none whole", lil, []string{c}, nil, false},
+		{"lil, empty list", lil, []string{}, nil, false},
+		{"lil, nobody whole", newKeepRule(Lil, nil), nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ok := tc.k.servable(nostr.Filter{Authors: tc.authors, Kinds: []int{1}})
+			if ok != tc.ok || (ok && !slices.Equal(f.Authors, tc.want)) || !slices.Equal(f.Kinds, []int{1}) {
+				t.Errorf("servable(%v) = %v, %v; want %v, %v", tc.authors, f.Authors, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	if !lil.whole(a) || lil.whole(c) || !newKeepRule(Full, nil).whole(c) {
+		t.Error("whole: want the listed authors in lil mode, everyone in full mode")
 	}
 }

@@ -24,6 +24,7 @@ const SQLiteFile = "bigbrotr.db"
 type liteStore struct {
 	path    string
 	mode    Mode
+	keep    keepRule // what SaveEvents keeps of each event
 	write   *sql.DB
 	read    *sql.DB
 	log     *slog.Logger
@@ -45,7 +46,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		return nil, fmt.Errorf("embedded store: create data dir: %w", err)
 	}
 	path := filepath.Join(o.DataDir, SQLiteFile)
-	s := &liteStore{path: path, mode: o.Mode, log: o.Logger}
+	s := &liteStore{path: path, mode: o.Mode, keep: newKeepRule(o.Mode, o.Whole), log: o.Logger}
 	readers := max(4, 2*runtime.GOMAXPROCS(0))
 	writeKiB, readKiB := liteCacheSplit(o.CacheMB, readers)
 	var err error

@@ -36,7 +36,7 @@ type liteQuery struct {
 // value drives the query through the tag index, which is already in
 // created_at order, so a limited query stops early; other tag conditions
 // are point lookups on that index per candidate row.
-func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) {
+func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, error) {
 	q := liteQuery{empty: true}
 	if f.Search != "" || (f.LimitZero && !count) {
 		return q, nil
@@ -73,7 +73,10 @@ func liteCompile(f nostr.Filter, lil, count bool, now int64) (liteQuery, error) 
 	}
 	conds, args = liteTimeConds(f, "e", conds, args)
 	conds = append(conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
-	args = append(args, now)
+	args = append(args, vis.now)
+	if vis.wholeOnly {
+		conds = append(conds, "e.sig IS NOT NULL")
+	}
 	if f.IDs == nil {
 		conds = append(conds, "e.superseded = 0")
 	}

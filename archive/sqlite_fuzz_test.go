@@ -39,7 +39,7 @@ func FuzzSQLiteFilter(f *testing.F) {
 		}
 		for _, f := range []nostr.Filter{filter, {Tags: filter.Tags, Limit: limit}, {Kinds: filter.Kinds, Since: &sinceTS}} {
 			for _, count := range []bool{false, true} {
-				q, err := liteCompile(f, false, count, 1)
+				q, err := liteCompile(f, false, count, visibility{now: 1})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -81,7 +81,7 @@ func TestSQLiteCountPlans(t *testing.T) {
 
 func litePlan(t *testing.T, s *liteStore, f nostr.Filter, count bool) []string {
 	t.Helper()
-	q, err := liteCompile(f, false, count, 0)
+	q, err := liteCompile(f, false, count, visibility{})
 	if err != nil {
 		t.Fatal(err)
 	}

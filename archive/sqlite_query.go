@@ -12,10 +12,26 @@ import (
 )
 
 func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
+	return s.queryEvents(ctx, f, false, fn)
+}
+
+// QueryServable streams the matching events stored whole.
+func (s *liteStore) QueryServable(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
+	return s.queryEvents(ctx, f, true, fn)
+}
+
+func (s *liteStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool, fn func(*nostr.Event) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	q, err := liteCompile(f, s.mode == Lil, false, time.Now().Unix())
+	meta := s.mode == Lil && !servable
+	if servable {
+		var ok bool
+		if f, ok = s.keep.servable(f); !ok {
+			return ctx.Err()
+		}
+	}
+	q, err := liteCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
 	if err != nil || q.empty {
 		return err
 	}
@@ -25,12 +41,12 @@ func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*no
 		return liteErr(ctx, "query events", err)
 	}
 	defer rows.Close()
-	fn = tagRecheck(f, s.mode == Lil, fn)
+	fn = tagRecheck(f, meta, fn)
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ev, err := s.scanEvent(rows)
+		ev, err := scanLiteEvent(rows, meta)
 		if err != nil {
 			return err
 		}
@@ -44,14 +60,15 @@ func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*no
 	return nil
 }
 
-// scanEvent reads one row of the columns liteCompile selects for the mode.
-func (s *liteStore) scanEvent(rows *sql.Rows) (*nostr.Event, error) {
+// scanLiteEvent reads one row of the columns liteCompile selects: the
+// metadata only when meta.
+func scanLiteEvent(rows *sql.Rows, meta bool) (*nostr.Event, error) {
 	var (
 		id, pubkey, sig, tags, content sql.RawBytes
 		ev                             nostr.Event
 	)
 	var err error
-	if s.mode == Lil {
+	if meta {
 		err = rows.Scan(&id, &pubkey, &ev.CreatedAt, &ev.Kind)
 	} else {
 		err = rows.Scan(&id, &pubkey, &ev.CreatedAt, &ev.Kind, &tags, &content, &sig)
@@ -77,7 +94,7 @@ func (s *liteStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	q, err := liteCompile(f, s.mode == Lil, true, time.Now().Unix())
+	q, err := liteCompile(f, s.mode == Lil, true, visibility{now: time.Now().Unix()})
 	if err != nil || q.empty {
 		return 0, err
 	}

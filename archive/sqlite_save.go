@@ -112,7 +112,7 @@ func (s *liteStore) saveEvents(ctx context.Context, batch []schema.Sighting, eac
 	rows := make([]eventRow, len(batch))
 	reasons := make([]string, len(batch))
 	for i, sg := range batch {
-		rows[i], reasons[i] = newEventRow(sg.Event, s.mode)
+		rows[i], reasons[i] = newEventRow(sg.Event, s.keep)
 	}
 	now := time.Now()
 

@@ -27,7 +27,8 @@ const (
 	// Full keeps every field of every event.
 	Full Mode = "full"
 	// Lil keeps id, pubkey, created_at, kind and the indexed tag values only
-	// (no tags JSON, content or signature), as the seed's LilBrotr.
+	// (no tags JSON, content or signature), as the seed's LilBrotr, except
+	// for the events of Options.Whole authors, which are kept whole.
 	Lil Mode = "lil"
 )
 
@@ -59,8 +60,18 @@ type Store interface {
 	// already been applied; LimitZero yields nothing). Deleted and expired events
 	// are never yielded; superseded replaceable/addressable versions are
 	// yielded only when asked for by id. In lil mode, yielded events lack
-	// tags, content and sig. fn returning an error stops the query.
+	// tags, content and sig (except those stored whole, see Options.Whole).
+	// fn returning an error stops the query.
 	QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
+	// QueryServable is QueryEvents restricted to events stored whole, so
+	// every event yielded carries its tags, content and sig and verifies:
+	// what a relay may serve to NIP-01 clients. In full mode it is
+	// QueryEvents; in lil mode it yields only the events of Options.Whole
+	// authors that are stored whole (not those archived before their
+	// author was listed), and f.Limit counts those: the filter is narrowed
+	// to those authors and metadata-only rows are skipped by the
+	// statement, not after it.
+	QueryServable(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
 	// CountEvents counts what QueryEvents would yield without a limit.
 	CountEvents(ctx context.Context, f nostr.Filter) (int64, error)
 	// IsDeleted reports whether id was deleted by a NIP-09 request of its author.

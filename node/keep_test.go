@@ -22,14 +22,21 @@ func TestLongAndNULTagsRoundTrip(t *testing.T) {
 		// the unit run checks this without the race detector.
 		t.Skip("go-nostr's relay client is not race-clean on close")
 	}
+	eachBackend(t, func(t *testing.T, url string) {
+		roundTripLongAndNUL(t, startNode(t, func(c *Config) { c.Database.URL = url }))
+	})
+}
+
+// eachBackend runs fn as a subtest on the embedded store (url "") and on
+// a fresh PostgreSQL database.
+func eachBackend(t *testing.T, fn func(t *testing.T, url string)) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			var url string
 			if backend == "postgres" {
 				url = pgtest.NewDatabase(t)
 			}
-			tn := startNode(t, func(c *Config) { c.Database.URL = url })
-			roundTripLongAndNUL(t, tn)
+			fn(t, url)
 		})
 	}
 }

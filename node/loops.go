@@ -175,9 +175,16 @@ func RunLoop(ctx context.Context, cfg Config, log *slog.Logger, name string, onc
 		return fmt.Errorf("%w: unknown loop %q", ErrConfig, name)
 	}
 	reg := prometheus.NewRegistry()
+	// The loop stores what the node would: its own events whole, whichever
+	// process archives them first.
+	sk, _, err := LoadKey(cfg.Node)
+	if err != nil {
+		return err
+	}
+	pub, _ := nostr.GetPublicKey(sk)
 	store, err := archive.Open(ctx, archive.Options{
 		URL: cfg.Database.URL, DataDir: cfg.Node.DataDir, Mode: archive.Mode(cfg.Database.Mode),
-		Registerer: reg, Logger: log,
+		Whole: wholeAuthors(cfg, pub), Registerer: reg, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("open archive: %w", err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
 )
 
@@ -26,7 +27,22 @@ type infoDoc struct {
 	Software      string     `json:"software"`
 	Version       string     `json:"version"`
 	Limitation    limitation `json:"limitation"`
+	Archive       archiveDoc `json:"archive"`
 }
+
+// archiveDoc is a bigbrotr field of the NIP-11 document: what the archive
+// keeps and so what REQ can serve, for clients and peers that mirror it.
+type archiveDoc struct {
+	Mode         string `json:"mode"`          // database.mode: full or lil
+	MetadataOnly bool   `json:"metadata_only"` // lil: third-party events lack tags, content and sig
+	Served       string `json:"served"`        // what REQ returns, in words
+}
+
+// lilNotice is appended to the description in lil mode: a client reading
+// only the standard fields still learns why most of the archive is not
+// served.
+const lilNotice = "This archive is metadata-only (lil mode): REQ serves only events stored whole " +
+	"(this relay's own and its writers'); other archived events are counted by COUNT and shown on the status page, not served."
 
 type limitation struct {
 	MaxMessageLength int  `json:"max_message_length"`
@@ -43,9 +59,15 @@ type limitation struct {
 
 func (n *Node) infoDocument() infoDoc {
 	c := n.cfg
+	desc, arch := c.Node.Description, archiveDoc{Mode: string(archive.Full), Served: "every archived event, whole"}
+	if notice := archiveNotice(c); notice != "" {
+		desc = strings.TrimSpace(desc + " " + notice)
+		arch = archiveDoc{Mode: string(archive.Lil), MetadataOnly: true,
+			Served: "this relay's own events and its writers' only; other archived events are counted by COUNT, not served"}
+	}
 	return infoDoc{
 		Name:          c.Node.Name,
-		Description:   c.Node.Description,
+		Description:   desc,
 		PubKey:        n.pubKey,
 		Self:          n.pubKey,
 		Contact:       c.Node.Contact,
@@ -63,7 +85,17 @@ func (n *Node) infoDocument() infoDoc {
 			MaxContentLength: c.Relay.MaxContentLength,
 			RestrictedWrites: true,
 		},
+		Archive: arch,
 	}
+}
+
+// archiveNotice is what the status page and NIP-11 description say about
+// the archive: lilNotice in lil mode, nothing in full mode.
+func archiveNotice(c Config) string {
+	if archive.Mode(c.Database.Mode) == archive.Lil {
+		return lilNotice
+	}
+	return ""
 }
 
 // setCORS sets the headers NIP-11 requires on every response of the relay URL.

@@ -122,6 +122,7 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 		URL:        cfg.Database.URL,
 		DataDir:    cfg.Node.DataDir,
 		Mode:       archive.Mode(cfg.Database.Mode),
+		Whole:      wholeAuthors(cfg, n.pubKey),
 		Registerer: o.Registry,
 		Logger:     o.Logger,
 		MaxConns:   cfg.Database.maxConns(),
@@ -151,7 +152,7 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 	if n.web, err = web.New(web.Options{
 		Source: newWebSource(cfg, n.store, o.Registry, n.loops),
 		Logger: o.Logger,
-		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version},
+		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version, Archive: archiveNotice(cfg)},
 	}); err != nil {
 		return src, err
 	}

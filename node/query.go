@@ -46,12 +46,15 @@ func (n *Node) filterCheck(f nostr.Filter) string { return n.filterLimits().Chec
 // streamQuery runs one normalized filter against the archive within
 // relay.query_timeout, passing each event to emit. It returns "" when the
 // answer is complete, reasonSilent when nobody waits for it, or the
-// CLOSED reason saying why it was cut.
+// CLOSED reason saying why it was cut. Only events stored whole are
+// served: in lil mode an archived event without its sig, tags and content
+// would fail every client's id and signature check, so REQ skips it
+// while COUNT (and the status page) still count it.
 func (n *Node) streamQuery(ctx context.Context, f nostr.Filter, emit func(*nostr.Event) error) string {
 	n.metrics.queries.Inc()
 	qctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
 	defer cancel()
-	err := n.store.QueryEvents(qctx, f, emit)
+	err := n.store.QueryServable(qctx, f, emit)
 	return n.cutReason(ctx, err, "query", f)
 }
 
@@ -97,3 +100,10 @@ func (n *Node) cutReason(ctx context.Context, err error, what string, f nostr.Fi
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// wholeAuthors are the pubkeys whose events the archive keeps whole even
+// in lil mode: the node's own (30166, 10166, 0, 10002 and anything it
+// publishes) and relay.writers', the events the node exists to serve.
+func wholeAuthors(cfg Config, pub string) []string {
+	return append([]string{pub}, cfg.Relay.Writers...)
+}

@@ -49,6 +49,9 @@ type NodeInfo struct {
 	Description string
 	PubKey      string
 	Version     string
+	// Archive, when set, says what the relay serves of the archive (lil
+	// mode: metadata only), shown on every page.
+	Archive string
 }
 
 // Handler serves the status page and the API.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -128,7 +129,7 @@ func TestScheduleNoBarrier(t *testing.T) {
 	cfg.Client.ReqEvents, cfg.Client.ConnEvents = 500, 2000
 	cfg.EndLag = 0
 	rl := newRunLog()
-	s, err := New(cfg, st, transportFor(t, m, n.Dir()), Options{Logger: slog.New(rl),
+	s, err := New(cfg, clockStore{st, &offset}, transportFor(t, m, n.Dir()), Options{Logger: slog.New(rl),
 		Registerer: prometheus.NewRegistry(), Now: now, Poll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -158,8 +159,9 @@ func TestScheduleNoBarrier(t *testing.T) {
 			t.Errorf("%s synced %d times within its interval", u, n)
 		}
 	}
-	// The store stamps runs as done on its own clock: the jump makes every
-	// relay due, and going back to it keeps them from staying due.
+	// The store decides due-ness on its own clock, which clockStore moves
+	// with the injected one: the jump makes every relay due, and going back
+	// keeps them from staying due.
 	for round := 2; round <= 3; round++ {
 		offset.Store(int64(cfg.Interval + time.Minute))
 		waitFor(t, ctx, "the healthy relays' next runs", synced(round))
@@ -190,4 +192,18 @@ func TestScheduleNoBarrier(t *testing.T) {
 	if err := json.Unmarshal(state.Value, &c); err != nil || c.Exhausted < 1 || c.DayEvents == 0 {
 		t.Errorf("endless relay's stored state %s (%v): want exhausted and day_events", state.Value, err)
 	}
+}
+
+// clockStore is the archive with its clock moved on by offset, as the
+// test's injected clock is: the store decides which relays are due on its
+// own clock (LeaseRequest.DoneWithin), so a test that jumps its clock
+// ahead jumps the store's too.
+type clockStore struct {
+	archive.Store
+	offset *atomic.Int64
+}
+
+func (c clockStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error) {
+	req.DoneWithin -= time.Duration(c.offset.Load())
+	return c.Store.LeaseRelays(ctx, req)
 }
