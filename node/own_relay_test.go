@@ -77,6 +77,9 @@ func ownRelayConfig(t *testing.T, url string, allowPrivate bool) Config {
 	cfg.Node.DataDir = filepath.Join(dir, "data")
 	cfg.Seeder.File = seeds
 	cfg.Network.AllowPrivate = allowPrivate
+	// The write probe's event makes the khatru relay broadcast, which reads
+	// its listener list without a lock (see raceEnabled).
+	cfg.Monitor.WriteProbe = !raceEnabled
 	if p := cfg.validate(); len(p) > 0 {
 		t.Fatalf("config: %v", p)
 	}
