@@ -87,6 +87,13 @@ func TestQueriesPerConnectionCapped(t *testing.T) {
 	// "a" again, for kind 7: its old query (kind 1) is cancelled first, so
 	// the new one fits and nothing of the old one ever arrives.
 	c.send("REQ", "a", nostr.Filter{Kinds: []int{7}})
+	// The node reads a connection's messages in order and replaces "a"
+	// before it reads the next one: a COUNT refused for the cap (new "a"
+	// and "b") proves the old query is gone before the table is unlocked,
+	// where unlocking first could let it finish before the REQ is read.
+	if _, closed := c.count("fence-a", nostr.Filter{Kinds: []int{1}}); !hasPrefix(closed, "rate-limited") {
+		t.Fatalf("COUNT after replacing a: CLOSED %q, want rate-limited:", closed)
+	}
 	unlock()
 	eose := map[string]int{}
 	for eose["a"] == 0 || eose["b"] == 0 {
