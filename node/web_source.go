@@ -235,7 +235,7 @@ func (w *webSource) relayView(r schema.Relay, snaps []schema.Snapshot, now time.
 		case probe.CheckNIPs:
 			var o probe.NIPsOutcome
 			if json.Unmarshal(s.Data, &o) == nil {
-				v.VerifiedNIPs = o.Verified
+				v.VerifiedNIPs, v.DisprovedNIPs = o.Verified, disprovedNIPs(&o)
 			}
 		case probe.CheckGeo:
 			var o probe.GeoOutcome

@@ -87,6 +87,10 @@ func (h *Handler) apiStats(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
+	if st.NIPs, err = h.verifiedNIPStats(ctx); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
 	st.Kinds, st.Days, st.Software = nonNil(st.Kinds), nonNil(st.Days), nonNil(st.Software)
 	st.NIPs, st.Countries = nonNil(st.NIPs), nonNil(st.Countries)
 	writeJSON(w, http.StatusOK, st)
@@ -117,7 +121,7 @@ func normalizeDetail(d RelayDetail) RelayDetail {
 }
 
 func normalizeRelay(r Relay) Relay {
-	r.NIPs, r.VerifiedNIPs = nonNil(r.NIPs), nonNil(r.VerifiedNIPs)
+	r.NIPs, r.VerifiedNIPs, r.DisprovedNIPs = nonNil(r.NIPs), nonNil(r.VerifiedNIPs), nonNil(r.DisprovedNIPs)
 	return r
 }
 

@@ -83,6 +83,10 @@ func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
+	if st.NIPs, err = h.verifiedNIPStats(ctx); err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
 	d := overviewData{Summary: s, Stats: st, Empty: s.Networks[len(s.Networks)-1].Known == 0}
 	if st.RefreshedAt != nil {
 		d.Archived = &st.Events.Events

@@ -124,6 +124,10 @@ type Relay struct {
 	SSLExpires   *time.Time `json:"ssl_expires"`
 	// Events archived from the relay, as of the last statistics refresh.
 	Events int64 `json:"events"`
+
+	// DisprovedNIPs are the claimed NIPs the monitor's tests refuted: the
+	// nip filter and the NIP statistics leave them out (see Supports).
+	DisprovedNIPs []int `json:"disproved_nips"`
 }
 
 // RelayDetail is one relay with its history.
@@ -238,10 +242,14 @@ type SoftwareStat struct {
 	Relays   int64  `json:"relays"`
 }
 
-// NIPStat counts relays claiming a NIP.
+// NIPStat counts relays by NIP. Relays are those supporting it: claimed
+// and not disproved (verified, or a claim no test covers).
 type NIPStat struct {
-	NIP    int   `json:"nip"`
-	Relays int64 `json:"relays"`
+	NIP       int   `json:"nip"`
+	Relays    int64 `json:"relays"`
+	Claimed   int64 `json:"claimed"`
+	Verified  int64 `json:"verified"`
+	Disproved int64 `json:"disproved"`
 }
 
 // CountryStat counts relays by country.
