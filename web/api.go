@@ -76,6 +76,10 @@ func (h *Handler) apiRelay(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
+	if d.Monitors, err = h.relayMonitors(ctx, d.URL); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, normalizeDetail(d))
 }
 

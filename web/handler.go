@@ -44,6 +44,9 @@ type Options struct {
 	// Provenance answers the event and first-seen lookups; nil means
 	// Source, when it implements ProvenanceSource.
 	Provenance ProvenanceSource
+	// Monitors answers what other monitors say; nil means Source, when
+	// it implements MonitorSource.
+	Monitors MonitorSource
 }
 
 // NodeInfo is the node's identity, shown in every page's header.
@@ -95,6 +98,9 @@ func New(o Options) (*Handler, error) {
 	if o.Provenance == nil {
 		o.Provenance, _ = o.Source.(ProvenanceSource)
 	}
+	if o.Monitors == nil {
+		o.Monitors, _ = o.Source.(MonitorSource)
+	}
 	h := &Handler{o: o, log: o.Logger.With("component", "web"), mux: http.NewServeMux()}
 	var err error
 	if h.pages, err = parsePages(); err != nil {
@@ -111,6 +117,7 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/v1/relays/{url}", h.apiRelay)
 	h.mux.HandleFunc("GET /api/v1/stats", h.apiStats)
 	h.routeProvenance()
+	h.routeMonitors()
 	h.mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")

@@ -14,7 +14,7 @@ import (
 
 // pageNames are the templates/*.html that are whole pages (each is
 // rendered inside layout.html).
-var pageNames = []string{"overview", "relays", "relay", "error", "event"}
+var pageNames = []string{"overview", "relays", "relay", "error", "event", "monitors"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -147,6 +147,10 @@ func (h *Handler) pageRelay(w http.ResponseWriter, r *http.Request) {
 	now := h.o.Now()
 	d, err := h.o.Source.Relay(ctx, u, now.Add(-h.o.History))
 	if err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
+	if d.Monitors, err = h.relayMonitors(ctx, d.URL); err != nil {
 		h.pageFail(w, r, err)
 		return
 	}

@@ -148,6 +148,10 @@ type RelayDetail struct {
 	// Sync is the synchronizer's record of the relay; nil before its
 	// first run.
 	Sync *SyncState `json:"sync"`
+
+	// Monitors is what other monitors say about the relay; nil when the
+	// node does not compare monitors. Filled by the handler.
+	Monitors *RelayMonitors `json:"monitors"`
 }
 
 // SyncState is the synchronizer's record of one relay.
