@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
 	"github.com/bigbrotr/bigbrotr/relayclient"
@@ -65,25 +62,15 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a testnet")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var specs []testnet.Spec
-	for range 5 {
-		specs = append(specs, testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet, TLS: testnet.TLSValid})
-	}
-	tn, err := testnet.Start(ctx, testnet.Options{Relays: 5, Seed: 31, Specs: specs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tn.Close()
-	var relays []schema.Relay
-	for _, r := range tn.Manifest().Relays {
-		u, err := schema.ParseRelayURL(r.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		relays = append(relays, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
-	}
+	ctx := context.Background()
+	tnn := startHealthyTestnet(t, 5, 31, func(cfg *Config, relays []schema.Relay) {
+		mc := &cfg.Monitor.Config
+		cfg.Monitor.Enabled, mc.Interval = true, 2*time.Second
+		mc.Timeout, mc.OverlayTimeout = 3*time.Second+raceSlowdown, 3*time.Second+raceSlowdown
+		mc.WriteProbe = !raceEnabled
+		mc.Peers = []string{relays[0].URL.String()}
+	})
+	n, tn, relays := tnn, tnn.net, tnn.relays
 	peer := relays[0].URL.String()
 	r1, r2, r3, r4 := relays[1].URL.String(), relays[2].URL.String(), relays[3].URL.String(), relays[4].URL.String()
 
@@ -117,36 +104,6 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 	)
 	publishTo(t, ctx, tn, peer, evs)
 
-	cfg, err := LoadConfig(filepath.Join(tn.Dir(), testnet.FileNodeConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Node.DataDir, cfg.Node.Listen, cfg.Metrics.Listen = t.TempDir(), "127.0.0.1:0", ""
-	cfg.Seeder.Enabled, cfg.Finder.Enabled, cfg.Validator.Enabled, cfg.Synchronizer.Enabled = false, false, false, false
-	mc := &cfg.Monitor.Config
-	mc.Interval = 2 * time.Second
-	mc.Timeout, mc.OverlayTimeout = 3*time.Second+raceSlowdown, 3*time.Second+raceSlowdown
-	mc.WriteProbe = !raceEnabled
-	mc.Peers = []string{peer}
-	t.Setenv(EnvPrivateKey, "")
-	t.Setenv(EnvDatabaseURL, "")
-	reg := prometheus.NewRegistry()
-	n, err := New(ctx, Options{Config: cfg, Registry: reg, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Store().AddRelays(ctx, relays); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node run: %v", err)
-		}
-	}()
 	// The figures are computed once a minute: ask only when the peer's
 	// events are archived and the node has its own verdict on every relay.
 	deadline := time.Now().Add(2 * time.Minute)
@@ -171,7 +128,7 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 	}
 
 	v := apitest.New(t, web.OpenAPI())
-	do := apitest.Server("http://" + n.Addr())
+	do := apitest.Server(n.base)
 	name := map[string]string{}
 	for k, p := range pub {
 		name[p] = k
@@ -251,7 +208,7 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 	}
 
 	// The relay page shows the same.
-	res, page := getPage(t, "http://"+n.Addr()+"/relay?url="+url.QueryEscape(r2))
+	res, page := getPage(t, n.base+"/relay?url="+url.QueryEscape(r2))
 	if res != 200 || !strings.Contains(page, `id="monitors-reachable">1 of 4`) || !strings.Contains(page, `<span class="state state-failing">disagrees</span>`) {
 		t.Errorf("relay page of r2: %d", res)
 	}

@@ -3,14 +3,10 @@ package node
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -26,56 +22,18 @@ func TestProvenanceMatchesManifest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a testnet")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var specs []testnet.Spec
-	for range 4 {
-		specs = append(specs, testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet, TLS: testnet.TLSValid})
-	}
-	tn, err := testnet.Start(ctx, testnet.Options{Relays: 4, Seed: 23, Specs: specs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tn.Close()
-	cfg, err := LoadConfig(filepath.Join(tn.Dir(), testnet.FileNodeConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Node.DataDir, cfg.Node.Listen, cfg.Metrics.Listen = t.TempDir(), "127.0.0.1:0", ""
-	cfg.Seeder.Enabled, cfg.Finder.Enabled, cfg.Validator.Enabled, cfg.Monitor.Enabled = false, false, false, false
-	cfg.Synchronizer.EndLag = 0
-	t.Setenv(EnvPrivateKey, "")
-	t.Setenv(EnvDatabaseURL, "")
-	reg := prometheus.NewRegistry()
-	n, err := New(ctx, Options{Config: cfg, Registry: reg, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := tn.Manifest()
+	ctx := context.Background()
+	tnn := startHealthyTestnet(t, 4, 23, func(cfg *Config, _ []schema.Relay) {
+		cfg.Synchronizer.Enabled, cfg.Synchronizer.EndLag = true, 0
+	})
+	n, relays, m := tnn, tnn.relays, tnn.net.Manifest()
 	serves := map[string][]string{} // event id -> relays serving it
-	var relays []schema.Relay
 	for _, r := range m.Relays {
-		u, err := schema.ParseRelayURL(r.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		relays = append(relays, schema.Relay{URL: u, Network: u.Network(), DiscoveredAt: time.Now()})
+		u := schema.MustRelayURL(r.URL)
 		for _, id := range r.EventIDs {
 			serves[id] = append(serves[id], u.String())
 		}
 	}
-	if _, err := n.Store().AddRelays(ctx, relays); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node run: %v", err)
-		}
-	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	// Healthy relays are archived whole; wait until the archive holds as
 	// many sightings as the manifest has (a wrong relay list never gets
@@ -131,7 +89,7 @@ func TestProvenanceMatchesManifest(t *testing.T) {
 	}
 	t.Logf("%d events, %d on several relays, %d sampled; events by relay count %v", len(serves), len(shared), len(sample), spread)
 	v := apitest.New(t, web.OpenAPI())
-	do := apitest.Server("http://" + n.Addr())
+	do := apitest.Server(n.base)
 	for _, id := range sample {
 		code, body := v.Check(t, do, "/api/v1/events/"+id+"/relays", true)
 		var p web.EventProvenance
