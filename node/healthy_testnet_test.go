@@ -27,12 +27,23 @@ type testnetNode struct {
 // needs. Both stop when the test ends.
 func startHealthyTestnet(t *testing.T, count int, seed int64, edit func(*Config, []schema.Relay)) *testnetNode {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	specs := make([]testnet.Spec, count)
-	for i := range specs {
-		specs[i] = testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet, TLS: testnet.TLSValid}
+	profiles := make([]testnet.Profile, count)
+	for i := range profiles {
+		profiles[i] = testnet.Healthy
 	}
-	tn, err := testnet.Start(ctx, testnet.Options{Relays: count, Seed: seed, Specs: specs})
+	return startTestnetNode(t, profiles, seed, edit)
+}
+
+// startTestnetNode is startHealthyTestnet with relays of the given
+// profiles (clearnet, valid TLS).
+func startTestnetNode(t *testing.T, profiles []testnet.Profile, seed int64, edit func(*Config, []schema.Relay)) *testnetNode {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	specs := make([]testnet.Spec, len(profiles))
+	for i, p := range profiles {
+		specs[i] = testnet.Spec{Profile: p, Network: testnet.Clearnet, TLS: testnet.TLSValid}
+	}
+	tn, err := testnet.Start(ctx, testnet.Options{Relays: len(profiles), Seed: seed, Specs: specs})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
