@@ -79,15 +79,25 @@ func (m *Monitor) fetchPeer(ctx context.Context, peer schema.RelayURL) (int, err
 	var (
 		batch  []schema.Sighting
 		stored int
+		// The walker asks a page's boundary second again: an event may come
+		// twice.
+		seen = map[string]bool{}
 	)
 	keep := func(_ context.Context, msg relayclient.Message, asked nostr.Filter) bool {
 		ev := msg.Event
-		if ev == nil || !asked.Matches(ev) || !ev.CheckID() || ev.PubKey == m.pubkey {
+		if ev == nil || !asked.Matches(ev) {
+			return false
+		}
+		if seen[ev.ID] {
+			return true
+		}
+		if !ev.CheckID() || ev.PubKey == m.pubkey {
 			return false
 		}
 		if ok, _ := ev.CheckSignature(); !ok {
 			return false
 		}
+		seen[ev.ID] = true
 		batch = append(batch, schema.Sighting{Event: ev, Relay: peer, SeenAt: now})
 		return true
 	}
