@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,12 +81,25 @@ func parseLatLon(s string) (lat, lon float64, ok bool) {
 	return lat, lon, true
 }
 
+// Coords is near= as the relays page's form shows it back.
+func (n *Near) Coords() string {
+	return strconv.FormatFloat(n.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(n.Lon, 'f', -1, 64)
+}
+
+// sortsFor are the relay page's sort choices: distance only with near.
+func sortsFor(q Query) []string {
+	if q.Near == nil {
+		return sortKeys
+	}
+	return append(slices.Clip(sortKeys), sortDistance)
+}
+
 // values adds n to URL parameters, so links keep it.
 func (n *Near) values(v url.Values) {
 	if n == nil {
 		return
 	}
-	v.Set("near", strconv.FormatFloat(n.Lat, 'f', -1, 64)+","+strconv.FormatFloat(n.Lon, 'f', -1, 64))
+	v.Set("near", n.Coords())
 	if n.RadiusKM > 0 {
 		v.Set("radius_km", strconv.FormatFloat(n.RadiusKM, 'f', -1, 64))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,36 @@ func TestAPINearby(t *testing.T) {
 	if json.Unmarshal(body, &page) != nil || len(page.Relays) != 1 || page.Relays[0].DistanceKM == nil ||
 		*page.Relays[0].DistanceKM != math.Round(haversineKM(51.5085, -0.1257, 48.8534, 2.3488)*10)/10 {
 		t.Errorf("second nearest to London: %s", body)
+	}
+}
+
+// The relays page takes near= as the API does: a distance column, the
+// form showing the place back, and links that keep it.
+func TestRelaysPageNearby(t *testing.T) {
+	h := newTestHandler(t, nearbyFixture())
+	res, body := get(t, h, "/relays?near=50.8503,4.3517&radius_km=400&limit=2")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	rows := regexp.MustCompile(`(?s)<td class="url"><a href="[^"]*">([^<]*)</a>.*?<td class="n distance">([^<]*)</td>`).FindAllStringSubmatch(body, -1)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r[1]+" "+r[2])
+	}
+	if want := []string{"wss://amsterdam.example.com 173.5 km", "wss://paris.example.com 264.4 km"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	for _, want := range []string{`name="near" value="50.8503,4.3517"`, `name="radius_km" min="0.1" step="any" value="400"`,
+		`<option value="distance" selected>distance</option>`, `3 relays, showing 1-2`,
+		`<a rel="next" href="/relays?limit=2&amp;near=50.8503%2C4.3517&amp;offset=2&amp;radius_km=400&amp;sort=distance">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if _, body := get(t, h, "/relays"); strings.Contains(body, `class="n distance"`) || strings.Contains(body, `value="distance"`) {
+		t.Error("a distance column or sort without near")
+	}
+	if res, body := get(t, h, "/relays?near=95,0"); res.StatusCode != 400 || !strings.Contains(body, "near: want latitude,longitude") {
+		t.Errorf("bad near on the page: %d", res.StatusCode)
 	}
 }

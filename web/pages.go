@@ -134,7 +134,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 			d.Next = pageLink(q, q.Offset+q.Limit)
 		}
 	}
-	d.Query = q
+	d.Query, d.Sorts = q, sortsFor(q)
 	h.render(w, r, code, "relays", "Relays", d)
 }
 
