@@ -160,7 +160,7 @@ func testMapInBrowser(t *testing.T, mn *monitoredNode) {
 		}
 		r = browserEval[rendered](t, ctx, `(() => {
 			const svg = document.querySelector("svg.world-map"), box = svg.getBoundingClientRect();
-			const dots = [...svg.querySelectorAll("a.map-relay circle.map-dot")].map(c => {
+			const dots = [...svg.querySelectorAll("g.map-dots a circle.map-dot")].map(c => {
 				const b = c.getBoundingClientRect();
 				return {Href: c.parentElement.getAttribute("href"), X: b.left + b.width / 2, Y: b.top + b.height / 2, W: b.width, H: b.height};
 			});
@@ -211,7 +211,7 @@ func testMapInBrowser(t *testing.T, mn *monitoredNode) {
 		}
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`svg.world-map a.map-relay:last-of-type circle`)),
+		chromedp.Click(chromedp.CSS(`svg.world-map g.map-dots a:last-of-type circle`)),
 		chromedp.WaitVisible(chromedp.CSS(`h1.url`)),
 	); err != nil {
 		t.Fatalf("clicking a dot: %v", err)

@@ -22,8 +22,12 @@ const (
 	mapH               = (mapNorth - mapSouth) * mapScale
 	mapDotR            = 3.5
 	// mapSpread is the spacing of the spiral that relays sharing a
-	// location are laid out on, so each keeps a dot of its own.
+	// location are laid out on, so each keeps a dot of its own. Past
+	// mapCrowd relays in one place the spiral stops growing and its dots
+	// close up instead: a hosting hub of hundreds stays a dense blob round
+	// its city rather than covering its continent.
 	mapSpread = 6
+	mapCrowd  = 20
 	// mapMinStep drops land points closer than this to the previous one
 	// (Manhattan distance, tenths of a unit): detail finer than the
 	// coastline's stroke, which would only make the page longer.
@@ -144,14 +148,23 @@ func placeDots(relays []Relay) []mapDot {
 	}
 	slices.SortFunc(located, func(a, b *Relay) int { return strings.Compare(a.URL, b.URL) })
 	const golden = 2.399963229728653 // the golden angle, in radians
-	seen := map[[2]int]int{}         // relays already placed at a location
+	key := func(r *Relay) [2]int {
+		x, y := project(*r.Lon, *r.Lat)
+		return [2]int{int(math.Round(x)), int(math.Round(y))}
+	}
+	crowd := map[[2]int]int{} // relays at a location
+	for _, r := range located {
+		crowd[key(r)]++
+	}
+	seen := map[[2]int]int{} // relays already placed there
 	dots := make([]mapDot, 0, len(located))
 	for _, r := range located {
 		x, y := project(*r.Lon, *r.Lat)
-		key := [2]int{int(math.Round(x)), int(math.Round(y))}
-		k := seen[key]
-		seen[key] = k + 1
-		rad, angle := mapSpread*math.Sqrt(float64(k)), float64(k)*golden
+		at := key(r)
+		k := seen[at]
+		seen[at] = k + 1
+		spread := mapSpread * math.Min(1, math.Sqrt(mapCrowd/float64(crowd[at])))
+		rad, angle := spread*math.Sqrt(float64(k)), float64(k)*golden
 		place := r.City
 		if r.Country != "" {
 			place = strings.TrimPrefix(place+", "+r.Country, ", ")
@@ -194,15 +207,18 @@ func drawWorldMap(relays []Relay, land string) worldMap {
 	if land != "" {
 		fmt.Fprintf(&b, `<path class="map-land" d="%s" fill="#d3d9df" fill-rule="evenodd" stroke="#b9c1ca" stroke-width=".5"/>`, land)
 	}
+	// The dots share their outline, so it is said once.
+	b.WriteString(`<g class="map-dots" stroke="#fff" stroke-width="1">`)
 	for _, d := range dots {
 		href := "/relay?" + url.Values{"url": {d.URL}}.Encode()
 		label := d.URL + " (" + d.State + ")"
 		if d.Place != "" {
 			label += ", " + d.Place
 		}
-		fmt.Fprintf(&b, `<a class="map-relay" href="%s"><circle class="map-dot" data-state="%s" cx="%.1f" cy="%.1f" r="%.1f" fill="%s" stroke="#fff" stroke-width="1"><title>%s</title></circle></a>`,
+		fmt.Fprintf(&b, `<a href="%s"><circle class="map-dot" data-state="%s" cx="%.1f" cy="%.1f" r="%.1f" fill="%s"><title>%s</title></circle></a>`,
 			template.HTMLEscapeString(href), d.State, d.X, d.Y, mapDotR, mapStateColors[d.State], template.HTMLEscapeString(label))
 	}
+	b.WriteString(`</g>`)
 	// The legend sits in the South Pacific, which no relay is in.
 	for i, s := range []struct{ state, name string }{{stateOnline, "online"}, {stateOffline, "offline"}, {stateUnchecked, "not checked yet"}} {
 		lx, ly := 14.0+float64(i)*86, mapH-14

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
@@ -115,6 +116,26 @@ func TestPlaceDots(t *testing.T) {
 	}
 }
 
+// A hosting hub: hundreds of relays in one city stay round it.
+func TestPlaceDotsCrowd(t *testing.T) {
+	var hub []Relay
+	for i := range 300 {
+		hub = append(hub, Relay{URL: fmt.Sprintf("wss://r%03d.example.com", i), Lat: ptr(50.1109), Lon: ptr(8.6821)})
+	}
+	ds := placeDots(hub)
+	x, y := project(8.6821, 50.1109)
+	seen := map[[2]float64]bool{}
+	for i, d := range ds {
+		if off := math.Hypot(d.X-x, d.Y-y); off > mapSpread*math.Sqrt(mapCrowd)+0.1 || i == 0 && off != 0 {
+			t.Errorf("dot %d is %.1f from the city", i, off)
+		}
+		seen[[2]float64{d.X, d.Y}] = true
+	}
+	if len(ds) != 300 || len(seen) != 300 {
+		t.Errorf("%d dots at %d places, want 300 apart", len(ds), len(seen))
+	}
+}
+
 func TestWorldMapGolden(t *testing.T) {
 	f := nearbyFixture()
 	m := drawWorldMap(f.relays, landPath([][]lonLat{{{-10, 60}, {30, 60}, {30, 35}, {-10, 35}}}))
@@ -127,7 +148,7 @@ func TestWorldMapGolden(t *testing.T) {
 	if n := strings.Count(svg, `<circle class="map-dot"`); n != 12 || !strings.Contains(svg, `data-dots="12"`) {
 		t.Errorf("%d dots, want one per located relay (12)", n)
 	}
-	if !strings.Contains(svg, `<a class="map-relay" href="/relay?url=wss%3A%2F%2Fsydney.example.com">`) {
+	if !strings.Contains(svg, `<a href="/relay?url=wss%3A%2F%2Fsydney.example.com"><circle class="map-dot"`) {
 		t.Error("no link to the Sydney relay's page")
 	}
 }
@@ -248,7 +269,7 @@ func TestOverviewMap(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("overview: %d", res.StatusCode)
 	}
-	if n := strings.Count(body, `<a class="map-relay" href="/relay?url=`); n != 12 || !strings.Contains(body, `<figure class="map" id="world-map"><svg class="chart world-map"`) ||
+	if n := strings.Count(body, `<a href="/relay?url=`); n != 12 || !strings.Contains(body, `<figure class="map" id="world-map"><svg class="chart world-map"`) ||
 		!strings.Contains(body, "12 of 13 validated relays located by GeoIP") || !strings.Contains(body, `class="map-land" d="M`) {
 		t.Errorf("overview map: %d dots\n%s", n, body)
 	}
