@@ -1,10 +1,11 @@
-package archive
+package postgres
 
 import (
 	"bytes"
 	"slices"
 	"strings"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -12,7 +13,7 @@ import (
 // (first occurrence kept), sorted by id so concurrent batches take row
 // locks in the same order, and each (event, relay) sighting once.
 type pgBatch struct {
-	rows      []eventRow
+	rows      []backend.EventRow
 	tagKeys   [][]string // per row: its tags packed by pgTagKey
 	sightings []pgSighting
 	valid     int // sightings whose event passed the rules
@@ -35,8 +36,8 @@ type pgSighting struct {
 // recorded request. 128 keeps the lock table small per transaction.
 const pgLockBuckets = 128
 
-func pgNewBatch(batch []schema.Sighting, keep keepRule) *pgBatch {
-	b := &pgBatch{rows: make([]eventRow, 0, len(batch))}
+func pgNewBatch(batch []schema.Sighting, keep backend.KeepRule) *pgBatch {
+	b := &pgBatch{rows: make([]backend.EventRow, 0, len(batch))}
 	index := make(map[string]int, len(batch)) // id hex -> position in rows
 	type pair struct{ id, relay string }
 	seen := make(map[pair]struct{}, len(batch))
@@ -44,11 +45,11 @@ func pgNewBatch(batch []schema.Sighting, keep keepRule) *pgBatch {
 		var id []byte
 		if s.Event != nil {
 			if i, ok := index[s.Event.ID]; ok {
-				id = b.rows[i].id
+				id = b.rows[i].ID
 			}
 		}
 		if id == nil {
-			r, reason := newEventRow(s.Event, keep)
+			r, reason := backend.NewEventRow(s.Event, keep)
 			if reason != "" {
 				b.reject(reason)
 				continue
@@ -56,7 +57,7 @@ func pgNewBatch(batch []schema.Sighting, keep keepRule) *pgBatch {
 			pgStoredForm(&r)
 			index[s.Event.ID] = len(b.rows)
 			b.rows = append(b.rows, r)
-			id = r.id
+			id = r.ID
 		}
 		b.valid++
 		if s.Relay.IsZero() {
@@ -68,11 +69,11 @@ func pgNewBatch(batch []schema.Sighting, keep keepRule) *pgBatch {
 		seen[pair{s.Event.ID, s.Relay.String()}] = struct{}{}
 		b.sightings = append(b.sightings, pgSighting{id, s.Relay.String(), s.SeenAt.Unix()})
 	}
-	slices.SortFunc(b.rows, func(x, y eventRow) int { return bytes.Compare(x.id, y.id) })
+	slices.SortFunc(b.rows, func(x, y backend.EventRow) int { return bytes.Compare(x.ID, y.ID) })
 	b.tagKeys = make([][]string, len(b.rows))
 	for i := range b.rows {
-		for _, t := range b.rows[i].tags {
-			b.tagKeys[i] = append(b.tagKeys[i], pgTagKey(t.name, t.value))
+		for _, t := range b.rows[i].Tags {
+			b.tagKeys[i] = append(b.tagKeys[i], pgTagKey(t.Name, t.Value))
 		}
 	}
 	slices.SortFunc(b.sightings, func(x, y pgSighting) int {
@@ -101,13 +102,13 @@ func (b *pgBatch) reject(reason string) {
 // pgStoredForm turns the row's d values into what PostgreSQL's TEXT
 // address columns hold (pgAddressD): heads, deletions and the batch's own
 // bookkeeping then all compare stored forms.
-func pgStoredForm(r *eventRow) {
-	if r.dTag != nil {
-		d := pgAddressD(*r.dTag)
-		r.dTag = &d
+func pgStoredForm(r *backend.EventRow) {
+	if r.DTag != nil {
+		d := pgAddressD(*r.DTag)
+		r.DTag = &d
 	}
-	for i := range r.delAddrs {
-		r.delAddrs[i].d = pgAddressD(r.delAddrs[i].d)
+	for i := range r.DelAddrs {
+		r.DelAddrs[i].D = pgAddressD(r.DelAddrs[i].D)
 	}
 }
 
@@ -130,11 +131,11 @@ func (b *pgBatch) keys() []string {
 
 // buckets returns the lock buckets of the authors of rows that pass keep,
 // ascending: a global order, so two transactions never wait in a cycle.
-func (b *pgBatch) buckets(keep func(*eventRow) bool) []int32 {
+func (b *pgBatch) buckets(keep func(*backend.EventRow) bool) []int32 {
 	var seen [pgLockBuckets]bool
 	for i := range b.rows {
 		if r := &b.rows[i]; keep(r) {
-			seen[r.pubkey[0]%pgLockBuckets] = true
+			seen[r.Pubkey[0]%pgLockBuckets] = true
 		}
 	}
 	var out []int32
@@ -180,19 +181,19 @@ func (b *pgBatch) deletions() pgBatchDeletions {
 	d := pgBatchDeletions{}
 	for i := range b.rows {
 		r := &b.rows[i]
-		for _, t := range r.delIDs {
+		for _, t := range r.DelIDs {
 			if d.ids == nil {
 				d.ids = map[string][]string{}
 			}
-			d.ids[string(t)] = append(d.ids[string(t)], string(r.pubkey))
+			d.ids[string(t)] = append(d.ids[string(t)], string(r.Pubkey))
 		}
-		for _, a := range r.delAddrs {
+		for _, a := range r.DelAddrs {
 			if d.addrs == nil {
 				d.addrs = map[pgKey]int64{}
 			}
-			k := pgKey{string(r.pubkey), a.kind, a.d}
-			if until, ok := d.addrs[k]; !ok || r.createdAt > until {
-				d.addrs[k] = r.createdAt
+			k := pgKey{string(r.Pubkey), a.Kind, a.D}
+			if until, ok := d.addrs[k]; !ok || r.CreatedAt > until {
+				d.addrs[k] = r.CreatedAt
 			}
 		}
 	}
@@ -200,15 +201,15 @@ func (b *pgBatch) deletions() pgBatchDeletions {
 }
 
 // hides reports whether a request in the batch deletes r.
-func (d pgBatchDeletions) hides(r *eventRow) bool {
-	if r.kind == 5 {
+func (d pgBatchDeletions) hides(r *backend.EventRow) bool {
+	if r.Kind == 5 {
 		return false
 	}
-	if slices.Contains(d.ids[string(r.id)], string(r.pubkey)) {
+	if slices.Contains(d.ids[string(r.ID)], string(r.Pubkey)) {
 		return true
 	}
-	if r.dTag != nil {
-		if until, ok := d.addrs[pgKey{string(r.pubkey), r.kind, *r.dTag}]; ok && r.createdAt <= until {
+	if r.DTag != nil {
+		if until, ok := d.addrs[pgKey{string(r.Pubkey), r.Kind, *r.DTag}]; ok && r.CreatedAt <= until {
 			return true
 		}
 	}
@@ -243,11 +244,11 @@ func (b *pgBatch) winners() (keys []pgKey, versions []pgVersion) {
 func (b *pgBatch) mergeWinners(win map[pgKey]pgVersion) {
 	for i := range b.rows {
 		r := &b.rows[i]
-		if r.dTag == nil {
+		if r.DTag == nil {
 			continue
 		}
-		k := pgKey{string(r.pubkey), r.kind, *r.dTag}
-		v := pgVersion{r.id, r.createdAt}
+		k := pgKey{string(r.Pubkey), r.Kind, *r.DTag}
+		v := pgVersion{r.ID, r.CreatedAt}
 		if w, ok := win[k]; !ok || v.newer(w) {
 			win[k] = v
 		}

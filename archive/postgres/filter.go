@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"math"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // pgQuery is a compiled filter. empty means nothing can match (a malformed
@@ -56,7 +58,7 @@ const (
 // event_pubkey_kind per (author, kind) (pgLateral), merged. vis holds
 // the NIP-40 clock and whether only events stored whole are served; lil
 // selects the metadata columns only.
-func pgCompile(f nostr.Filter, lil, count bool, vis visibility) pgQuery {
+func pgCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) pgQuery {
 	if f.Search != "" || (f.LimitZero && !count) {
 		return pgQuery{empty: true}
 	}
@@ -140,20 +142,20 @@ func pgCompile(f nostr.Filter, lil, count bool, vis visibility) pgQuery {
 
 	where := strings.Join(b.where, " AND ")
 	if count {
-		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: shapeCount}
+		return pgQuery{sql: "SELECT count(*) FROM " + from + " WHERE " + where, args: b.args, shape: backend.ShapeCount}
 	}
 	sql := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY " + order
 	if f.Limit > 0 {
 		sql += " LIMIT " + b.arg(int64(f.Limit))
 	}
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
 }
 
 // pgLateral plans authors+kinds with a limit as a top-N merge of one
 // index-ordered scan per (author, kind): the generic plan misestimates
 // such filters and reads and sorts every matching row, while each scan
 // here stops after limit rows of event_pubkey_kind.
-func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []pgTagCond, vis visibility) pgQuery {
+func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []pgTagCond, vis backend.Visibility) pgQuery {
 	var b pgBuilder
 	from := "unnest(" + b.arg(pks) + "::bytea[]) a(pk) CROSS JOIN unnest(" + b.arg(kinds) + "::int4[]) k(kind)"
 	b.and("e.pubkey = a.pk")
@@ -164,7 +166,7 @@ func pgLateral(f nostr.Filter, cols string, pks [][]byte, kinds []int32, tags []
 		" FROM event e WHERE " + strings.Join(b.where, " AND ") +
 		" ORDER BY e.created_at DESC, e.id LIMIT " + limit + ") r" +
 		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
 }
 
 // pgTagLateralMaxValues bounds pgTagLateral: one index walk per value.
@@ -179,7 +181,7 @@ const pgTagLateralMaxValues = 200
 // cannot see which tag ids the values are (they are looked up in an
 // InitPlan) and walks event_created or scans event whole: 35 ms at 20k
 // events, linear in the archive, against 0.3 ms here.
-func pgTagLateral(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, vis visibility) pgQuery {
+func pgTagLateral(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, vis backend.Visibility) pgQuery {
 	var b pgBuilder
 	from := "unnest(ARRAY(SELECT v.id FROM tag_value v WHERE v.key = ANY(" + b.arg(tags[0].keys) + "::bytea[]))) tv(id)"
 	b.and("t.tag_id = tv.id")
@@ -193,7 +195,7 @@ func pgTagLateral(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, 
 		strings.Join(b.where, " AND ") + " ORDER BY t.created_at DESC, e.id LIMIT " + limit
 	sql := "SELECT r.id, r.pubkey, r.created_at, r.kind, r.tags, r.content, r.sig FROM (SELECT DISTINCT ON (m.seq) m.* FROM " +
 		from + " CROSS JOIN LATERAL (" + inner + ") m) r ORDER BY r.created_at DESC, r.id LIMIT " + limit
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
 }
 
 // pgAddressValues returns the "#d" values of a filter that pgAddressPlan
@@ -231,7 +233,7 @@ func pgAddressValues(f nostr.Filter, kinds []int32) ([]string, bool) {
 // 1M events, where each address has a longer history, from 0.55 to 0.37
 // of the stock store's p99.
 func pgAddressPlan(f nostr.Filter, cols string, pks [][]byte, kinds []int32, values []string,
-	tags []pgTagCond, vis visibility) pgQuery {
+	tags []pgTagCond, vis backend.Visibility) pgQuery {
 	var rest []pgTagCond
 	for _, t := range tags {
 		if t.name != "d" {
@@ -261,7 +263,7 @@ func pgAddressPlan(f nostr.Filter, cols string, pks [][]byte, kinds []int32, val
 	if f.Limit > 0 {
 		sql += " LIMIT " + b.arg(int64(f.Limit))
 	}
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
 }
 
 // pgUnionMaxKinds bounds pgKindsUnion: one branch per kind.
@@ -277,7 +279,7 @@ const pgUnionMaxKinds = 20
 // read for 450 served, measured). A replaceable or addressable kind also
 // states the predicate of event_kind_current, which holds its current
 // versions only: event_kind would walk past every superseded one first.
-func pgKindsUnion(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, vis visibility) pgQuery {
+func pgKindsUnion(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, vis backend.Visibility) pgQuery {
 	var b pgBuilder
 	pgEventConds(&b, f, tags, vis)
 	conds := strings.Join(b.where, " AND ")
@@ -293,23 +295,23 @@ func pgKindsUnion(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, 
 	}
 	sql := "SELECT r.* FROM (" + strings.Join(branches, " UNION ALL ") + ") r" +
 		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
-	return pgQuery{sql: sql, args: b.args, shape: filterShape(f, false)}
+	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
 }
 
 // pgEventConds adds what every plan checks on the event row itself: the
 // time bounds, the remaining tag conditions and visibility.
-func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, vis visibility) {
+func pgEventConds(b *pgBuilder, f nostr.Filter, tags []pgTagCond, vis backend.Visibility) {
 	pgTimeConds(b, f, "e")
 	for _, t := range tags {
 		b.and("EXISTS (SELECT 1 FROM event_tag x WHERE x.tag_id = ANY(ARRAY(SELECT v.id FROM tag_value v WHERE v.key = ANY(" +
 			b.arg(t.keys) + "::bytea[]))) AND x.created_at = e.created_at AND x.event_seq = e.seq)")
 	}
 	b.and("NOT e.deleted")
-	b.and("(e.expires_at IS NULL OR e.expires_at > " + b.arg(vis.now) + "::int8)")
+	b.and("(e.expires_at IS NULL OR e.expires_at > " + b.arg(vis.Now) + "::int8)")
 	if f.IDs == nil {
 		b.and("NOT e.superseded")
 	}
-	if vis.wholeOnly {
+	if vis.WholeOnly {
 		b.and("e.sig IS NOT NULL")
 	}
 }
@@ -324,11 +326,11 @@ func pgTagKey(name, value string) string {
 	if len(value) == 64 {
 		var buf [34]byte
 		buf[0] = name[0]
-		if k, ok := appendHex(buf[:2], value); ok {
+		if k, ok := backend.AppendHex(buf[:2], value); ok {
 			return string(k)
 		}
 	}
-	return name[:1] + tagIndexValue(value)
+	return name[:1] + backend.TagIndexValue(value)
 }
 
 // pgDigestMark starts the digest form of a d value in the TEXT columns
@@ -344,10 +346,10 @@ const pgDigestMark = "\x01"
 // fit in a btree entry, and NUL not in TEXT). Filters reduce their "#d"
 // values the same way; tagRecheck keeps the match exact.
 func pgAddressD(d string) string {
-	if indexable(d) && !strings.HasPrefix(d, pgDigestMark) {
+	if backend.Indexable(d) && !strings.HasPrefix(d, pgDigestMark) {
 		return d
 	}
-	return pgDigestMark + digestHex(d)
+	return pgDigestMark + backend.DigestHex(d)
 }
 
 // pgTagConds keeps the "#x" conditions that take part: nil value lists are
@@ -359,7 +361,7 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		if values == nil {
 			continue
 		}
-		if !indexedTagName(name) {
+		if !backend.IndexedTagName(name) {
 			return nil, false
 		}
 		var keys [][]byte
@@ -394,7 +396,7 @@ func pgTimeConds(b *pgBuilder, f nostr.Filter, alias string) {
 func pgDecodeAll(list []string) [][]byte {
 	out := make([][]byte, 0, len(list))
 	for _, s := range list {
-		if b, ok := decodeID(s); ok {
+		if b, ok := backend.DecodeID(s); ok {
 			out = append(out, b)
 		}
 	}

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -16,12 +17,12 @@ import (
 // author and then hide the target, which neither side could see alone.
 func TestPostgresDeletionWaitsForInflightSave(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{URL: pgtest.NewDatabase(t)})
+	st, err := Open(ctx, backend.Options{URL: pgtest.NewDatabase(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := st.(*pgStore)
+	s := st
 	sk := nostr.GeneratePrivateKey()
 	target := &nostr.Event{Kind: 1, CreatedAt: 1, Tags: nostr.Tags{}, Content: "in flight"}
 	deletion := &nostr.Event{Kind: 5, CreatedAt: 2, Tags: nostr.Tags{{"e", ""}}}
@@ -40,7 +41,7 @@ func TestPostgresDeletionWaitsForInflightSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]schema.Sighting{{Event: target}}, newKeepRule(Full, nil)), nil, nil); err != nil {
+	if _, _, err := s.saveTx(ctx, tx, pgNewBatch([]schema.Sighting{{Event: target}}, backend.NewKeepRule(backend.Full, nil)), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // SaveSnapshots stores each distinct document once and one time-series row
 // per (relay, type, generated_at); it returns how many of those are new.
 func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (int, error) {
-	if err := checkSnapshots(snaps); err != nil {
+	if err := backend.CheckSnapshots(snaps); err != nil {
 		return 0, err
 	}
 	if len(snaps) == 0 {
@@ -77,7 +78,7 @@ func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([
 
 // PutState upserts entries; within one call the last entry of a key wins.
 func (s *pgStore) PutState(ctx context.Context, st []schema.State) error {
-	if err := checkStates(st); err != nil {
+	if err := backend.CheckStates(st); err != nil {
 		return err
 	}
 	if len(st) == 0 {

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"github.com/jackc/pgx/v5/pgxpool"

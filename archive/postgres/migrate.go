@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -57,7 +58,7 @@ func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration
 			return err
 		}
 		if have := slices.Max(append(applied, 0)); have > latest {
-			return fmt.Errorf("%w: %s is at version %d, this binary knows up to %d", ErrSchemaTooNew, s.url, have, latest)
+			return fmt.Errorf("%w: %s is at version %d, this binary knows up to %d", backend.ErrSchemaTooNew, s.url, have, latest)
 		}
 		next := slices.IndexFunc(migrations, func(m schema.Migration) bool { return !slices.Contains(applied, m.Version) })
 		if next < 0 {
@@ -80,7 +81,7 @@ func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, ErrSchemaTooNew) {
+		if errors.Is(err, backend.ErrSchemaTooNew) {
 			return false, err
 		}
 		return false, pgErr(ctx, "migrate "+s.url, err)
@@ -97,7 +98,7 @@ func (s *pgStore) checkMode(ctx context.Context) error {
 	if err != nil {
 		return pgErr(ctx, "read store mode of "+s.url, err)
 	}
-	if Mode(mode) != s.mode {
+	if backend.Mode(mode) != s.mode {
 		return fmt.Errorf("%s holds a %s-mode archive; it cannot be opened in %s mode", s.url, mode, s.mode)
 	}
 	return nil

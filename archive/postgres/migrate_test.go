@@ -1,4 +1,4 @@
-package archive_test
+package postgres_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package archive_test
+package postgres_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/postgres"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -80,7 +81,7 @@ func TestPostgresPlansStableAfterCaching(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)
 	var w planWatch
-	s, err := archive.OpenPostgresTuned(ctx, archive.Options{URL: url, Mode: archive.Full}, w.tune)
+	s, err := postgres.OpenPostgresTuned(ctx, archive.Options{URL: url, Mode: archive.Full}, w.tune)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // pgConnectTimeout bounds how long Open waits for an unreachable server
@@ -22,29 +24,31 @@ const pgConnectTimeout = 5 * time.Second
 // simple_protocol) to the URL there to turn off prepared-statement caching.
 type pgStore struct {
 	pool    *pgxpool.Pool
-	mode    Mode
-	keep    keepRule // what SaveEvents keeps of each event
-	url     string   // redacted, for errors and logs
+	mode    backend.Mode
+	keep    backend.KeepRule // what SaveEvents keeps of each event
+	url     string           // redacted, for errors and logs
 	log     *slog.Logger
-	metrics *storeMetrics
+	metrics *backend.StoreMetrics
 	poolMet *pgPoolMetrics
 	relays  *pgDict[int32] // relay_ref
 	tagIDs  *pgDict[int64] // tag_value
 }
 
-var _ Store = (*pgStore)(nil)
-
-func openPostgres(ctx context.Context, o Options) (Store, error) {
+// Open connects to the PostgreSQL server at o.URL and applies pending
+// migrations under an advisory lock. The store it returns satisfies
+// archive.Store; callers outside archive use archive.Open.
+func Open(ctx context.Context, o backend.Options) (*pgStore, error) {
 	return openPostgresTuned(ctx, o, nil)
 }
 
-// openPostgresTuned is openPostgres with the pool's configuration adjusted
+// openPostgresTuned is Open with the pool's configuration adjusted
 // by tune, if not nil, before it connects (tests watch plans through it).
-func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config)) (Store, error) {
-	if o.Mode != Full && o.Mode != Lil {
-		return nil, fmt.Errorf("database.mode: want %q or %q, got %q", Full, Lil, o.Mode)
+func openPostgresTuned(ctx context.Context, o backend.Options, tune func(*pgxpool.Config)) (*pgStore, error) {
+	o = o.WithDefaults()
+	if o.Mode != backend.Full && o.Mode != backend.Lil {
+		return nil, fmt.Errorf("database.mode: want %q or %q, got %q", backend.Full, backend.Lil, o.Mode)
 	}
-	url := redact(o.URL)
+	url := backend.Redact(o.URL)
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {
 		// pgconn redacts the password in the URL it quotes.
@@ -63,7 +67,7 @@ func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", url, err)
 	}
-	s := &pgStore{pool: pool, mode: o.Mode, keep: newKeepRule(o.Mode, o.Whole), url: url, log: o.Logger,
+	s := &pgStore{pool: pool, mode: o.Mode, keep: backend.NewKeepRule(o.Mode, o.Whole), url: url, log: o.Logger,
 		relays: newPgDict[int32]("relay_ref", "url", "text", pgRelayRefCacheMax),
 		tagIDs: newPgDict[int64]("tag_value", "key", "bytea", pgTagValueCacheMax)}
 	if err := s.ping(ctx, cfg.ConnConfig.ConnectTimeout); err != nil {
@@ -74,7 +78,7 @@ func openPostgresTuned(ctx context.Context, o Options, tune func(*pgxpool.Config
 		pool.Close()
 		return nil, err
 	}
-	if s.metrics, err = newStoreMetrics(o.Registerer, "postgres"); err != nil {
+	if s.metrics, err = backend.NewStoreMetrics(o.Registerer, "postgres"); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("register store metrics: %w", err)
 	}
@@ -98,10 +102,10 @@ func (s *pgStore) ping(ctx context.Context, timeout time.Duration) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("connect to %s: %w", s.url, ctx.Err())
 	}
-	return fmt.Errorf("%w: %s: %v", ErrUnreachable, s.url, err)
+	return fmt.Errorf("%w: %s: %v", backend.ErrUnreachable, s.url, err)
 }
 
-func (s *pgStore) Mode() Mode { return s.mode }
+func (s *pgStore) Mode() backend.Mode { return s.mode }
 
 // Close releases the pool and unregisters the store's collectors.
 func (s *pgStore) Close() error {

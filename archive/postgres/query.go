@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // QueryEvents streams matching events newest first (ties: lowest id).
@@ -23,24 +25,24 @@ func (s *pgStore) QueryServable(ctx context.Context, f nostr.Filter, fn func(*no
 
 func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool, fn func(*nostr.Event) error) error {
 	start := time.Now()
-	meta := s.mode == Lil && !servable
+	meta := s.mode == backend.Lil && !servable
 	if servable {
 		var ok bool
-		if f, ok = s.keep.servable(f); !ok {
+		if f, ok = s.keep.Servable(f); !ok {
 			return ctx.Err()
 		}
 	}
-	q := pgCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
+	q := pgCompile(f, meta, false, backend.Visibility{Now: time.Now().Unix(), WholeOnly: s.mode == backend.Lil && servable})
 	if q.empty {
 		return ctx.Err()
 	}
-	defer s.metrics.observe(q.shape, start)
+	defer s.metrics.Observe(q.shape, start)
 	rows, err := s.pool.Query(ctx, q.sql, q.args...)
 	if err != nil {
 		return pgErr(ctx, "query events", err)
 	}
 	defer rows.Close()
-	fn = tagRecheck(f, meta, fn)
+	fn = backend.TagRecheck(f, meta, fn)
 	var (
 		id, pubkey, sig []byte
 		createdAt       int64
@@ -58,7 +60,7 @@ func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool
 			Kind:      int(kind),
 		}
 		if tags != nil {
-			if ev.Tags, err = parseTagsJSON(tags); err != nil {
+			if ev.Tags, err = backend.ParseTagsJSON(tags); err != nil {
 				return fmt.Errorf("query events: decode tags of %s: %w", ev.ID, err)
 			}
 		}
@@ -80,11 +82,11 @@ func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool
 // CountEvents counts what QueryEvents would yield without a limit.
 func (s *pgStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error) {
 	start := time.Now()
-	q := pgCompile(f, s.mode == Lil, true, visibility{now: time.Now().Unix()})
+	q := pgCompile(f, s.mode == backend.Lil, true, backend.Visibility{Now: time.Now().Unix()})
 	if q.empty {
 		return 0, ctx.Err()
 	}
-	defer s.metrics.observe(q.shape, start)
+	defer s.metrics.Observe(q.shape, start)
 	var n int64
 	if err := s.pool.QueryRow(ctx, q.sql, q.args...).Scan(&n); err != nil {
 		return 0, pgErr(ctx, "count events", err)
@@ -95,7 +97,7 @@ func (s *pgStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error
 // IsDeleted reports whether a stored event was hidden by its author's
 // NIP-09 request (whether it arrived before or after the request).
 func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
-	raw, ok := decodeID(id)
+	raw, ok := backend.DecodeID(id)
 	if !ok {
 		return false, ctx.Err()
 	}
@@ -113,7 +115,7 @@ func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 // Sightings implements storetest.SightingsReader: relay URL -> first seen_at.
 func (s *pgStore) Sightings(ctx context.Context, id string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	raw, ok := decodeID(id)
+	raw, ok := backend.DecodeID(id)
 	if !ok {
 		return out, nil
 	}

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -32,7 +33,7 @@ func pgRelayArgs(relays []schema.Relay) []any {
 	now := time.Now()
 	urls, networks, ats := make([]string, len(relays)), make([]string, len(relays)), make([]int64, len(relays))
 	for i, r := range relays {
-		urls[i], networks[i], ats[i] = r.URL.String(), string(r.Network), orNow(r.DiscoveredAt, now)
+		urls[i], networks[i], ats[i] = r.URL.String(), string(r.Network), backend.OrNow(r.DiscoveredAt, now)
 	}
 	return []any{urls, networks, ats}
 }
@@ -84,7 +85,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int,
 	now := time.Now()
 	urls, values := make([]string, len(c)), make([]string, len(c))
 	for i, x := range c {
-		urls[i], values[i] = x.URL.String(), candidateJSON(x, now)
+		urls[i], values[i] = x.URL.String(), backend.CandidateJSON(x, now)
 	}
 	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
 	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
@@ -106,7 +107,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	rows, err := s.pool.Query(ctx, `SELECT key, value->>'network', (value->>'failures')::integer,
 			(value->>'added_at')::bigint, (value->>'last_attempt')::bigint
 		FROM service_state
-		WHERE `+candidateWhere+` AND value->>'network' = $1
+		WHERE `+backend.CandidateWhere+` AND value->>'network' = $1
 			AND ((value->>'last_attempt')::bigint = 0 OR (value->>'last_attempt')::bigint < $2)
 		ORDER BY (value->>'failures')::integer, (value->>'last_attempt')::bigint, key
 		LIMIT $3`, string(network), notAttemptedSince.Unix(), limit)
@@ -121,7 +122,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 		added, lastAttempt int64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&url, &net, &failures, &added, &lastAttempt}, func() error {
-		out = append(out, candidateOf(url, net, failures, added, lastAttempt))
+		out = append(out, backend.CandidateOf(url, net, failures, added, lastAttempt))
 		return nil
 	})
 	if err != nil {
@@ -137,7 +138,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) erro
 	now := time.Now()
 	urls, failures, ats := make([]string, len(c)), make([]int32, len(c)), make([]int64, len(c))
 	for i, x := range c {
-		urls[i], failures[i], ats[i] = x.URL.String(), int32(x.Failures), orNow(x.LastAttempt, now)
+		urls[i], failures[i], ats[i] = x.URL.String(), int32(x.Failures), backend.OrNow(x.LastAttempt, now)
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE service_state s
 		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
@@ -146,7 +147,7 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) erro
 	return pgErr(ctx, "record failures", err)
 }
 
-const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ANY($1::text[])"
+const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + backend.CandidateWhere + " AND key = ANY($1::text[])"
 
 func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	if len(relays) == 0 {

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"maps"
@@ -79,9 +79,9 @@ func pgPlanHeads(b *pgBatch, heads map[pgKey]pgVersion) pgHeadPlan {
 	b.mergeWinners(win)
 	for i := range b.rows {
 		r := &b.rows[i]
-		if r.dTag != nil {
-			w := win[pgKey{string(r.pubkey), r.kind, *r.dTag}]
-			p.superseded[i] = string(w.id) != string(r.id)
+		if r.DTag != nil {
+			w := win[pgKey{string(r.Pubkey), r.Kind, *r.DTag}]
+			p.superseded[i] = string(w.id) != string(r.ID)
 		}
 	}
 	for k, w := range win {
@@ -107,8 +107,8 @@ func (p pgHeadPlan) lostSince(earlier pgHeadPlan, b *pgBatch, inserted map[strin
 	var lost [][]byte
 	for i := range b.rows {
 		if p.superseded[i] && !earlier.superseded[i] {
-			if _, ok := inserted[string(b.rows[i].id)]; ok {
-				lost = append(lost, b.rows[i].id)
+			if _, ok := inserted[string(b.rows[i].ID)]; ok {
+				lost = append(lost, b.rows[i].ID)
 			}
 		}
 	}
@@ -156,21 +156,21 @@ func pgQueueDeletions(pipe *pgx.Batch, b *pgBatch) {
 	)
 	for i := range b.rows {
 		r := &b.rows[i]
-		if r.kind != 5 {
+		if r.Kind != 5 {
 			continue
 		}
-		for _, t := range r.delIDs {
-			targets, byIDAuthors = append(targets, t), append(byIDAuthors, r.pubkey)
+		for _, t := range r.DelIDs {
+			targets, byIDAuthors = append(targets, t), append(byIDAuthors, r.Pubkey)
 		}
-		for _, a := range r.delAddrs {
-			k := pgKey{string(r.pubkey), a.kind, a.d}
+		for _, a := range r.DelAddrs {
+			k := pgKey{string(r.Pubkey), a.Kind, a.D}
 			if j, ok := addrIndex[k]; ok {
-				addrUntil[j] = max(addrUntil[j], r.createdAt)
+				addrUntil[j] = max(addrUntil[j], r.CreatedAt)
 				continue
 			}
 			addrIndex[k] = len(addrAuthors)
-			addrAuthors, addrKinds = append(addrAuthors, r.pubkey), append(addrKinds, a.kind)
-			addrDs, addrUntil = append(addrDs, a.d), append(addrUntil, r.createdAt)
+			addrAuthors, addrKinds = append(addrAuthors, r.Pubkey), append(addrKinds, a.Kind)
+			addrDs, addrUntil = append(addrDs, a.D), append(addrUntil, r.CreatedAt)
 		}
 	}
 	if len(targets) > 0 {

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -69,22 +70,22 @@ func (s *pgStore) CountArchived(ctx context.Context, after uint64) (int64, uint6
 
 // PruneSnapshots deletes in batches, each its own short transaction under
 // the exclusive prune lock (see pgPruneLock).
-func (s *pgStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error) {
-	var res PruneResult
-	err := pruneInBatches([]pruneStep{
-		{`DELETE FROM relay_metadata d USING (
+func (s *pgStore) PruneSnapshots(ctx context.Context, before time.Time) (backend.PruneResult, error) {
+	var res backend.PruneResult
+	err := backend.PruneInBatches([]backend.PruneStep{
+		{SQL: `DELETE FROM relay_metadata d USING (
 			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
 			WHERE x.generated_at < $1 AND EXISTS (SELECT 1 FROM relay_metadata y
 				WHERE y.relay_url = x.relay_url AND y.metadata_type = x.metadata_type AND y.generated_at > x.generated_at)
 			LIMIT $2) o
 			WHERE d.relay_url = o.relay_url AND d.metadata_type = o.metadata_type AND d.generated_at = o.generated_at`,
-			[]any{before.Unix(), pruneBatch}, &res.Snapshots},
-		{`DELETE FROM metadata d USING (
+			Args: []any{before.Unix(), backend.PruneBatch}, N: &res.Snapshots},
+		{SQL: `DELETE FROM metadata d USING (
 			SELECT x.id, x.type FROM metadata x
 			WHERE NOT EXISTS (SELECT 1 FROM relay_metadata r WHERE r.metadata_id = x.id AND r.metadata_type = x.type)
 			LIMIT $1) o
 			WHERE d.id = o.id AND d.type = o.type`,
-			[]any{pruneBatch}, &res.Metadata},
+			Args: []any{backend.PruneBatch}, N: &res.Metadata},
 	}, func(sql string, args []any) (n int64, err error) {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgPruneLock); err != nil {

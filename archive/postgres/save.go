@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"cmp"
@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -49,7 +50,7 @@ func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (sche
 	start := time.Now()
 	b := pgNewBatch(batch, s.keep)
 	res := schema.SaveResult{Rejected: b.rejected}
-	s.metrics.countRejected(b.reasons)
+	s.metrics.CountRejected(b.reasons)
 	if len(b.rows) == 0 {
 		return res, nil, ctx.Err()
 	}
@@ -72,7 +73,7 @@ func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (sche
 	if err != nil {
 		return schema.SaveResult{}, nil, pgErr(ctx, "save events", err)
 	}
-	if requesters := b.buckets(func(r *eventRow) bool { return r.kind == 5 }); len(requesters) > 0 {
+	if requesters := b.buckets(func(r *backend.EventRow) bool { return r.Kind == 5 }); len(requesters) > 0 {
 		err := s.retry(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, pgLockSQL, requesters, true); err != nil {
 				return fmt.Errorf("lock requesters: %w", err)
@@ -85,8 +86,8 @@ func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (sche
 			return schema.SaveResult{}, nil, pgErr(ctx, "apply deletion requests", err)
 		}
 	}
-	s.metrics.observe(shapeSave, start)
-	s.metrics.countSaved(res)
+	s.metrics.Observe(backend.ShapeSave, start)
+	s.metrics.CountSaved(res)
 	return res, seqs, nil
 }
 
@@ -134,7 +135,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	tagIDs map[string]int64) (seqs map[string]int64, sightings int, err error) {
 	// Start: the authors' shared locks and an unlocked read of the heads
 	// (see postgres_replace.go), one round trip.
-	authors := b.buckets(func(*eventRow) bool { return true })
+	authors := b.buckets(func(*backend.EventRow) bool { return true })
 	nHeads, hPubkeys, hKinds, hDs, hIDs, hAts := headKeys(b)
 	var start pgx.Batch
 	start.Queue(pgLockSQL, authors, false)
@@ -161,9 +162,9 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	)
 	for i := range b.rows {
 		r := &b.rows[i]
-		ids[i], pubkeys[i], sigs[i] = r.id, r.pubkey, r.sig
-		createdAts[i], kinds[i] = r.createdAt, r.kind
-		tags[i], contents[i], dTag[i], expires[i] = r.tagsJSON, r.content, r.dTag, r.expiresAt
+		ids[i], pubkeys[i], sigs[i] = r.ID, r.Pubkey, r.Sig
+		createdAts[i], kinds[i] = r.CreatedAt, r.Kind
+		tags[i], contents[i], dTag[i], expires[i] = r.TagsJSON, r.Content, r.DTag, r.ExpiresAt
 		superseded[i], deleted[i], extraD[i] = plan.superseded[i], dels.hides(r), pgExtraD(r)
 	}
 	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
@@ -249,7 +250,7 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64,
 	var rows []tagRow
 	for i := range b.rows {
 		r := &b.rows[i]
-		seq, ok := seqs[string(r.id)]
+		seq, ok := seqs[string(r.ID)]
 		if !ok {
 			continue
 		}
@@ -258,7 +259,7 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64,
 			if !ok {
 				return fmt.Errorf("copy tags: no tag_value id for %x", k)
 			}
-			rows = append(rows, tagRow{id, r.createdAt, seq, r.kind})
+			rows = append(rows, tagRow{id, r.CreatedAt, seq, r.Kind})
 		}
 	}
 	if len(rows) == 0 {
@@ -293,17 +294,17 @@ func copyTags(ctx context.Context, tx pgx.Tx, b *pgBatch, seqs map[string]int64,
 // first (its address's), which a "#d" filter matches too (see
 // pgAddressPlan), as a PostgreSQL array literal: the column goes through
 // unnest, which cannot take a ragged 2-D array. nil for nearly every event.
-func pgExtraD(r *eventRow) *string {
-	if r.dTag == nil || !nostr.IsAddressableKind(int(r.kind)) {
+func pgExtraD(r *backend.EventRow) *string {
+	if r.DTag == nil || !nostr.IsAddressableKind(int(r.Kind)) {
 		return nil
 	}
 	var b strings.Builder
-	for _, t := range r.tags {
-		if t.name != "d" {
+	for _, t := range r.Tags {
+		if t.Name != "d" {
 			continue
 		}
-		d := pgAddressD(t.value) // r.dTag is in stored form already
-		if d == *r.dTag {
+		d := pgAddressD(t.Value) // r.dTag is in stored form already
+		if d == *r.DTag {
 			continue
 		}
 		if b.Len() == 0 {
@@ -326,4 +327,23 @@ func pgExtraD(r *eventRow) *string {
 	b.WriteByte('}')
 	lit := b.String()
 	return &lit
+}
+
+// insertedOf turns the set of ids a batch inserted into SaveEach's
+// per-sighting answer: only an id's first sighting counts as inserted.
+func insertedOf(batch []schema.Sighting, isNew func(id []byte) bool) []bool {
+	each := make([]bool, len(batch))
+	claimed := map[string]bool{}
+	for i, s := range batch {
+		if s.Event == nil {
+			continue
+		}
+		id, ok := backend.DecodeID(s.Event.ID)
+		if !ok || claimed[string(id)] || !isNew(id) {
+			continue
+		}
+		claimed[string(id)] = true
+		each[i] = true
+	}
+	return each
 }

@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // Waiting out in-flight writers. PostgreSQL draws event.seq (nextval, at
@@ -65,7 +67,7 @@ func (s *pgStore) ScanArchived(ctx context.Context, after uint64, kinds []int, l
 	if high <= 0 || uint64(high) <= after {
 		return after, ctx.Err()
 	}
-	ks, none := scanKinds(kinds)
+	ks, none := backend.ScanKinds(kinds)
 	if none {
 		return uint64(high), nil
 	}
@@ -135,7 +137,7 @@ func (s *pgStore) settledSeq(ctx context.Context) (int64, error) {
 	return high, nil
 }
 
-func pgScanRow(rows rowScanner) (uint64, *nostr.Event, error) {
+func pgScanRow(rows backend.RowScanner) (uint64, *nostr.Event, error) {
 	var (
 		seq, createdAt             int64
 		kind                       int32
@@ -153,7 +155,7 @@ func pgScanRow(rows rowScanner) (uint64, *nostr.Event, error) {
 	}
 	if tags != nil {
 		var err error
-		if ev.Tags, err = parseTagsJSON(tags); err != nil {
+		if ev.Tags, err = backend.ParseTagsJSON(tags); err != nil {
 			return 0, nil, fmt.Errorf("scan archived events: decode tags of %s: %w", ev.ID, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package archive_test
+package postgres_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/storetest"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -56,8 +57,8 @@ func TestPostgresScanWaitsForInFlightWriters(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	s := openPostgres(t, url, archive.Full)
 	ctx := context.Background()
-	evA := signed(t, 1, 1000, nostr.Tags{{"p", "x", "wss://hint-a.example.com"}}, "A")
-	evB := signed(t, 1, 1000, nil, "B")
+	evA := storetest.Signed(t, 1, 1000, nostr.Tags{{"p", "x", "wss://hint-a.example.com"}}, "A")
+	evB := storetest.Signed(t, 1, 1000, nil, "B")
 	const blockRelay = "wss://block.example.com"
 
 	blocker := connect(t, url)
@@ -126,8 +127,8 @@ func TestPostgresScanRolledBackWriter(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	s := openPostgres(t, url, archive.Full)
 	ctx := context.Background()
-	ghost := signed(t, 1, 1000, nil, "never committed")
-	evB := signed(t, 1, 1000, nil, "B")
+	ghost := storetest.Signed(t, 1, 1000, nil, "never committed")
+	evB := storetest.Signed(t, 1, 1000, nil, "B")
 
 	raw := connect(t, url)
 	tx, err := raw.Begin(ctx)
@@ -160,7 +161,7 @@ func TestPostgresScanIgnoresOtherWriters(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	s := openPostgres(t, url, archive.Full)
 	ctx := context.Background()
-	ev := signed(t, 1, 1000, nil, "saved")
+	ev := storetest.Signed(t, 1, 1000, nil, "saved")
 	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +187,8 @@ func TestPostgresScanExecModes(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			s := openPostgres(t, pgtest.NewDatabase(t)+"&default_query_exec_mode="+mode, archive.Full)
 			ctx := context.Background()
-			list := signed(t, 10002, 1000, nostr.Tags{{"r", "wss://r.example.com"}}, "")
-			note := signed(t, 1, 1001, nil, "note")
+			list := storetest.Signed(t, 10002, 1000, nostr.Tags{{"r", "wss://r.example.com"}}, "")
+			note := storetest.Signed(t, 1, 1001, nil, "note")
 			if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: list}, {Event: note}}); err != nil {
 				t.Fatal(err)
 			}

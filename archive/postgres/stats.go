@@ -1,4 +1,4 @@
-package archive
+package postgres
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -63,46 +64,46 @@ func (s *pgStore) RefreshStats(ctx context.Context) (int, error) {
 
 // Stats reads the views in one snapshot; before their first refresh it
 // returns zero Stats.
-func (s *pgStore) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
+func (s *pgStore) Stats(ctx context.Context) (backend.Stats, error) {
+	var st backend.Stats
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var populated bool
 		if err := tx.QueryRow(ctx, "SELECT bool_and(ispopulated) FROM pg_matviews WHERE matviewname = ANY($1)", pgStatsViews).Scan(&populated); err != nil || !populated {
 			return err
 		}
-		if err := scanEventStats(tx.QueryRow(ctx, statsEventSQL).Scan, &st); err != nil {
+		if err := backend.ScanEventStats(tx.QueryRow(ctx, backend.StatsEventSQL).Scan, &st); err != nil {
 			return fmt.Errorf("stats_event: %w", err)
 		}
-		return pgReadLists(ctx, tx, statsLists(&st))
+		return pgReadLists(ctx, tx, backend.StatsLists(&st))
 	})
 	if err != nil {
-		return Stats{}, pgErr(ctx, "stats", err)
+		return backend.Stats{}, pgErr(ctx, "stats", err)
 	}
 	return st, nil
 }
 
 // RelayKinds reads one relay's events by kind from stats_relay_kind.
-func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error) {
-	var out []KindCount
+func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]backend.KindCount, error) {
+	var out []backend.KindCount
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var populated bool
 		if err := tx.QueryRow(ctx, "SELECT ispopulated FROM pg_matviews WHERE matviewname = 'stats_relay_kind'").Scan(&populated); err != nil || !populated {
 			return err
 		}
-		return pgReadLists(ctx, tx, []statsList{relayKindsList(&out, "$1")}, relay.String())
+		return pgReadLists(ctx, tx, []backend.StatsList{backend.RelayKindsList(&out, "$1")}, relay.String())
 	})
 	return out, pgErr(ctx, "relay kinds of "+relay.String(), err)
 }
 
 // pgReadLists runs each list's query with args and hands it every row.
-func pgReadLists(ctx context.Context, tx pgx.Tx, lists []statsList, args ...any) error {
+func pgReadLists(ctx context.Context, tx pgx.Tx, lists []backend.StatsList, args ...any) error {
 	for _, l := range lists {
-		rows, err := tx.Query(ctx, l.sql, args...)
+		rows, err := tx.Query(ctx, l.SQL, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			if err := l.row(rows.Scan); err != nil {
+			if err := l.Row(rows.Scan); err != nil {
 				rows.Close()
 				return err
 			}

@@ -1,4 +1,4 @@
-package archive_test
+package postgres_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 )
 
 func openPostgres(t testing.TB, url string, mode archive.Mode) archive.Store {
-	return openStore(t, archive.Options{URL: url, Mode: mode})
+	return storetest.OpenStore(t, archive.Options{URL: url, Mode: mode})
 }
 
 func TestPostgresConformance(t *testing.T) {
@@ -193,7 +193,7 @@ func TestPostgresReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := signed(t, 1, 1, nostr.Tags{{"t", "x"}}, "kept")
+	ev := storetest.Signed(t, 1, 1, nostr.Tags{{"t", "x"}}, "kept")
 	if _, err := s.SaveEvents(ctx, []schema.Sighting{{Event: ev}}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestPostgresMetrics(t *testing.T) {
 	}
 	smoke(t, s)
 	found := map[string]bool{}
-	for key := range samples(t, reg) {
+	for key := range storetest.Samples(t, reg) {
 		if name, labels, _ := strings.Cut(key, ","); strings.Contains(","+labels+",", ",backend=postgres,") {
 			found[name] = true
 		}

@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // liteMaxParams stays under SQLite's limit of 32766 bound parameters.
@@ -36,7 +38,7 @@ type liteQuery struct {
 // value drives the query through the tag index, which is already in
 // created_at order, so a limited query stops early; other tag conditions
 // are point lookups on that index per candidate row.
-func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, error) {
+func liteCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) (liteQuery, error) {
 	q := liteQuery{empty: true}
 	if f.Search != "" || (f.LimitZero && !count) {
 		return q, nil
@@ -73,8 +75,8 @@ func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, er
 	}
 	conds, args = liteTimeConds(f, "e", conds, args)
 	conds = append(conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
-	args = append(args, vis.now)
-	if vis.wholeOnly {
+	args = append(args, vis.Now)
+	if vis.WholeOnly {
 		conds = append(conds, "e.sig IS NOT NULL")
 	}
 	if f.IDs == nil {
@@ -91,12 +93,12 @@ func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, er
 		if raw == nil {
 			continue // as go-nostr: a nil list is no condition
 		}
-		if !indexedTagName(name) {
+		if !backend.IndexedTagName(name) {
 			return q, nil
 		}
 		var vals []any
 		for _, v := range slices.Compact(slices.Sorted(slices.Values(raw))) {
-			vals = append(vals, tagIndexValue(v))
+			vals = append(vals, backend.TagIndexValue(v))
 		}
 		if len(vals) == 0 {
 			return q, nil
@@ -175,7 +177,7 @@ func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, er
 	if len(args) > liteMaxParams {
 		return q, errLiteFilterTooLarge
 	}
-	return liteQuery{sql: b.String(), args: args, shape: filterShape(f, count)}, nil
+	return liteQuery{sql: b.String(), args: args, shape: backend.FilterShape(f, count)}, nil
 }
 
 // Bounds of liteUnion: one branch per kind, or per (author, kind) pair.
@@ -215,13 +217,13 @@ func liteUnion(f nostr.Filter, cols string, kinds, authors []any, conds []string
 		return liteQuery{empty: true}, errLiteFilterTooLarge
 	}
 	if len(branches) == 1 {
-		return liteQuery{sql: branches[0], args: all, shape: filterShape(f, false)}, nil
+		return liteQuery{sql: branches[0], args: all, shape: backend.FilterShape(f, false)}, nil
 	}
 	for i, b := range branches {
 		branches[i] = "SELECT * FROM (" + b + ")"
 	}
 	sql := "SELECT * FROM (" + strings.Join(branches, " UNION ALL ") + ") ORDER BY created_at DESC, id LIMIT ?"
-	return liteQuery{sql: sql, args: append(all, f.Limit), shape: filterShape(f, false)}, nil
+	return liteQuery{sql: sql, args: append(all, f.Limit), shape: backend.FilterShape(f, false)}, nil
 }
 
 // liteTimeConds appends the since/until conditions on alias.created_at.
@@ -241,7 +243,7 @@ func liteTimeConds(f nostr.Filter, alias string, conds []string, args []any) ([]
 func liteHexList(list []string) []any {
 	out := make([]any, 0, len(list))
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(list))) {
-		if b, ok := decodeID(s); ok {
+		if b, ok := backend.DecodeID(s); ok {
 			out = append(out, b)
 		}
 	}

@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -15,12 +16,12 @@ import (
 // argument per placeholder, and never panic.
 func FuzzSQLiteFilter(f *testing.F) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{DataDir: f.TempDir()})
+	st, err := Open(ctx, backend.Options{DataDir: f.TempDir()})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
-	s := st.(*liteStore)
+	s := st
 	sk := nostr.GeneratePrivateKey()
 	ev := &nostr.Event{Kind: 30000, CreatedAt: 10, Tags: nostr.Tags{{"d", "x"}, {"t", "a"}}}
 	ev.Sign(sk)
@@ -39,7 +40,7 @@ func FuzzSQLiteFilter(f *testing.F) {
 		}
 		for _, f := range []nostr.Filter{filter, {Tags: filter.Tags, Limit: limit}, {Kinds: filter.Kinds, Since: &sinceTS}} {
 			for _, count := range []bool{false, true} {
-				q, err := liteCompile(f, false, count, visibility{now: 1})
+				q, err := liteCompile(f, false, count, backend.Visibility{Now: 1})
 				if err != nil {
 					t.Fatal(err)
 				}

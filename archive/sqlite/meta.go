@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (int, error) {
-	if err := checkSnapshots(snaps); err != nil {
+	if err := backend.CheckSnapshots(snaps); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -64,7 +65,7 @@ func (s *liteStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) 
 }
 
 func (s *liteStore) PutState(ctx context.Context, st []schema.State) error {
-	if err := checkStates(st); err != nil {
+	if err := backend.CheckStates(st); err != nil {
 		return err
 	}
 	// Rows are written in order, so the last entry of a repeated key wins.

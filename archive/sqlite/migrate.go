@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -109,7 +110,7 @@ func liteProbe(ctx context.Context, path string, latest int) error {
 		return liteOpenErr(path, err)
 	}
 	if tables > 0 && ours == 0 {
-		return fmt.Errorf("%w: %s has tables but no schema_migrations: not a bigbrotr database", ErrCorrupt, path)
+		return fmt.Errorf("%w: %s has tables but no schema_migrations: not a bigbrotr database", backend.ErrCorrupt, path)
 	}
 	if ours == 0 {
 		return nil
@@ -130,7 +131,7 @@ func liteDSNReadOnly(path string) string {
 
 func liteTooNew(path string, have, know int) error {
 	return fmt.Errorf("%w: %s is at schema version %d, this binary knows versions up to %d (upgrade bigbrotr)",
-		ErrSchemaTooNew, path, have, know)
+		backend.ErrSchemaTooNew, path, have, know)
 }
 
 // liteOpenErr classifies an error met while opening: a file SQLite cannot
@@ -140,7 +141,7 @@ func liteOpenErr(path string, err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-			return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+			return fmt.Errorf("%w: %s: %v", backend.ErrCorrupt, path, err)
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

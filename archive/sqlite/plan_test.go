@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // TestSQLitePlans pins the index each query shape the relay serves runs
@@ -13,12 +15,12 @@ import (
 // before a node with millions of events notices.
 func TestSQLitePlans(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{DataDir: t.TempDir()})
+	st, err := Open(ctx, backend.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := st.(*liteStore)
+	s := st
 	id, id2 := strings.Repeat("a", 64), strings.Repeat("b", 64)
 	since := nostr.Timestamp(5)
 	for _, tt := range []struct {
@@ -57,12 +59,12 @@ func TestSQLitePlans(t *testing.T) {
 // TestSQLiteCountPlans: COUNT over kinds or authors(+kinds) reads a
 // covering index of the served rows (SQLite migration 0003), never the table.
 func TestSQLiteCountPlans(t *testing.T) {
-	st, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	st, err := Open(context.Background(), backend.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := st.(*liteStore)
+	s := st
 	id := strings.Repeat("a", 64)
 	since := nostr.Timestamp(5)
 	for _, tt := range []struct {
@@ -81,7 +83,7 @@ func TestSQLiteCountPlans(t *testing.T) {
 
 func litePlan(t *testing.T, s *liteStore, f nostr.Filter, count bool) []string {
 	t.Helper()
-	q, err := liteCompile(f, false, count, visibility{})
+	q, err := liteCompile(f, false, count, backend.Visibility{})
 	if err != nil {
 		t.Fatal(err)
 	}

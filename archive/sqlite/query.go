@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 func (s *liteStore) QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error {
@@ -24,24 +26,24 @@ func (s *liteStore) queryEvents(ctx context.Context, f nostr.Filter, servable bo
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	meta := s.mode == Lil && !servable
+	meta := s.mode == backend.Lil && !servable
 	if servable {
 		var ok bool
-		if f, ok = s.keep.servable(f); !ok {
+		if f, ok = s.keep.Servable(f); !ok {
 			return ctx.Err()
 		}
 	}
-	q, err := liteCompile(f, meta, false, visibility{now: time.Now().Unix(), wholeOnly: s.mode == Lil && servable})
+	q, err := liteCompile(f, meta, false, backend.Visibility{Now: time.Now().Unix(), WholeOnly: s.mode == backend.Lil && servable})
 	if err != nil || q.empty {
 		return err
 	}
-	defer s.metrics.observe(q.shape, time.Now())
+	defer s.metrics.Observe(q.shape, time.Now())
 	rows, err := s.read.QueryContext(ctx, q.sql, q.args...)
 	if err != nil {
 		return liteErr(ctx, "query events", err)
 	}
 	defer rows.Close()
-	fn = tagRecheck(f, meta, fn)
+	fn = backend.TagRecheck(f, meta, fn)
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -79,7 +81,7 @@ func scanLiteEvent(rows *sql.Rows, meta bool) (*nostr.Event, error) {
 	ev.ID, ev.PubKey = hex.EncodeToString(id), hex.EncodeToString(pubkey)
 	ev.Tags = nostr.Tags{}
 	if len(tags) > 0 {
-		if ev.Tags, err = parseTagsJSON(tags); err != nil {
+		if ev.Tags, err = backend.ParseTagsJSON(tags); err != nil {
 			return nil, fmt.Errorf("event %s: decode tags: %w", ev.ID, err)
 		}
 	}
@@ -94,11 +96,11 @@ func (s *liteStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	q, err := liteCompile(f, s.mode == Lil, true, visibility{now: time.Now().Unix()})
+	q, err := liteCompile(f, s.mode == backend.Lil, true, backend.Visibility{Now: time.Now().Unix()})
 	if err != nil || q.empty {
 		return 0, err
 	}
-	defer s.metrics.observe(q.shape, time.Now())
+	defer s.metrics.Observe(q.shape, time.Now())
 	var n int64
 	if err := s.read.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {
 		return 0, liteErr(ctx, "count events", err)
@@ -110,11 +112,11 @@ func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	raw, ok := decodeID(id)
+	raw, ok := backend.DecodeID(id)
 	if !ok {
 		return false, nil
 	}
-	defer s.metrics.observe(shapeIDs, time.Now())
+	defer s.metrics.Observe(backend.ShapeIDs, time.Now())
 	var deleted bool
 	err := s.read.QueryRowContext(ctx, "SELECT deleted FROM event WHERE id = ?", raw).Scan(&deleted)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -130,7 +132,7 @@ func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 // seen_at (storetest.SightingsReader).
 func (s *liteStore) Sightings(ctx context.Context, id string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	raw, ok := decodeID(id)
+	raw, ok := backend.DecodeID(id)
 	if !ok {
 		return out, ctx.Err()
 	}

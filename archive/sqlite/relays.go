@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -50,7 +51,7 @@ func liteExecEach[T any](ctx context.Context, tx *sql.Tx, query string, items []
 const liteInsertRelay = "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)"
 
 func liteRelayArgs(r schema.Relay) []any {
-	return []any{r.URL, string(r.Network), orNow(r.DiscoveredAt, time.Now())}
+	return []any{r.URL, string(r.Network), backend.OrNow(r.DiscoveredAt, time.Now())}
 }
 
 func (s *liteStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, error) {
@@ -107,7 +108,7 @@ func (s *liteStore) AddCandidates(ctx context.Context, c []schema.Candidate) (in
 		n, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
 			SELECT 'validator', 'candidate', ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM relay WHERE url = ?1)
 			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c schema.Candidate) []any {
-			return []any{c.URL, candidateJSON(c, now)}
+			return []any{c.URL, backend.CandidateJSON(c, now)}
 		})
 		return err
 	})
@@ -122,7 +123,7 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 			json_extract(value, '$.network'), json_extract(value, '$.failures'),
 			json_extract(value, '$.added_at'), json_extract(value, '$.last_attempt')
 		FROM service_state
-		WHERE `+candidateWhere+` AND json_extract(value, '$.network') = ?
+		WHERE `+backend.CandidateWhere+` AND json_extract(value, '$.network') = ?
 			AND (json_extract(value, '$.last_attempt') = 0 OR json_extract(value, '$.last_attempt') < ?)
 		ORDER BY json_extract(value, '$.failures'), json_extract(value, '$.last_attempt'), key
 		LIMIT ?`, string(network), notAttemptedSince.Unix(), limit)
@@ -141,7 +142,7 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 		if err := rows.Scan(&url, &network, &failures, &added, &lastAttempt); err != nil {
 			return nil, fmt.Errorf("due candidates: %w", err)
 		}
-		out = append(out, candidateOf(url, network, failures, added, lastAttempt))
+		out = append(out, backend.CandidateOf(url, network, failures, added, lastAttempt))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, liteErr(ctx, "due candidates", err)
@@ -154,14 +155,14 @@ func (s *liteStore) RecordFailures(ctx context.Context, c []schema.Candidate) er
 	return s.liteTx(ctx, "record failures", func(tx *sql.Tx) error {
 		_, err := liteExecEach(ctx, tx, `UPDATE service_state
 			SET value = json_set(value, '$.failures', ?, '$.last_attempt', ?)
-			WHERE `+candidateWhere+` AND key = ?`, c, func(c schema.Candidate) []any {
-			return []any{c.Failures, orNow(c.LastAttempt, now), c.URL}
+			WHERE `+backend.CandidateWhere+` AND key = ?`, c, func(c schema.Candidate) []any {
+			return []any{c.Failures, backend.OrNow(c.LastAttempt, now), c.URL}
 		})
 		return err
 	})
 }
 
-const liteDeleteCandidate = "DELETE FROM service_state WHERE " + candidateWhere + " AND key = ?"
+const liteDeleteCandidate = "DELETE FROM service_state WHERE " + backend.CandidateWhere + " AND key = ?"
 
 func (s *liteStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	return s.liteTx(ctx, "promote candidates", func(tx *sql.Tx) error {

@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -79,18 +80,18 @@ func (s *liteStore) CountArchived(ctx context.Context, after uint64) (int64, uin
 
 // PruneSnapshots deletes in batches, each its own write transaction, so
 // ingest waits at most one batch for the writer.
-func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (PruneResult, error) {
-	var res PruneResult
-	err := pruneInBatches([]pruneStep{
-		{`DELETE FROM relay_metadata WHERE (relay_url, metadata_type, generated_at) IN (
+func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (backend.PruneResult, error) {
+	var res backend.PruneResult
+	err := backend.PruneInBatches([]backend.PruneStep{
+		{SQL: `DELETE FROM relay_metadata WHERE (relay_url, metadata_type, generated_at) IN (
 			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
 			WHERE x.generated_at < ? AND EXISTS (SELECT 1 FROM relay_metadata y
 				WHERE y.relay_url = x.relay_url AND y.metadata_type = x.metadata_type AND y.generated_at > x.generated_at)
-			LIMIT ?)`, []any{before.Unix(), pruneBatch}, &res.Snapshots},
-		{`DELETE FROM metadata WHERE rowid IN (
+			LIMIT ?)`, Args: []any{before.Unix(), backend.PruneBatch}, N: &res.Snapshots},
+		{SQL: `DELETE FROM metadata WHERE rowid IN (
 			SELECT x.rowid FROM metadata x
 			WHERE NOT EXISTS (SELECT 1 FROM relay_metadata r WHERE r.metadata_id = x.id AND r.metadata_type = x.type)
-			LIMIT ?)`, []any{pruneBatch}, &res.Metadata},
+			LIMIT ?)`, Args: []any{backend.PruneBatch}, N: &res.Metadata},
 	}, func(query string, args []any) (n int64, err error) {
 		err = s.liteTx(ctx, "prune snapshots", func(tx *sql.Tx) error {
 			r, err := tx.ExecContext(ctx, query, args...)

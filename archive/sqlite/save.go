@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -106,13 +107,13 @@ func (s *liteStore) saveEvents(ctx context.Context, batch []schema.Sighting, eac
 	if len(batch) == 0 {
 		return res, nil
 	}
-	defer s.metrics.observe(shapeSave, time.Now())
+	defer s.metrics.Observe(backend.ShapeSave, time.Now())
 
 	// Validation and JSON encoding happen before the write lock is taken.
-	rows := make([]eventRow, len(batch))
+	rows := make([]backend.EventRow, len(batch))
 	reasons := make([]string, len(batch))
 	for i, sg := range batch {
-		rows[i], reasons[i] = newEventRow(sg.Event, s.keep)
+		rows[i], reasons[i] = backend.NewEventRow(sg.Event, s.keep)
 	}
 	now := time.Now()
 
@@ -165,7 +166,7 @@ func (s *liteStore) saveEvents(ctx context.Context, batch []schema.Sighting, eac
 	if err := tx.Commit(); err != nil {
 		return schema.SaveResult{}, liteErr(ctx, "commit events", err)
 	}
-	s.metrics.countSaved(res)
+	s.metrics.CountSaved(res)
 	if res.Rejected > 0 {
 		byReason := map[string]int{}
 		for _, r := range reasons {
@@ -173,16 +174,16 @@ func (s *liteStore) saveEvents(ctx context.Context, batch []schema.Sighting, eac
 				byReason[r]++
 			}
 		}
-		s.metrics.countRejected(byReason)
+		s.metrics.CountRejected(byReason)
 	}
 	return res, nil
 }
 
 // saveEvent inserts one event unless its id is stored already, and applies
 // replacement and deletion bookkeeping.
-func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error) {
+func (b *liteBatch) saveEvent(r *backend.EventRow) (seq int64, inserted bool, err error) {
 	ctx, w := b.ctx, b.w
-	err = w.selSeq.QueryRowContext(ctx, r.id).Scan(&seq)
+	err = w.selSeq.QueryRowContext(ctx, r.ID).Scan(&seq)
 	if err == nil {
 		return seq, false, nil
 	}
@@ -191,23 +192,23 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 	}
 
 	deleted := false
-	if r.kind != 5 { // deleting a deletion request has no effect
+	if r.Kind != 5 { // deleting a deletion request has no effect
 		if deleted, err = b.deletedBefore(r); err != nil {
 			return 0, false, err
 		}
 	}
 	superseded := false
-	if r.dTag != nil {
+	if r.DTag != nil {
 		var (
 			curSeq, curAt int64
 			curID         []byte
 		)
-		err := w.current.QueryRowContext(ctx, r.pubkey, r.kind, *r.dTag).Scan(&curSeq, &curAt, &curID)
+		err := w.current.QueryRowContext(ctx, r.Pubkey, r.Kind, *r.DTag).Scan(&curSeq, &curAt, &curID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return 0, false, err
-		case r.createdAt > curAt || r.createdAt == curAt && bytes.Compare(r.id, curID) < 0:
+		case r.CreatedAt > curAt || r.CreatedAt == curAt && bytes.Compare(r.ID, curID) < 0:
 			// NIP-01: the newest wins, and on a tie the lowest id.
 			if _, err := w.supersede.ExecContext(ctx, curSeq); err != nil {
 				return 0, false, err
@@ -218,22 +219,22 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 	}
 
 	var tags, content, sig, dTag, expires any
-	if r.tagsJSON != nil {
-		tags = *r.tagsJSON
+	if r.TagsJSON != nil {
+		tags = *r.TagsJSON
 	}
-	if r.content != nil {
-		content = r.content // a BLOB: TEXT would not promise to keep NUL
+	if r.Content != nil {
+		content = r.Content // a BLOB: TEXT would not promise to keep NUL
 	}
-	if r.sig != nil {
-		sig = r.sig
+	if r.Sig != nil {
+		sig = r.Sig
 	}
-	if r.dTag != nil {
-		dTag = *r.dTag
+	if r.DTag != nil {
+		dTag = *r.DTag
 	}
-	if r.expiresAt != nil {
-		expires = *r.expiresAt
+	if r.ExpiresAt != nil {
+		expires = *r.ExpiresAt
 	}
-	res, err := w.insEvent.ExecContext(ctx, r.id, r.pubkey, r.createdAt, r.kind, tags, content, sig,
+	res, err := w.insEvent.ExecContext(ctx, r.ID, r.Pubkey, r.CreatedAt, r.Kind, tags, content, sig,
 		dTag, expires, liteBool(superseded), liteBool(deleted))
 	if err != nil {
 		return 0, false, err
@@ -241,15 +242,15 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 	if seq, err = res.LastInsertId(); err != nil {
 		return 0, false, err
 	}
-	if len(r.tags) > 0 {
+	if len(r.Tags) > 0 {
 		insTag := w.insTag
-		for _, t := range r.tags {
-			if _, err := insTag.ExecContext(ctx, t.name, tagIndexValue(t.value), r.createdAt, seq); err != nil {
+		for _, t := range r.Tags {
+			if _, err := insTag.ExecContext(ctx, t.Name, backend.TagIndexValue(t.Value), r.CreatedAt, seq); err != nil {
 				return 0, false, err
 			}
 		}
 	}
-	if r.kind == 5 {
+	if r.Kind == 5 {
 		if err := b.applyDeletion(r); err != nil {
 			return 0, false, err
 		}
@@ -259,35 +260,35 @@ func (b *liteBatch) saveEvent(r *eventRow) (seq int64, inserted bool, err error)
 
 // deletedBefore reports whether a NIP-09 request already stored hides the
 // event: by id from its author, or by its address at or after created_at.
-func (b *liteBatch) deletedBefore(r *eventRow) (bool, error) {
+func (b *liteBatch) deletedBefore(r *backend.EventRow) (bool, error) {
 	var n int
-	if err := b.w.deletedByID.QueryRowContext(b.ctx, r.id, r.pubkey).Scan(&n); err != nil || n > 0 {
+	if err := b.w.deletedByID.QueryRowContext(b.ctx, r.ID, r.Pubkey).Scan(&n); err != nil || n > 0 {
 		return n > 0, err
 	}
-	if r.dTag == nil {
+	if r.DTag == nil {
 		return false, nil
 	}
 	var until int64
-	err := b.w.deletedUntil.QueryRowContext(b.ctx, r.createdAt-1, r.pubkey, r.kind, *r.dTag).Scan(&until)
-	return until >= r.createdAt, err
+	err := b.w.deletedUntil.QueryRowContext(b.ctx, r.CreatedAt-1, r.Pubkey, r.Kind, *r.DTag).Scan(&until)
+	return until >= r.CreatedAt, err
 }
 
 // applyDeletion records a kind 5's targets and hides those already stored.
-func (b *liteBatch) applyDeletion(r *eventRow) error {
+func (b *liteBatch) applyDeletion(r *backend.EventRow) error {
 	ctx, w := b.ctx, b.w
-	for _, id := range r.delIDs {
-		if _, err := w.addDelID.ExecContext(ctx, id, r.pubkey); err != nil {
+	for _, id := range r.DelIDs {
+		if _, err := w.addDelID.ExecContext(ctx, id, r.Pubkey); err != nil {
 			return err
 		}
-		if _, err := w.markDelID.ExecContext(ctx, id, r.pubkey); err != nil {
+		if _, err := w.markDelID.ExecContext(ctx, id, r.Pubkey); err != nil {
 			return err
 		}
 	}
-	for _, a := range r.delAddrs {
-		if _, err := w.addDelAddress.ExecContext(ctx, r.pubkey, a.kind, a.d, r.createdAt); err != nil {
+	for _, a := range r.DelAddrs {
+		if _, err := w.addDelAddress.ExecContext(ctx, r.Pubkey, a.Kind, a.D, r.CreatedAt); err != nil {
 			return err
 		}
-		if _, err := w.markDelAdd.ExecContext(ctx, r.pubkey, a.kind, a.d, r.createdAt); err != nil {
+		if _, err := w.markDelAdd.ExecContext(ctx, r.Pubkey, a.Kind, a.D, r.CreatedAt); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // ScanArchived walks the rowid (seq) from after, see scan.go. The single
@@ -26,7 +28,7 @@ func (s *liteStore) ScanArchived(ctx context.Context, after uint64, kinds []int,
 	if high <= 0 || uint64(high) <= after {
 		return after, nil
 	}
-	ks, none := scanKinds(kinds)
+	ks, none := backend.ScanKinds(kinds)
 	if none {
 		return uint64(high), nil
 	}
@@ -84,7 +86,7 @@ func liteScanSQL(kinds []int32, limit int) string {
 	return b.String()
 }
 
-func liteScanRow(rows rowScanner) (uint64, *nostr.Event, error) {
+func liteScanRow(rows backend.RowScanner) (uint64, *nostr.Event, error) {
 	var (
 		seq                            int64
 		id, pubkey, tags, content, sig []byte

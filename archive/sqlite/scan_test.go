@@ -1,9 +1,11 @@
-package archive
+package sqlite
 
 import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
 // TestSQLiteScanPlan pins ScanArchived to a rowid range walk in seq order,
@@ -11,12 +13,12 @@ import (
 // from the start.
 func TestSQLiteScanPlan(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{DataDir: t.TempDir()})
+	st, err := Open(ctx, backend.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := st.(*liteStore)
+	s := st
 	for _, c := range []struct {
 		kinds []int32
 		limit int
@@ -40,7 +42,7 @@ func TestScanKinds(t *testing.T) {
 		{[]int{1 << 40, 2}, []int32{2}, false},
 		{[]int{1 << 40, -1 << 40}, nil, true},
 	} {
-		got, none := scanKinds(c.in)
+		got, none := backend.ScanKinds(c.in)
 		if none != c.none || len(got) != len(c.want) {
 			t.Errorf("scanKinds(%v) = %v, %v; want %v, %v", c.in, got, none, c.want, c.none)
 			continue

@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 	"runtime"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
-// SQLiteFile is the embedded store's file name inside DataDir.
-const SQLiteFile = "bigbrotr.db"
+// File is the embedded store's file name inside DataDir.
+const File = "bigbrotr.db"
 
 // liteStore is the embedded backend: one SQLite file in WAL mode, one
 // writer connection (SQLite serialises writers anyway; one connection
@@ -23,30 +25,32 @@ const SQLiteFile = "bigbrotr.db"
 // connections that run beside it.
 type liteStore struct {
 	path    string
-	mode    Mode
-	keep    keepRule // what SaveEvents keeps of each event
+	mode    backend.Mode
+	keep    backend.KeepRule // what SaveEvents keeps of each event
 	write   *sql.DB
 	read    *sql.DB
 	log     *slog.Logger
-	metrics *storeMetrics
+	metrics *backend.StoreMetrics
 	// writeStmts are prepared on the writer connection once.
 	writeStmts *liteWrite
 }
 
-var _ Store = (*liteStore)(nil)
-
-func openSQLite(ctx context.Context, o Options) (Store, error) {
+// Open opens (creating it if needed) the store file in o.DataDir and
+// applies pending migrations. The store it returns satisfies
+// archive.Store; callers outside archive use archive.Open.
+func Open(ctx context.Context, o backend.Options) (*liteStore, error) {
+	o = o.WithDefaults()
 	if o.DataDir == "" {
 		return nil, errors.New("embedded store: data_dir is empty")
 	}
-	if o.Mode != Full && o.Mode != Lil {
+	if o.Mode != backend.Full && o.Mode != backend.Lil {
 		return nil, fmt.Errorf("embedded store: unknown mode %q (want full or lil)", o.Mode)
 	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: create data dir: %w", err)
 	}
-	path := filepath.Join(o.DataDir, SQLiteFile)
-	s := &liteStore{path: path, mode: o.Mode, keep: newKeepRule(o.Mode, o.Whole), log: o.Logger}
+	path := filepath.Join(o.DataDir, File)
+	s := &liteStore{path: path, mode: o.Mode, keep: backend.NewKeepRule(o.Mode, o.Whole), log: o.Logger}
 	readers := max(4, 2*runtime.GOMAXPROCS(0))
 	writeKiB, readKiB := liteCacheSplit(o.CacheMB, readers)
 	var err error
@@ -75,7 +79,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		s.Close()
 		return nil, liteOpenErr(path, err)
 	}
-	if s.metrics, err = newStoreMetrics(o.Registerer, "sqlite"); err != nil {
+	if s.metrics, err = backend.NewStoreMetrics(o.Registerer, "sqlite"); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -90,7 +94,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 // the sum is what the store's page caches can take at most.
 func liteCacheSplit(mb, readers int) (writeKiB, readKiB int) {
 	if mb <= 0 {
-		mb = DefaultCacheMB
+		mb = backend.DefaultCacheMB
 	}
 	total := mb << 10
 	writeKiB = max(total/2, 256)
@@ -128,7 +132,7 @@ func liteEscapePath(path string) string {
 	return (&url.URL{Path: path}).EscapedPath()
 }
 
-func (s *liteStore) Mode() Mode { return s.mode }
+func (s *liteStore) Mode() backend.Mode { return s.mode }
 
 func (s *liteStore) Close() error {
 	var errs []error

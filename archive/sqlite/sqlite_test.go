@@ -1,4 +1,4 @@
-package archive_test
+package sqlite_test
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 )
 
 func openTestSQLite(t *testing.T, dir string, mode archive.Mode) archive.Store {
-	return openStore(t, archive.Options{DataDir: dir, Mode: mode})
+	return storetest.OpenStore(t, archive.Options{DataDir: dir, Mode: mode})
 }
 
 func TestSQLiteConformance(t *testing.T) {
@@ -123,7 +123,7 @@ func TestSQLiteCorrupt(t *testing.T) {
 func TestSQLiteReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "nested", "data")
-	ev := signed(t, 1, 1_700_000_000, nostr.Tags{{"t", "x"}}, "survives")
+	ev := storetest.Signed(t, 1, 1_700_000_000, nostr.Tags{{"t", "x"}}, "survives")
 	s, err := archive.Open(ctx, archive.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestSQLiteMetrics(t *testing.T) {
 		s.CountEvents(ctx, nostr.Filter{Kinds: []int{1}})
 		s.SaveEvents(ctx, []schema.Sighting{{Event: &nostr.Event{ID: "bad"}}})
 	}
-	got := samples(t, reg)
+	got := storetest.Samples(t, reg)
 	want := map[string]float64{
 		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=ids":          2,
 		"bigbrotr_store_query_duration_seconds,backend=sqlite,shape=count":        2,

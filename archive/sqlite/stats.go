@@ -1,4 +1,4 @@
-package archive
+package sqlite
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -45,16 +46,16 @@ var liteStatsViews = []struct{ table, query string }{
 		JOIN event e ON e.seq = er.event_seq GROUP BY er.relay_url, e.kind`},
 	{"stats_software", `SELECT substr(coalesce(nullif(json_extract(data, '$.info.software'), ''), 'unknown'), 1, 200),
 		substr(coalesce(nullif(json_extract(data, '$.info.version'), ''), 'unknown'), 1, 200), count(*)
-		FROM (` + liteLatestOf(statsNIP11Type) + `) GROUP BY 1, 2`},
+		FROM (` + liteLatestOf(backend.StatsNIP11Type) + `) GROUP BY 1, 2`},
 	{"stats_nip", `SELECT CAST(j.value AS INTEGER), count(DISTINCT l.url)
-		FROM (` + liteLatestOf(statsNIP11Type) + `) l,
+		FROM (` + liteLatestOf(backend.StatsNIP11Type) + `) l,
 		json_each(CASE WHEN json_type(l.data, '$.info.supported_nips') = 'array'
 			THEN json_extract(l.data, '$.info.supported_nips') ELSE '[]' END) j
 		WHERE (j.type = 'integer' AND j.value BETWEEN 0 AND 999999)
 			OR (j.type = 'text' AND length(j.value) BETWEEN 1 AND 6 AND j.value NOT GLOB '*[^0-9]*')
 		GROUP BY 1`},
 	{"stats_country", `SELECT substr(json_extract(data, '$.country'), 1, 8), count(*)
-		FROM (` + liteLatestOf(statsGeoType) + `)
+		FROM (` + liteLatestOf(backend.StatsGeoType) + `)
 		WHERE coalesce(json_extract(data, '$.country'), '') <> '' GROUP BY 1`},
 }
 
@@ -123,32 +124,32 @@ func liteRows(ctx context.Context, tx *sql.Tx, query string, args ...any) ([][]a
 }
 
 // Stats reads every table in one read transaction, so the parts agree.
-func (s *liteStore) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
+func (s *liteStore) Stats(ctx context.Context) (backend.Stats, error) {
+	var st backend.Stats
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return st, liteErr(ctx, "stats", err)
 	}
 	defer tx.Rollback()
-	err = scanEventStats(tx.QueryRowContext(ctx, statsEventSQL).Scan, &st)
+	err = backend.ScanEventStats(tx.QueryRowContext(ctx, backend.StatsEventSQL).Scan, &st)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Stats{}, nil // never refreshed
+		return backend.Stats{}, nil // never refreshed
 	}
 	if err == nil {
-		err = liteReadLists(ctx, tx, statsLists(&st))
+		err = liteReadLists(ctx, tx, backend.StatsLists(&st))
 	}
 	if err != nil {
-		return Stats{}, liteErr(ctx, "stats", err)
+		return backend.Stats{}, liteErr(ctx, "stats", err)
 	}
 	return st, nil
 }
 
 // RelayKinds reads one relay's events by kind.
-func (s *liteStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]KindCount, error) {
-	var out []KindCount
+func (s *liteStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]backend.KindCount, error) {
+	var out []backend.KindCount
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err == nil {
-		err = liteReadLists(ctx, tx, []statsList{relayKindsList(&out, "?1")}, relay)
+		err = liteReadLists(ctx, tx, []backend.StatsList{backend.RelayKindsList(&out, "?1")}, relay)
 		tx.Rollback()
 	}
 	if err != nil {
@@ -158,14 +159,14 @@ func (s *liteStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]Ki
 }
 
 // liteReadLists runs each list's query with args and hands it every row.
-func liteReadLists(ctx context.Context, tx *sql.Tx, lists []statsList, args ...any) error {
+func liteReadLists(ctx context.Context, tx *sql.Tx, lists []backend.StatsList, args ...any) error {
 	for _, l := range lists {
-		rows, err := tx.QueryContext(ctx, l.sql, args...)
+		rows, err := tx.QueryContext(ctx, l.SQL, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			if err := l.row(rows.Scan); err != nil {
+			if err := l.Row(rows.Scan); err != nil {
 				rows.Close()
 				return err
 			}

@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"crypto/sha256"
@@ -11,7 +11,7 @@ import (
 
 // checkSnapshots refuses a batch in which any snapshot is not
 // content-addressed: ID must be the SHA-256 of Data, Data valid JSON.
-func checkSnapshots(s []schema.Snapshot) error {
+func CheckSnapshots(s []schema.Snapshot) error {
 	for _, sn := range s {
 		if !json.Valid(sn.Data) {
 			return fmt.Errorf("snapshot %s of %s: data is not valid JSON", sn.Type, sn.Relay)
@@ -24,7 +24,7 @@ func checkSnapshots(s []schema.Snapshot) error {
 }
 
 // checkStates refuses a batch in which any value is not valid JSON.
-func checkStates(st []schema.State) error {
+func CheckStates(st []schema.State) error {
 	for _, e := range st {
 		if !json.Valid(e.Value) {
 			return fmt.Errorf("state %s/%s/%s: value is not valid JSON", e.Service, e.Type, e.Key)
@@ -35,7 +35,7 @@ func checkStates(st []schema.State) error {
 
 // Candidates are service_state rows; the literals below must match the
 // partial index on candidates of both schemas for the planner to use it.
-const candidateWhere = "service = 'validator' AND type = 'candidate'"
+const CandidateWhere = "service = 'validator' AND type = 'candidate'"
 
 // candidateValue is the JSON value of a candidate row.
 type candidateValue struct {
@@ -46,8 +46,8 @@ type candidateValue struct {
 }
 
 // candidateJSON encodes a new candidate; a zero AddedAt means now.
-func candidateJSON(c schema.Candidate, now time.Time) string {
-	v := candidateValue{Network: string(c.Network), Failures: c.Failures, AddedAt: orNow(c.AddedAt, now)}
+func CandidateJSON(c schema.Candidate, now time.Time) string {
+	v := candidateValue{Network: string(c.Network), Failures: c.Failures, AddedAt: OrNow(c.AddedAt, now)}
 	if !c.LastAttempt.IsZero() {
 		v.LastAttempt = c.LastAttempt.Unix()
 	}
@@ -56,7 +56,7 @@ func candidateJSON(c schema.Candidate, now time.Time) string {
 }
 
 // candidateOf rebuilds a Candidate from its row (last 0: never attempted).
-func candidateOf(url schema.RelayURL, network string, failures int, added, last int64) schema.Candidate {
+func CandidateOf(url schema.RelayURL, network string, failures int, added, last int64) schema.Candidate {
 	c := schema.Candidate{URL: url, Network: schema.Network(network), Failures: failures, AddedAt: time.Unix(added, 0)}
 	if last != 0 {
 		c.LastAttempt = time.Unix(last, 0)
@@ -65,7 +65,7 @@ func candidateOf(url schema.RelayURL, network string, failures int, added, last 
 }
 
 // orNow is t in unix seconds, or now when t is zero.
-func orNow(t, now time.Time) int64 {
+func OrNow(t, now time.Time) int64 {
 	if t.IsZero() {
 		return now.Unix()
 	}

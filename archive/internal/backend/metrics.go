@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"errors"
@@ -13,23 +13,23 @@ import (
 // Query shapes, the only values of the `shape` label. Both backends use
 // the same names so that dashboards work on either.
 const (
-	shapeIDs     = "ids"
+	ShapeIDs     = "ids"
 	shapeAuthors = "authors"
 	shapeKinds   = "kinds"
 	shapeTags    = "tags"
 	shapeScan    = "scan"
-	shapeCount   = "count"
-	shapeSave    = "save"
+	ShapeCount   = "count"
+	ShapeSave    = "save"
 )
 
 // filterShape is the metrics label of a filter: the index it mostly
 // relies on, or count.
-func filterShape(f nostr.Filter, count bool) string {
+func FilterShape(f nostr.Filter, count bool) string {
 	switch {
 	case count:
-		return shapeCount
+		return ShapeCount
 	case f.IDs != nil:
-		return shapeIDs
+		return ShapeIDs
 	case len(f.Tags) > 0:
 		return shapeTags
 	case f.Authors != nil:
@@ -43,14 +43,14 @@ func filterShape(f nostr.Filter, count bool) string {
 
 // storeMetrics times store calls and counts saved events, labelled with
 // the backend. A nil *storeMetrics (no Registerer) records nothing.
-type storeMetrics struct {
+type StoreMetrics struct {
 	duration *prometheus.HistogramVec
 	saved    *prometheus.CounterVec
 	rejected *prometheus.CounterVec
 	backend  string
 }
 
-func newStoreMetrics(reg prometheus.Registerer, backend string) (*storeMetrics, error) {
+func NewStoreMetrics(reg prometheus.Registerer, backend string) (*StoreMetrics, error) {
 	if reg == nil {
 		return nil, nil
 	}
@@ -80,7 +80,7 @@ func newStoreMetrics(reg prometheus.Registerer, backend string) (*storeMetrics, 
 	for _, r := range rejectReasons {
 		rejected.WithLabelValues(backend, r)
 	}
-	return &storeMetrics{duration: duration, saved: saved, rejected: rejected, backend: backend}, nil
+	return &StoreMetrics{duration: duration, saved: saved, rejected: rejected, backend: backend}, nil
 }
 
 // registerOrReuse registers c, or reuses the collector already registered
@@ -98,14 +98,14 @@ func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C,
 }
 
 // observe records the time since start under shape.
-func (m *storeMetrics) observe(shape string, start time.Time) {
+func (m *StoreMetrics) Observe(shape string, start time.Time) {
 	if m == nil {
 		return
 	}
 	m.duration.WithLabelValues(m.backend, shape).Observe(time.Since(start).Seconds())
 }
 
-func (m *storeMetrics) countSaved(r schema.SaveResult) {
+func (m *StoreMetrics) CountSaved(r schema.SaveResult) {
 	if m == nil {
 		return
 	}
@@ -116,7 +116,7 @@ func (m *storeMetrics) countSaved(r schema.SaveResult) {
 
 // countRejected counts the events one SaveEvents call refused, by reason
 // (one of rejectReasons).
-func (m *storeMetrics) countRejected(byReason map[string]int) {
+func (m *StoreMetrics) CountRejected(byReason map[string]int) {
 	if m == nil {
 		return
 	}

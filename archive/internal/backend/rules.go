@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"crypto/sha256"
@@ -17,28 +17,28 @@ import (
 // it: decoded bytes plus every column derived from the tags at save time,
 // so lil mode (which drops tags, content and sig) still answers tag
 // queries, replacements, deletions and expiry.
-type eventRow struct {
-	id, pubkey, sig []byte // sig nil in lil mode
-	createdAt       int64
-	kind            int32
-	tagsJSON        *string // nil in lil mode
-	content         []byte  // nil in lil mode, never nil in full mode
-	dTag            *string // replacement address, nil when not replaceable
-	expiresAt       *int64
-	tags            []indexedTag // deduplicated
+type EventRow struct {
+	ID, Pubkey, Sig []byte // sig nil in lil mode
+	CreatedAt       int64
+	Kind            int32
+	TagsJSON        *string // nil in lil mode
+	Content         []byte  // nil in lil mode, never nil in full mode
+	DTag            *string // replacement address, nil when not replaceable
+	ExpiresAt       *int64
+	Tags            []indexedTag // deduplicated
 	// Only for kind 5: the NIP-09 targets this request names.
-	delIDs   [][]byte
-	delAddrs []deletionAddr
+	DelIDs   [][]byte
+	DelAddrs []deletionAddr
 }
 
 // indexedTag is one row of the tag index: a one-letter name and the tag's
 // first value.
-type indexedTag struct{ name, value string }
+type indexedTag struct{ Name, Value string }
 
 // deletionAddr is an address of the author of a deletion request.
 type deletionAddr struct {
-	kind int32
-	d    string
+	Kind int32
+	D    string
 }
 
 // decodeHex decodes exactly n bytes of lower-case hex. Upper case is
@@ -48,14 +48,14 @@ func decodeHex(s string, n int) ([]byte, bool) {
 	if len(s) != 2*n {
 		return nil, false
 	}
-	return appendHex(make([]byte, 0, n), s)
+	return AppendHex(make([]byte, 0, n), s)
 }
 
 // appendHex appends the bytes of s, lower-case hex of even length, to b.
 // It checks and decodes in one pass: it runs for every id, pubkey, sig
 // and tag value saved, and was a tenth of the save path's CPU as a check
 // loop followed by hex.DecodeString.
-func appendHex(b []byte, s string) ([]byte, bool) {
+func AppendHex(b []byte, s string) ([]byte, bool) {
 	if len(s)%2 != 0 {
 		return nil, false
 	}
@@ -85,11 +85,11 @@ var hexNibble = func() (t [256]byte) {
 }()
 
 // decodeID decodes a 64-hex id or pubkey.
-func decodeID(s string) ([]byte, bool) { return decodeHex(s, 32) }
+func DecodeID(s string) ([]byte, bool) { return decodeHex(s, 32) }
 
 // indexedTagName reports whether a tag name is indexed: one ASCII letter,
 // the only names NIP-01 filters can query.
-func indexedTagName(name string) bool {
+func IndexedTagName(name string) bool {
 	return len(name) == 1 && (name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z')
 }
 
@@ -112,12 +112,12 @@ var rejectReasons = []string{rejectMalformed, rejectUTF8}
 // MaxTagValue bytes of valid UTF-8 without NUL. Any other value is held
 // by its digest (tagIndexValue, pgAddressD): PostgreSQL's TEXT cannot hold
 // NUL, and a btree entry is limited to about 2.7 kB.
-func indexable(v string) bool {
+func Indexable(v string) bool {
 	return len(v) <= MaxTagValue && strings.IndexByte(v, 0) < 0 && utf8.ValidString(v)
 }
 
 // digestHex is the lower-case hex SHA-256 of v.
-func digestHex(v string) string {
+func DigestHex(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return hex.EncodeToString(sum[:])
 }
@@ -129,11 +129,11 @@ func digestHex(v string) string {
 // with such values were accepted), so the two forms cannot collide, and
 // no existing index row needs rewriting. A match by digest is checked
 // again against the event's tags before it is served (tagRecheck).
-func tagIndexValue(v string) string {
-	if indexable(v) {
+func TagIndexValue(v string) string {
+	if Indexable(v) {
 		return v
 	}
-	return "\x00" + digestHex(v)
+	return "\x00" + DigestHex(v)
 }
 
 // tagRecheck wraps fn for a query whose filter names a tag value held by
@@ -142,7 +142,7 @@ func tagIndexValue(v string) string {
 // whatever the digest. Lil mode keeps no tags and trusts the digest. fn
 // itself is returned when no value is held by digest: the index compared
 // the values themselves. CountEvents reads no tags and trusts the digest.
-func tagRecheck(f nostr.Filter, lil bool, fn func(*nostr.Event) error) func(*nostr.Event) error {
+func TagRecheck(f nostr.Filter, lil bool, fn func(*nostr.Event) error) func(*nostr.Event) error {
 	if lil || !digestedTags(f.Tags) {
 		return fn
 	}
@@ -161,7 +161,7 @@ func tagRecheck(f nostr.Filter, lil bool, fn func(*nostr.Event) error) func(*nos
 func digestedTags(m nostr.TagMap) bool {
 	for _, values := range m {
 		for _, v := range values {
-			if !indexable(v) {
+			if !Indexable(v) {
 				return true
 			}
 		}
@@ -175,16 +175,16 @@ func digestedTags(m nostr.TagMap) bool {
 // any length, NUL included: content is stored as bytes, tags as JSON text
 // (\u0000 escaped), and the indexes hold long or NUL-bearing values by
 // digest (tagIndexValue).
-func newEventRow(ev *nostr.Event, k keepRule) (r eventRow, reason string) {
+func NewEventRow(ev *nostr.Event, k KeepRule) (r EventRow, reason string) {
 	var sig []byte
-	if r.id, r.pubkey, sig, reason = checkEvent(ev); reason != "" {
+	if r.ID, r.Pubkey, sig, reason = CheckEvent(ev); reason != "" {
 		return r, reason
 	}
-	r.createdAt, r.kind = int64(ev.CreatedAt), int32(ev.Kind)
+	r.CreatedAt, r.Kind = int64(ev.CreatedAt), int32(ev.Kind)
 	if k.whole(ev.PubKey) {
 		tags := string(appendTagsJSON(nil, ev.Tags))
-		r.sig, r.tagsJSON = sig, &tags
-		r.content = append(make([]byte, 0, len(ev.Content)), ev.Content...)
+		r.Sig, r.TagsJSON = sig, &tags
+		r.Content = append(make([]byte, 0, len(ev.Content)), ev.Content...)
 	}
 
 	var expiry, d *string
@@ -198,31 +198,31 @@ func newEventRow(ev *nostr.Event, k keepRule) (r eventRow, reason string) {
 		case tag[0] == "d" && d == nil:
 			d = &ev.Tags[i][1]
 		}
-		if !indexedTagName(tag[0]) {
+		if !IndexedTagName(tag[0]) {
 			continue
 		}
-		r.tags = append(r.tags, indexedTag{tag[0], tag[1]})
+		r.Tags = append(r.Tags, indexedTag{tag[0], tag[1]})
 		if ev.Kind == 5 {
 			r.addDeletionTarget(ev.PubKey, tag)
 		}
 	}
-	r.tags = dedupTags(r.tags)
-	r.expiresAt = parseExpiration(expiry)
-	r.dTag = replacementD(ev.Kind, d)
+	r.Tags = dedupTags(r.Tags)
+	r.ExpiresAt = parseExpiration(expiry)
+	r.DTag = replacementD(ev.Kind, d)
 	return r, ""
 }
 
 // checkEvent is the part of the storage rules that refuses events: reason
 // is "" or a reject* constant. It decodes what it checks.
-func checkEvent(ev *nostr.Event) (id, pubkey, sig []byte, reason string) {
+func CheckEvent(ev *nostr.Event) (id, pubkey, sig []byte, reason string) {
 	if ev == nil || ev.Kind < math.MinInt32 || ev.Kind > math.MaxInt32 {
 		return nil, nil, nil, rejectMalformed
 	}
 	var ok bool
-	if id, ok = decodeID(ev.ID); !ok {
+	if id, ok = DecodeID(ev.ID); !ok {
 		return nil, nil, nil, rejectMalformed
 	}
-	if pubkey, ok = decodeID(ev.PubKey); !ok {
+	if pubkey, ok = DecodeID(ev.PubKey); !ok {
 		return nil, nil, nil, rejectMalformed
 	}
 	if sig, ok = decodeHex(ev.Sig, 64); !ok {
@@ -245,13 +245,13 @@ func checkEvent(ev *nostr.Event) (id, pubkey, sig []byte, reason string) {
 // mode; in lil mode metadata only, except for the events of Whole authors
 // (the node's own key and relay.writers), which are stored whole so that
 // the node can still serve them byte-exact.
-type keepRule struct {
+type KeepRule struct {
 	mode    Mode
 	authors map[string]struct{} // hex pubkeys kept whole; read-only after open
 }
 
-func newKeepRule(mode Mode, whole []string) keepRule {
-	k := keepRule{mode: mode, authors: make(map[string]struct{}, len(whole))}
+func NewKeepRule(mode Mode, whole []string) KeepRule {
+	k := KeepRule{mode: mode, authors: make(map[string]struct{}, len(whole))}
 	for _, pk := range whole {
 		k.authors[pk] = struct{}{}
 	}
@@ -259,7 +259,7 @@ func newKeepRule(mode Mode, whole []string) keepRule {
 }
 
 // whole reports whether an event of pubkey keeps its tags, content and sig.
-func (k keepRule) whole(pubkey string) bool {
+func (k KeepRule) whole(pubkey string) bool {
 	if k.mode == Full {
 		return true
 	}
@@ -272,7 +272,7 @@ func (k keepRule) whole(pubkey string) bool {
 // the author indexes instead of walking metadata-only rows in search of
 // the few whole ones. ok is false when no author remains. Full mode
 // returns f unchanged.
-func (k keepRule) servable(f nostr.Filter) (_ nostr.Filter, ok bool) {
+func (k KeepRule) Servable(f nostr.Filter) (_ nostr.Filter, ok bool) {
 	if k.mode == Full {
 		return f, true
 	}
@@ -294,9 +294,9 @@ func (k keepRule) servable(f nostr.Filter) (_ nostr.Filter, ok bool) {
 // stored whole (in lil mode, those of keepRule's authors). It is a
 // condition of the statement, not a check on the rows it returns, so a
 // limit counts the events served.
-type visibility struct {
-	now       int64
-	wholeOnly bool
+type Visibility struct {
+	Now       int64
+	WholeOnly bool
 }
 
 // parseExpiration reads a NIP-40 expiration value. A malformed one is
@@ -358,15 +358,15 @@ func dedupTags(tags []indexedTag) []indexedTag {
 // addDeletionTarget records what one tag of a kind 5 asks to delete. Only
 // the author's own events can be deleted: an `a` tag naming another pubkey
 // is dropped here, and `e` targets are matched on (id, author) when applied.
-func (r *eventRow) addDeletionTarget(author string, tag nostr.Tag) {
+func (r *EventRow) addDeletionTarget(author string, tag nostr.Tag) {
 	switch tag[0] {
 	case "e":
-		if id, ok := decodeID(tag[1]); ok {
-			r.delIDs = append(r.delIDs, id)
+		if id, ok := DecodeID(tag[1]); ok {
+			r.DelIDs = append(r.DelIDs, id)
 		}
 	case "a":
 		if a, ok := parseDeletionAddr(author, tag[1]); ok {
-			r.delAddrs = append(r.delAddrs, a)
+			r.DelAddrs = append(r.DelAddrs, a)
 		}
 	}
 }

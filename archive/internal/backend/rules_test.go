@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"encoding/hex"
@@ -41,21 +41,21 @@ func TestEventRowDerived(t *testing.T) {
 		{"d", "first"}, {"d", "second"}, {"expiration", "bad"}, {"expiration", "99"},
 		{"t", "x"}, {"t", "x"}, {"e"}, {}, {"alt", "not indexed"}, {"T", "upper"},
 	})
-	r, reason := newEventRow(ev, newKeepRule(Full, nil))
+	r, reason := NewEventRow(ev, NewKeepRule(Full, nil))
 	if reason != "" {
 		t.Fatal("rejected:", reason)
 	}
-	if r.dTag == nil || *r.dTag != "first" {
-		t.Errorf("d tag = %v, want first", r.dTag)
+	if r.DTag == nil || *r.DTag != "first" {
+		t.Errorf("d tag = %v, want first", r.DTag)
 	}
-	if r.expiresAt != nil {
-		t.Errorf("expires = %d, want none (the first expiration tag is malformed)", *r.expiresAt)
+	if r.ExpiresAt != nil {
+		t.Errorf("expires = %d, want none (the first expiration tag is malformed)", *r.ExpiresAt)
 	}
 	want := []indexedTag{{"d", "first"}, {"d", "second"}, {"t", "x"}, {"T", "upper"}}
-	if !slices.Equal(r.tags, want) {
-		t.Errorf("indexed tags = %v, want %v", r.tags, want)
+	if !slices.Equal(r.Tags, want) {
+		t.Errorf("indexed tags = %v, want %v", r.Tags, want)
 	}
-	if lil, _ := newEventRow(ev, newKeepRule(Lil, nil)); lil.tagsJSON != nil || lil.content != nil || lil.sig != nil {
+	if lil, _ := NewEventRow(ev, NewKeepRule(Lil, nil)); lil.TagsJSON != nil || lil.Content != nil || lil.Sig != nil {
 		t.Error("lil row keeps tags, content or sig")
 	}
 }
@@ -78,7 +78,7 @@ func FuzzEventRow(f *testing.F) {
 	f.Add(0, "", "", "", "\x00")
 	f.Fuzz(func(t *testing.T, kind int, content, name, value, extra string) {
 		tags := nostr.Tags{{name, value, extra}, {name}, {}}
-		r, reason := newEventRow(fuzzEvent(kind, content, tags), newKeepRule(Full, nil))
+		r, reason := NewEventRow(fuzzEvent(kind, content, tags), NewKeepRule(Full, nil))
 		ok := reason == ""
 		valid := utf8.ValidString(content) && utf8.ValidString(name) && utf8.ValidString(value) &&
 			utf8.ValidString(extra) && int64(kind) == int64(int32(kind))
@@ -88,18 +88,18 @@ func FuzzEventRow(f *testing.F) {
 		if !ok {
 			return
 		}
-		if string(r.content) != content || r.content == nil {
-			t.Fatalf("content %q stored as %q", content, r.content)
+		if string(r.Content) != content || r.Content == nil {
+			t.Fatalf("content %q stored as %q", content, r.Content)
 		}
 		var back nostr.Tags
-		if err := json.Unmarshal([]byte(*r.tagsJSON), &back); err != nil {
-			t.Fatalf("tags JSON %s: %v", *r.tagsJSON, err)
+		if err := json.Unmarshal([]byte(*r.TagsJSON), &back); err != nil {
+			t.Fatalf("tags JSON %s: %v", *r.TagsJSON, err)
 		}
 		if !slices.EqualFunc(back, tags, func(a, b nostr.Tag) bool { return slices.Equal(a, b) }) {
 			t.Fatalf("tags %q came back as %q", tags, back)
 		}
-		for _, it := range r.tags {
-			if !indexedTagName(it.name) || it.name != name || it.value != value {
+		for _, it := range r.Tags {
+			if !IndexedTagName(it.Name) || it.Name != name || it.Value != value {
 				t.Fatalf("indexed %v from %q", it, tags)
 			}
 		}
@@ -119,11 +119,11 @@ func TestDecodeHex(t *testing.T) {
 		}
 	}
 	id := strings.Repeat("0123456789abcdef", 4)
-	if got, ok := decodeID(id); !ok || hex.EncodeToString(got) != id {
+	if got, ok := DecodeID(id); !ok || hex.EncodeToString(got) != id {
 		t.Errorf("decodeID(%s) = %x, %v", id, got, ok)
 	}
 	for _, bad := range []string{id[:63], id + "0", strings.ToUpper(id), id[:62] + "g0"} {
-		if _, ok := decodeID(bad); ok {
+		if _, ok := DecodeID(bad); ok {
 			t.Errorf("decodeID(%q) accepted", bad)
 		}
 	}
@@ -131,43 +131,32 @@ func TestDecodeHex(t *testing.T) {
 
 // The index forms: a value is held as itself exactly when it is indexable;
 // otherwise by a fixed-size digest that no value held as itself can equal.
+// (PostgreSQL's address form is tested in archive/postgres.)
 func TestIndexForms(t *testing.T) {
 	long := strings.Repeat("v", MaxTagValue)
 	for _, tt := range []struct {
-		v          string
-		asItself   bool // by tagIndexValue
-		pgAsItself bool // by pgAddressD
+		v        string
+		asItself bool
 	}{
-		{"", true, true},
-		{"plain", true, true},
-		{long, true, true},
-		{long + "v", false, false},
-		{"nul\x00", false, false},
-		{"\x00", false, false},
-		{"\xc3\x28", false, false},
-		{"\x01mark", true, false},
-		{"mark\x01", true, true},
+		{"", true},
+		{"plain", true},
+		{long, true},
+		{long + "v", false},
+		{"nul\x00", false},
+		{"\x00", false},
+		{"\xc3\x28", false},
+		{"\x01mark", true},
+		{"mark\x01", true},
 	} {
-		got := tagIndexValue(tt.v)
+		got := TagIndexValue(tt.v)
 		if (got == tt.v) != tt.asItself {
 			t.Errorf("tagIndexValue(%.20q) = %.20q", tt.v, got)
 		}
-		if !tt.asItself && (len(got) != 65 || got[0] != 0 || got != tagIndexValue(tt.v)) {
+		if !tt.asItself && (len(got) != 65 || got[0] != 0 || got != TagIndexValue(tt.v)) {
 			t.Errorf("tagIndexValue(%.20q) = %q, want NUL and 64 hex digits, stable", tt.v, got)
 		}
-		pg := pgAddressD(tt.v)
-		if (pg == tt.v) != tt.pgAsItself {
-			t.Errorf("pgAddressD(%.20q) = %.20q", tt.v, pg)
-		}
-		if !tt.pgAsItself && (len(pg) != 65 || pg[:1] != pgDigestMark || strings.IndexByte(pg, 0) >= 0) {
-			t.Errorf("pgAddressD(%.20q) = %q, want the mark and 64 hex digits", tt.v, pg)
-		}
-		key := pgTagKey("t", tt.v)
-		if len(key) == 34 && key[1] == 0 {
-			t.Errorf("pgTagKey(t, %.20q) has the length of the hex form", tt.v)
-		}
 	}
-	if tagIndexValue("a\x00") == tagIndexValue("a\x00b") {
+	if TagIndexValue("a\x00") == TagIndexValue("a\x00b") {
 		t.Error("two values share a digest")
 	}
 }
@@ -193,7 +182,7 @@ func TestTagRecheck(t *testing.T) {
 		{nostr.TagMap{"t": {"b"}}, false, 1}, // no digest: the index decided
 	} {
 		calls = 0
-		if err := tagRecheck(nostr.Filter{Tags: tt.f}, tt.lil, fn)(ev); err != nil || calls != tt.want {
+		if err := TagRecheck(nostr.Filter{Tags: tt.f}, tt.lil, fn)(ev); err != nil || calls != tt.want {
 			t.Errorf("tagRecheck(%.40v, lil %v): %d calls, %v; want %d", tt.f, tt.lil, calls, err, tt.want)
 		}
 	}
@@ -201,30 +190,30 @@ func TestTagRecheck(t *testing.T) {
 
 func TestKeepRuleServable(t *testing.T) {
 	a, b, c := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
-	lil := newKeepRule(Lil, []string{b, a})
+	lil := NewKeepRule(Lil, []string{b, a})
 	for _, tc := range []struct {
 		name    string
-		k       keepRule
+		k       KeepRule
 		authors []string
 		want    []string
 		ok      bool
 	}{
-		{"full mode leaves no authors alone", newKeepRule(Full, nil), nil, nil, true},
-		{"full mode leaves authors alone", newKeepRule(Full, nil), []string{c}, []string{c}, true},
+		{"full mode leaves no authors alone", NewKeepRule(Full, nil), nil, nil, true},
+		{"full mode leaves authors alone", NewKeepRule(Full, nil), []string{c}, []string{c}, true},
 		{"lil, no authors: the whole ones, sorted", lil, nil, []string{a, b}, true},
 		{"lil, intersected in filter order", lil, []string{c, b, a}, []string{b, a}, true},
 		{"lil, none whole", lil, []string{c}, nil, false},
 		{"lil, empty list", lil, []string{}, nil, false},
-		{"lil, nobody whole", newKeepRule(Lil, nil), nil, nil, false},
+		{"lil, nobody whole", NewKeepRule(Lil, nil), nil, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, ok := tc.k.servable(nostr.Filter{Authors: tc.authors, Kinds: []int{1}})
+			f, ok := tc.k.Servable(nostr.Filter{Authors: tc.authors, Kinds: []int{1}})
 			if ok != tc.ok || (ok && !slices.Equal(f.Authors, tc.want)) || !slices.Equal(f.Kinds, []int{1}) {
 				t.Errorf("servable(%v) = %v, %v; want %v, %v", tc.authors, f.Authors, ok, tc.want, tc.ok)
 			}
 		})
 	}
-	if !lil.whole(a) || lil.whole(c) || !newKeepRule(Full, nil).whole(c) {
+	if !lil.whole(a) || lil.whole(c) || !NewKeepRule(Full, nil).whole(c) {
 		t.Error("whole: want the listed authors in lil mode, everyone in full mode")
 	}
 }

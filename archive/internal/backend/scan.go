@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import "math"
 
@@ -39,7 +39,7 @@ import "math"
 
 // scanKinds normalizes ScanArchived's kinds: nil for every kind; none when
 // kinds were given but none of them can be stored.
-func scanKinds(kinds []int) (out []int32, none bool) {
+func ScanKinds(kinds []int) (out []int32, none bool) {
 	if len(kinds) == 0 {
 		return nil, false
 	}
@@ -55,4 +55,4 @@ func scanKinds(kinds []int) (out []int32, none bool) {
 }
 
 // rowScanner is the Scan of *sql.Rows and pgx.Rows.
-type rowScanner interface{ Scan(dest ...any) error }
+type RowScanner interface{ Scan(dest ...any) error }

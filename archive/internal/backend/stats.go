@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import "time"
 
@@ -84,13 +84,13 @@ type PruneResult struct {
 // "supported_nips"}} and geo snapshot {"country"}. A change of those
 // shapes in monitor/probe must be mirrored in both stats migrations.
 const (
-	statsNIP11Type = "nip11"
-	statsGeoType   = "geo"
+	StatsNIP11Type = "nip11"
+	StatsGeoType   = "geo"
 )
 
 // pruneBatch bounds one DELETE of PruneSnapshots, so that pruning a large
 // backlog never holds locks (or the embedded store's writer) for long.
-const pruneBatch = 5000
+const PruneBatch = 5000
 
 // unixDay is midnight UTC of unix day d.
 func unixDay(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
@@ -99,11 +99,11 @@ func unixDay(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
 type scanFunc func(dest ...any) error
 
 // statsEventSQL reads the one row of stats_event (no row: never refreshed).
-const statsEventSQL = `SELECT refreshed_at, events, pubkeys, kinds, oldest, newest, regular, replaceable,
+const StatsEventSQL = `SELECT refreshed_at, events, pubkeys, kinds, oldest, newest, regular, replaceable,
 	ephemeral, addressable, last_hour, last_day, last_week, last_month, archive_head FROM stats_event`
 
 // scanEventStats fills st from the row of statsEventSQL.
-func scanEventStats(scan scanFunc, st *Stats) error {
+func ScanEventStats(scan scanFunc, st *Stats) error {
 	var (
 		e               = &st.Events
 		refreshed, head int64
@@ -122,14 +122,14 @@ func scanEventStats(scan scanFunc, st *Stats) error {
 
 // statsList is one query of the statistics lists and how each of its rows
 // lands in Stats; both backends run the same SQL.
-type statsList struct {
-	sql string
-	row func(scanFunc) error
+type StatsList struct {
+	SQL string
+	Row func(scanFunc) error
 }
 
 // statsLists reads every list of st after stats_event.
-func statsLists(st *Stats) []statsList {
-	return []statsList{
+func StatsLists(st *Stats) []StatsList {
+	return []StatsList{
 		{"SELECT kind, events, pubkeys FROM stats_kind ORDER BY kind", func(scan scanFunc) error {
 			var k KindCount
 			err := scan(&k.Kind, &k.Events, &k.Pubkeys)
@@ -178,8 +178,8 @@ func statsLists(st *Stats) []statsList {
 }
 
 // relayKindsList reads one relay's stats_relay_kind rows ($1 / ?1: the URL).
-func relayKindsList(out *[]KindCount, placeholder string) statsList {
-	return statsList{"SELECT kind, events FROM stats_relay_kind WHERE relay_url = " + placeholder + " ORDER BY events DESC, kind",
+func RelayKindsList(out *[]KindCount, placeholder string) StatsList {
+	return StatsList{"SELECT kind, events FROM stats_relay_kind WHERE relay_url = " + placeholder + " ORDER BY events DESC, kind",
 		func(scan scanFunc) error {
 			var k KindCount
 			err := scan(&k.Kind, &k.Events)
@@ -190,23 +190,23 @@ func relayKindsList(out *[]KindCount, placeholder string) statsList {
 
 // pruneStep is one DELETE of PruneSnapshots, run until it deletes fewer
 // than pruneBatch rows.
-type pruneStep struct {
-	sql  string
-	args []any
-	n    *int64
+type PruneStep struct {
+	SQL  string
+	Args []any
+	N    *int64
 }
 
 // pruneInBatches runs each step's batches with exec, which runs one batch
 // in its own transaction and returns the rows it deleted.
-func pruneInBatches(steps []pruneStep, exec func(sql string, args []any) (int64, error)) error {
+func PruneInBatches(steps []PruneStep, exec func(sql string, args []any) (int64, error)) error {
 	for _, st := range steps {
 		for {
-			n, err := exec(st.sql, st.args)
+			n, err := exec(st.SQL, st.Args)
 			if err != nil {
 				return err
 			}
-			*st.n += n
-			if n < pruneBatch {
+			*st.N += n
+			if n < PruneBatch {
 				break
 			}
 		}

@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"encoding/json"
@@ -68,7 +68,7 @@ func appendJSONString(b []byte, s string) []byte {
 // every event served from PostgreSQL goes through it. Anything it does not
 // expect (whitespace, other escapes, non-string elements) is handed to
 // encoding/json, so any valid JSON array of arrays of strings decodes.
-func parseTagsJSON(b []byte) (nostr.Tags, error) {
+func ParseTagsJSON(b []byte) (nostr.Tags, error) {
 	if tags, ok := parseTagsFast(b); ok {
 		return tags, nil
 	}

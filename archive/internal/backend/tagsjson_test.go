@@ -1,4 +1,4 @@
-package archive
+package backend
 
 import (
 	"encoding/json"
@@ -53,7 +53,7 @@ func FuzzParseTagsJSON(f *testing.F) {
 		if fast, ok := parseTagsFast(b); ok && (werr != nil || !reflect.DeepEqual(fast, want)) {
 			t.Fatalf("fast path read %q as %q; encoding/json: %q, %v", b, fast, want, werr)
 		}
-		got, err := parseTagsJSON(b)
+		got, err := ParseTagsJSON(b)
 		if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(got, want)) {
 			t.Fatalf("parseTagsJSON(%q) = %q, %v; encoding/json: %q, %v", b, got, err, want, werr)
 		}

@@ -1,4 +1,4 @@
-package archive_test
+package storetest
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive"
 )
 
-// openStore opens a store of either backend and closes it when the test
+// OpenStore opens a store of either backend and closes it when the test
 // ends; a failing Close fails the test.
-func openStore(t testing.TB, o archive.Options) archive.Store {
+func OpenStore(t testing.TB, o archive.Options) archive.Store {
 	t.Helper()
 	s, err := archive.Open(context.Background(), o)
 	if err != nil {
@@ -26,8 +26,8 @@ func openStore(t testing.TB, o archive.Options) archive.Store {
 	return s
 }
 
-// signed builds and signs one event with a fresh key.
-func signed(t testing.TB, kind int, createdAt nostr.Timestamp, tags nostr.Tags, content string) *nostr.Event {
+// Signed builds and signs one event with a fresh key.
+func Signed(t testing.TB, kind int, createdAt nostr.Timestamp, tags nostr.Tags, content string) *nostr.Event {
 	t.Helper()
 	ev := &nostr.Event{Kind: kind, CreatedAt: createdAt, Tags: tags, Content: content}
 	if err := ev.Sign(nostr.GeneratePrivateKey()); err != nil {
@@ -36,9 +36,9 @@ func signed(t testing.TB, kind int, createdAt nostr.Timestamp, tags nostr.Tags, 
 	return ev
 }
 
-// samples flattens what reg exports into "name,label=value,..." keys:
+// Samples flattens what reg exports into "name,label=value,..." keys:
 // the sample count of a histogram, the value of a counter or gauge.
-func samples(t testing.TB, reg prometheus.Gatherer) map[string]float64 {
+func Samples(t testing.TB, reg prometheus.Gatherer) map[string]float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
