@@ -7,4 +7,11 @@
 // behind PgBouncer in transaction mode. The storage rules it applies are
 // archive/internal/backend's, shared with the embedded backend; its
 // migrations are schema/migrations/postgres.
+//
+// Where things are: static SQL in queries/*.sql (embedded; stmts.go's
+// struct names each one, and a name missing on either side panics at
+// init), the filter compiler and the list of its plans in filter.go, the
+// rest beside the Store method it serves. A new statement is a "-- name:"
+// block in the area's .sql file plus a field of statements tagged with
+// that name.
 package postgres

@@ -12,6 +12,37 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
+// The PostgreSQL filter compiler: every statement a NIP-01 filter becomes
+// is built here, in pgCompile, from the static SQL of nothing else. The
+// plans, in the order pgCompile tries them, and the index each relies on
+// (schema/migrations/postgres):
+//
+//  1. nothing: a filter that cannot match (search, LimitZero, a value list
+//     of nothing well-formed, an unindexed tag name) runs no statement.
+//  2. pgAddressPlan: "#d" on addressable kinds only. Branch one reads
+//     current versions by address through event_d_current (d_tag, kind,
+//     created_at; 0003); branch two the rare events matching by a later d
+//     tag through the partial event_extra_d (kind, created_at DESC; 0003).
+//  3. pgTagLateral: limited, no ids or authors, the first tag condition
+//     with 2..pgTagLateralMaxValues values: one newest-first walk of
+//     event_tag_lookup (tag_id, created_at DESC, ...; 0001) per value,
+//     the values' ids found through tag_value's unique key.
+//  4. pgKindsUnion: limited, kinds and no authors (at most
+//     pgUnionMaxKinds), not tag-driven: one branch per kind on event_kind
+//     (kind, created_at DESC; 0005), or on the partial event_kind_current
+//     (0001) for replaceable and addressable kinds.
+//  5. pgLateral: limited, authors and kinds within pgLateralMaxAuthors and
+//     pgLateralMaxPairs, not tag-driven: one scan of event_pubkey_kind
+//     (pubkey, kind, created_at DESC; 0005) per (author, kind).
+//  6. generic (also every count): tag-driven when the first tag condition
+//     has one value, through tag_value's key and event_tag_lookup, joined
+//     to event by seq (event_archived); otherwise ids by event's primary
+//     key, authors by event_pubkey_kind, kinds by event_kind, and nothing
+//     else by event_created (created_at DESC). Further tag conditions are
+//     EXISTS probes on event_tag_lookup.
+//
+// plan_test.go watches the plans the server picks for these shapes.
+
 // pgQuery is a compiled filter. empty means nothing can match (a malformed
 // or empty value list, an unindexed tag name, LimitZero, search) and no
 // statement needs to run.

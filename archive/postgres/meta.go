@@ -31,16 +31,14 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (i
 	err := s.pgTx(ctx, "save snapshots", func(tx pgx.Tx) error {
 		// Shared with other saves, exclusive against PruneSnapshots: a
 		// document this batch finds already stored stays stored.
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", pgPruneLock); err != nil {
+		if _, err := tx.Exec(ctx, stmts.PruneLockShared, pgPruneLock); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO metadata (id, type, data)
-			SELECT * FROM unnest($1::bytea[], $2::text[], $3::json[]) ON CONFLICT (id, type) DO NOTHING`,
+		if _, err := tx.Exec(ctx, stmts.InsertMetadata,
 			ids, types, datas); err != nil {
 			return err
 		}
-		ct, err := tx.Exec(ctx, `INSERT INTO relay_metadata (relay_url, metadata_type, generated_at, metadata_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) ON CONFLICT DO NOTHING`,
+		ct, err := tx.Exec(ctx, stmts.InsertRelayMetadata,
 			relays, types, ats, ids)
 		added = int(ct.RowsAffected())
 		return err
@@ -50,10 +48,7 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (i
 
 // LatestSnapshots returns the newest snapshot of each type, by type.
 func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.metadata_type) r.metadata_type, r.metadata_id, r.generated_at, m.data::text
-		FROM relay_metadata r JOIN metadata m ON m.id = r.metadata_id AND m.type = r.metadata_type
-		WHERE r.relay_url = $1
-		ORDER BY r.metadata_type, r.generated_at DESC`, relay.String())
+	rows, err := s.pool.Query(ctx, stmts.LatestSnapshots, relay.String())
 	if err != nil {
 		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
@@ -97,16 +92,14 @@ func (s *pgStore) PutState(ctx context.Context, st []schema.State) error {
 		services, types, keys = append(services, e.Service), append(types, e.Type), append(keys, e.Key)
 		values = append(values, string(e.Value))
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
-		SELECT s, t, k, v::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(s, t, k, v)
-		ON CONFLICT (service, type, key) DO UPDATE SET value = excluded.value`, services, types, keys, values)
+	_, err := s.pool.Exec(ctx, stmts.PutState, services, types, keys, values)
 	return pgErr(ctx, "put state", err)
 }
 
 func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
 	st := schema.State{Service: service, Type: typ, Key: key}
 	var v string
-	err := s.pool.QueryRow(ctx, "SELECT value::text FROM service_state WHERE service = $1 AND type = $2 AND key = $3",
+	err := s.pool.QueryRow(ctx, stmts.GetState,
 		service, typ, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return schema.State{}, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, schema.ErrNotFound)
@@ -119,7 +112,7 @@ func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (schem
 }
 
 func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]schema.State, error) {
-	rows, err := s.pool.Query(ctx, "SELECT key, value::text FROM service_state WHERE service = $1 AND type = $2 ORDER BY key",
+	rows, err := s.pool.Query(ctx, stmts.ListState,
 		service, typ)
 	if err != nil {
 		return nil, pgErr(ctx, "list state", err)
@@ -147,8 +140,6 @@ func (s *pgStore) DeleteState(ctx context.Context, st []schema.State) error {
 	for i, e := range st {
 		services[i], types[i], keys[i] = e.Service, e.Type, e.Key
 	}
-	_, err := s.pool.Exec(ctx, `DELETE FROM service_state s
-		USING unnest($1::text[], $2::text[], $3::text[]) AS u(service, type, key)
-		WHERE s.service = u.service AND s.type = u.type AND s.key = u.key`, services, types, keys)
+	_, err := s.pool.Exec(ctx, stmts.DeleteState, services, types, keys)
 	return pgErr(ctx, "delete state", err)
 }

@@ -43,16 +43,13 @@ func (s *pgStore) migrate(ctx context.Context) error {
 // migrateStep applies the next pending migration, or reports done.
 func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration, latest int) (done bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgMigrationLock); err != nil {
+		if _, err := tx.Exec(ctx, stmts.MigrationLock, pgMigrationLock); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY,
-			name       TEXT NOT NULL,
-			applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		if _, err := tx.Exec(ctx, stmts.CreateSchemaMigrations); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, "SELECT version FROM schema_migrations")
+		rows, _ := tx.Query(ctx, stmts.AppliedVersions)
 		applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
 		if err != nil {
 			return err
@@ -69,11 +66,11 @@ func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+		if _, err := tx.Exec(ctx, stmts.RecordMigration, m.Version, m.Name); err != nil {
 			return err
 		}
 		if m.Version == 1 {
-			if _, err := tx.Exec(ctx, "INSERT INTO store_meta (key, value) VALUES ('mode', $1)", string(s.mode)); err != nil {
+			if _, err := tx.Exec(ctx, stmts.RecordMode, string(s.mode)); err != nil {
 				return err
 			}
 		}
@@ -94,7 +91,7 @@ func (s *pgStore) migrateStep(ctx context.Context, migrations []schema.Migration
 // archive.
 func (s *pgStore) checkMode(ctx context.Context) error {
 	var mode string
-	err := s.pool.QueryRow(ctx, "SELECT value FROM store_meta WHERE key = 'mode'").Scan(&mode)
+	err := s.pool.QueryRow(ctx, stmts.ReadMode).Scan(&mode)
 	if err != nil {
 		return pgErr(ctx, "read store mode of "+s.url, err)
 	}

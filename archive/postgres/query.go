@@ -102,7 +102,7 @@ func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 		return false, ctx.Err()
 	}
 	var deleted bool
-	err := s.pool.QueryRow(ctx, "SELECT deleted FROM event WHERE id = $1", raw).Scan(&deleted)
+	err := s.pool.QueryRow(ctx, stmts.IsDeleted, raw).Scan(&deleted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -119,9 +119,7 @@ func (s *pgStore) Sightings(ctx context.Context, id string) (map[string]time.Tim
 	if !ok {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT r.url, er.seen_at FROM event e
-		JOIN event_relay er ON er.event_seq = e.seq JOIN relay_ref r ON r.id = er.relay_id
-		WHERE e.id = $1`, raw)
+	rows, err := s.pool.Query(ctx, stmts.Sightings, raw)
 	if err != nil {
 		return nil, pgErr(ctx, "sightings", err)
 	}

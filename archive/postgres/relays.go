@@ -15,9 +15,6 @@ func (s *pgStore) pgTx(ctx context.Context, what string, fn func(tx pgx.Tx) erro
 	return pgErr(ctx, what, pgx.BeginFunc(ctx, s.pool, fn))
 }
 
-const pgInsertRelaysSQL = `INSERT INTO relay (url, network, discovered_at)
-	SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (url) DO NOTHING`
-
 // pgURLs spells relay URLs as the text[] parameter pgx encodes in every
 // exec mode: a []schema.RelayURL has no encode plan under the simple
 // protocol (PgBouncer), where pgx knows no parameter types.
@@ -42,7 +39,7 @@ func (s *pgStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, er
 	if len(relays) == 0 {
 		return 0, ctx.Err()
 	}
-	ct, err := s.pool.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...)
+	ct, err := s.pool.Exec(ctx, stmts.InsertRelays, pgRelayArgs(relays)...)
 	if err != nil {
 		return 0, pgErr(ctx, "add relays", err)
 	}
@@ -50,13 +47,13 @@ func (s *pgStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, er
 }
 
 func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error) {
-	sql, args := "SELECT url, network, discovered_at FROM relay ORDER BY url", []any(nil)
+	sql, args := stmts.RelaysAll, []any(nil)
 	if len(networks) > 0 {
 		ns := make([]string, len(networks))
 		for i, n := range networks {
 			ns[i] = string(n)
 		}
-		sql, args = "SELECT url, network, discovered_at FROM relay WHERE network = ANY($1::text[]) ORDER BY url", []any{ns}
+		sql, args = stmts.RelaysOfNetworks, []any{ns}
 	}
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -88,12 +85,7 @@ func (s *pgStore) AddCandidates(ctx context.Context, c []schema.Candidate) (int,
 		urls[i], values[i] = x.URL.String(), backend.CandidateJSON(x, now)
 	}
 	// DISTINCT ON: a URL twice in one batch is one candidate (the first).
-	ct, err := s.pool.Exec(ctx, `INSERT INTO service_state (service, type, key, value)
-		SELECT DISTINCT ON (u.url) 'validator', 'candidate', u.url, u.value::jsonb
-		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(url, value, n)
-		WHERE NOT EXISTS (SELECT 1 FROM relay r WHERE r.url = u.url)
-		ORDER BY u.url, u.n
-		ON CONFLICT (service, type, key) DO NOTHING`, urls, values)
+	ct, err := s.pool.Exec(ctx, stmts.AddCandidates, urls, values)
 	if err != nil {
 		return 0, pgErr(ctx, "add candidates", err)
 	}
@@ -104,13 +96,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
-	rows, err := s.pool.Query(ctx, `SELECT key, value->>'network', (value->>'failures')::integer,
-			(value->>'added_at')::bigint, (value->>'last_attempt')::bigint
-		FROM service_state
-		WHERE `+backend.CandidateWhere+` AND value->>'network' = $1
-			AND ((value->>'last_attempt')::bigint = 0 OR (value->>'last_attempt')::bigint < $2)
-		ORDER BY (value->>'failures')::integer, (value->>'last_attempt')::bigint, key
-		LIMIT $3`, string(network), notAttemptedSince.Unix(), limit)
+	rows, err := s.pool.Query(ctx, stmts.DueCandidates, string(network), notAttemptedSince.Unix(), limit)
 	if err != nil {
 		return nil, pgErr(ctx, "due candidates", err)
 	}
@@ -140,14 +126,9 @@ func (s *pgStore) RecordFailures(ctx context.Context, c []schema.Candidate) erro
 	for i, x := range c {
 		urls[i], failures[i], ats[i] = x.URL.String(), int32(x.Failures), backend.OrNow(x.LastAttempt, now)
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE service_state s
-		SET value = s.value || jsonb_build_object('failures', u.failures, 'last_attempt', u.at)
-		FROM unnest($1::text[], $2::int4[], $3::int8[]) AS u(url, failures, at)
-		WHERE s.service = 'validator' AND s.type = 'candidate' AND s.key = u.url`, urls, failures, ats)
+	_, err := s.pool.Exec(ctx, stmts.RecordFailures, urls, failures, ats)
 	return pgErr(ctx, "record failures", err)
 }
-
-const pgDeleteCandidatesSQL = "DELETE FROM service_state WHERE " + backend.CandidateWhere + " AND key = ANY($1::text[])"
 
 func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	if len(relays) == 0 {
@@ -158,10 +139,10 @@ func (s *pgStore) Promote(ctx context.Context, relays []schema.Relay) error {
 		urls[i] = r.URL.String()
 	}
 	return s.pgTx(ctx, "promote candidates", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, pgInsertRelaysSQL, pgRelayArgs(relays)...); err != nil {
+		if _, err := tx.Exec(ctx, stmts.InsertRelays, pgRelayArgs(relays)...); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, pgDeleteCandidatesSQL, urls)
+		_, err := tx.Exec(ctx, stmts.DeleteCandidates, urls)
 		return err
 	})
 }
@@ -170,6 +151,6 @@ func (s *pgStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) er
 	if len(urls) == 0 {
 		return ctx.Err()
 	}
-	_, err := s.pool.Exec(ctx, pgDeleteCandidatesSQL, pgURLs(urls))
+	_, err := s.pool.Exec(ctx, stmts.DeleteCandidates, pgURLs(urls))
 	return pgErr(ctx, "drop candidates", err)
 }

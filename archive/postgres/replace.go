@@ -28,25 +28,6 @@ func headKeys(b *pgBatch) (n int, pubkeys [][]byte, kinds []int32, ds []string, 
 	return n, pubkeys, kinds, ds, ids, ats
 }
 
-// pgHeadsSQL reads the heads of the addresses in $1-$3; pgLockHeadsSQL
-// locks them too, in address order (the order of the keys), so that two
-// batches locking common addresses cannot deadlock.
-const (
-	pgHeadsSQL = `SELECT h.pubkey, h.kind, h.d_tag, h.event_id, h.created_at
-		FROM replaceable_head h
-		JOIN unnest($1::bytea[], $2::int4[], $3::text[]) AS u(pubkey, kind, d)
-		  ON h.pubkey = u.pubkey AND h.kind = u.kind AND h.d_tag = u.d`
-	pgLockHeadsSQL = pgHeadsSQL + `
-		ORDER BY h.pubkey, h.kind, h.d_tag
-		FOR UPDATE OF h`
-	// pgCreateHeadsSQL gives an address seen for the first time its row,
-	// with the batch's winner; the insert waits for a concurrent
-	// transaction creating the same row, whose row the lock then reads.
-	pgCreateHeadsSQL = `INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
-		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
-		ON CONFLICT (pubkey, kind, d_tag) DO NOTHING`
-)
-
 func scanHeads(rows pgx.Rows, into map[pgKey]pgVersion) error {
 	var (
 		pk, id []byte
@@ -130,19 +111,17 @@ func (p pgHeadPlan) queue(pipe *pgx.Batch) {
 		pubkeys, kinds, ds = append(pubkeys, []byte(k.pubkey)), append(kinds, k.kind), append(ds, k.d)
 		ids, ats = append(ids, w.id), append(ats, w.createdAt)
 	}
-	pipe.Queue(`INSERT INTO replaceable_head (pubkey, kind, d_tag, event_id, created_at)
-		SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::bytea[], $5::int8[])
-		ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`,
+	pipe.Queue(stmts.UpdateHeads,
 		pubkeys, kinds, ds, ids, ats)
 	if len(p.demoted) > 0 {
-		pipe.Queue(`UPDATE event SET superseded = true WHERE id = ANY($1::bytea[]) AND NOT superseded`, p.demoted)
+		pipe.Queue(stmts.MarkSuperseded, p.demoted)
 	}
 }
 
 // pgQueueDeletions records the batch's NIP-09 requests and hides their
 // stored targets: by id when the author matches, by address up to the
 // request's created_at. Requests are remembered so that targets arriving
-// later are written hidden (see pgInsertEventsSQL). It is idempotent, so
+// later are written hidden (see insert-events in queries/save.sql). It is idempotent, so
 // requests already stored are simply applied again: a batch whose deletion
 // step failed is repaired when it is seen once more.
 func pgQueueDeletions(pipe *pgx.Batch, b *pgBatch) {
@@ -174,20 +153,12 @@ func pgQueueDeletions(pipe *pgx.Batch, b *pgBatch) {
 		}
 	}
 	if len(targets) > 0 {
-		pipe.Queue(`INSERT INTO deletion_id (target, pubkey)
-			SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT DO NOTHING`, targets, byIDAuthors)
-		pipe.Queue(`UPDATE event e SET deleted = true
-			FROM unnest($1::bytea[], $2::bytea[]) AS u(target, pubkey)
-			WHERE e.id = u.target AND e.pubkey = u.pubkey AND e.kind <> 5 AND NOT e.deleted`, targets, byIDAuthors)
+		pipe.Queue(stmts.InsertDeletionIDs, targets, byIDAuthors)
+		pipe.Queue(stmts.DeleteByID, targets, byIDAuthors)
 	}
 	if len(addrAuthors) > 0 {
-		pipe.Queue(`INSERT INTO deletion_address (pubkey, kind, d_tag, until)
-			SELECT * FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::int8[])
-			ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET until = greatest(deletion_address.until, excluded.until)`,
+		pipe.Queue(stmts.InsertDeletionAddresses,
 			addrAuthors, addrKinds, addrDs, addrUntil)
-		pipe.Queue(`UPDATE event e SET deleted = true
-			FROM unnest($1::bytea[], $2::int4[], $3::text[], $4::int8[]) AS u(pubkey, kind, d_tag, until)
-			WHERE e.pubkey = u.pubkey AND e.kind = u.kind AND e.d_tag = u.d_tag AND e.d_tag IS NOT NULL
-			  AND e.created_at <= u.until AND NOT e.deleted`, addrAuthors, addrKinds, addrDs, addrUntil)
+		pipe.Queue(stmts.DeleteByAddress, addrAuthors, addrKinds, addrDs, addrUntil)
 	}
 }

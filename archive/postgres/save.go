@@ -75,7 +75,7 @@ func (s *pgStore) saveEvents(ctx context.Context, batch []schema.Sighting) (sche
 	}
 	if requesters := b.buckets(func(r *backend.EventRow) bool { return r.Kind == 5 }); len(requesters) > 0 {
 		err := s.retry(ctx, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, pgLockSQL, requesters, true); err != nil {
+			if _, err := tx.Exec(ctx, stmts.LockRequesters, requesters, true); err != nil {
 				return fmt.Errorf("lock requesters: %w", err)
 			}
 			var pipe pgx.Batch
@@ -109,27 +109,8 @@ func pgRetryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
-// pgLockSQL takes the buckets in $1 (ascending) shared, or exclusive when
-// $2 is true.
-const pgLockSQL = `SELECT CASE WHEN $2::bool THEN pg_advisory_xact_lock(` + pgLockNamespaceSQL + `, u.b)
-	ELSE pg_advisory_xact_lock_shared(` + pgLockNamespaceSQL + `, u.b) END
-	FROM unnest($1::int4[]) AS u(b)`
-
 // pgLockNamespaceSQL is the first key of the two-key advisory locks: "bbtr".
 const pgLockNamespaceSQL = "1650619506"
-
-const pgInsertEventsSQL = `INSERT INTO event
-	(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, extra_d, deleted)
-SELECT u.id, u.pubkey, u.created_at, u.kind, u.tags::json, u.content, u.sig, u.d_tag, u.expires_at, u.superseded, u.extra_d::text[],
-	u.deleted OR (u.kind <> 5 AND (
-		EXISTS (SELECT 1 FROM deletion_id x WHERE x.target = u.id AND x.pubkey = u.pubkey)
-		OR (u.d_tag IS NOT NULL AND EXISTS (SELECT 1 FROM deletion_address a
-			WHERE a.pubkey = u.pubkey AND a.kind = u.kind AND a.d_tag = u.d_tag AND a.until >= u.created_at))))
-FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::int4[], $5::text[], $6::bytea[], $7::bytea[],
-	$8::text[], $9::int8[], $10::bool[], $11::bool[], $12::text[])
-	AS u(id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted, extra_d)
-ON CONFLICT (id) DO NOTHING
-RETURNING id, seq`
 
 func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[string]int32,
 	tagIDs map[string]int64) (seqs map[string]int64, sightings int, err error) {
@@ -138,10 +119,10 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	authors := b.buckets(func(*backend.EventRow) bool { return true })
 	nHeads, hPubkeys, hKinds, hDs, hIDs, hAts := headKeys(b)
 	var start pgx.Batch
-	start.Queue(pgLockSQL, authors, false)
+	start.Queue(stmts.LockRequesters, authors, false)
 	heads := map[pgKey]pgVersion{}
 	if nHeads > 0 {
-		start.Queue(pgHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, heads) })
+		start.Queue(stmts.Heads, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, heads) })
 	}
 	if err := tx.SendBatch(ctx, &start).Close(); err != nil {
 		return nil, 0, fmt.Errorf("lock authors and read replaceable heads: %w", err)
@@ -167,7 +148,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		tags[i], contents[i], dTag[i], expires[i] = r.TagsJSON, r.Content, r.DTag, r.ExpiresAt
 		superseded[i], deleted[i], extraD[i] = plan.superseded[i], dels.hides(r), pgExtraD(r)
 	}
-	rows, err := tx.Query(ctx, pgInsertEventsSQL, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
+	rows, err := tx.Query(ctx, stmts.InsertEvents, ids, pubkeys, createdAts, kinds, tags, contents, sigs,
 		dTag, expires, superseded, deleted, extraD)
 	if err != nil {
 		return nil, 0, fmt.Errorf("insert events: %w", err)
@@ -207,16 +188,13 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 		// (COALESCE runs the subquery for those rows alone); they are all
 		// there by now, a concurrent batch's included: the insert above
 		// waited for any it conflicted with.
-		provenance := end.Queue(`INSERT INTO event_relay (event_seq, relay_id, seen_at)
-			SELECT coalesce(u.seq, (SELECT e.seq FROM event e WHERE e.id = u.id)), u.relay_id, u.seen_at
-			FROM unnest($1::bytea[], $2::int8[], $3::int4[], $4::int8[]) AS u(id, seq, relay_id, seen_at)
-			ON CONFLICT DO NOTHING`, sightIDs, sightSeq, relayIDs, seenAts)
+		provenance := end.Queue(stmts.InsertProvenance, sightIDs, sightSeq, relayIDs, seenAts)
 		provenance.Exec(func(ct pgconn.CommandTag) error { sightings = int(ct.RowsAffected()); return nil })
 	}
 	locked := map[pgKey]pgVersion{}
 	if nHeads > 0 {
-		end.Queue(pgCreateHeadsSQL, hPubkeys, hKinds, hDs, hIDs, hAts)
-		end.Queue(pgLockHeadsSQL, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, locked) })
+		end.Queue(stmts.CreateHeads, hPubkeys, hKinds, hDs, hIDs, hAts)
+		end.Queue(stmts.LockHeads, hPubkeys, hKinds, hDs).Query(func(rows pgx.Rows) error { return scanHeads(rows, locked) })
 	}
 	if err := tx.SendBatch(ctx, &end).Close(); err != nil {
 		return nil, 0, fmt.Errorf("insert provenance and lock replaceable heads: %w", err)
@@ -228,7 +206,7 @@ func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[
 	var moves pgx.Batch
 	final.queue(&moves)
 	if lost := final.lostSince(plan, b, seqs); len(lost) > 0 {
-		moves.Queue(`UPDATE event SET superseded = true WHERE id = ANY($1::bytea[]) AND NOT superseded`, lost)
+		moves.Queue(stmts.MarkSuperseded, lost)
 	}
 	if moves.Len() > 0 {
 		if err := tx.SendBatch(ctx, &moves).Close(); err != nil {

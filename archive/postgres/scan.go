@@ -34,20 +34,7 @@ import (
 // the scan waits; assigning seq after commit would rewrite every row.
 // The sequence must be CACHE 1 (see the schema): a session cache would
 // hand out values <= H after step 2.
-const (
-	pgSeqHighSQL = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM event_seq`
-	// pgEventWritersSQL lists the transactions that may be writing to
-	// event, or, given $1, those of $1 still doing so.
-	pgEventWritersSQL = `SELECT coalesce(array_agg(virtualtransaction), '{}') FROM pg_locks
-		WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-			AND relation = 'event'::regclass
-			AND pid IS DISTINCT FROM pg_backend_pid()
-			AND ($1::text[] IS NULL OR virtualtransaction = ANY($1::text[]))`
-	pgScanSQL = `SELECT seq, id, pubkey, created_at, kind, tags, content, sig FROM event
-		WHERE seq > $1 AND seq <= $2 AND NOT deleted AND ($3::int4[] IS NULL OR kind = ANY($3::int4[]))
-		ORDER BY seq LIMIT $4`
-)
+const ()
 
 // Polling interval while writers finish: short first (a batch usually
 // commits within milliseconds), then backing off.
@@ -79,7 +66,7 @@ func (s *pgStore) ScanArchived(ctx context.Context, after uint64, kinds []int, l
 	if limit > 0 {
 		limitArg = int64(limit)
 	}
-	rows, err := s.pool.Query(ctx, pgScanSQL, int64(after), high, kindArg, limitArg)
+	rows, err := s.pool.Query(ctx, stmts.Scan, int64(after), high, kindArg, limitArg)
 	if err != nil {
 		return after, pgErr(ctx, "scan archived events", err)
 	}
@@ -112,14 +99,14 @@ func (s *pgStore) ScanArchived(ctx context.Context, after uint64, kinds []int, l
 // committed or will never be (steps 1-3 above).
 func (s *pgStore) settledSeq(ctx context.Context) (int64, error) {
 	var high int64
-	if err := s.pool.QueryRow(ctx, pgSeqHighSQL).Scan(&high); err != nil {
+	if err := s.pool.QueryRow(ctx, stmts.SeqHigh).Scan(&high); err != nil {
 		return 0, fmt.Errorf("read event_seq: %w", err)
 	}
 	if high == 0 {
 		return 0, nil
 	}
 	var writers []string
-	if err := s.pool.QueryRow(ctx, pgEventWritersSQL, nil).Scan(&writers); err != nil {
+	if err := s.pool.QueryRow(ctx, stmts.EventWriters, nil).Scan(&writers); err != nil {
 		return 0, fmt.Errorf("list writers: %w", err)
 	}
 	for delay := pgSettleFirst; len(writers) > 0; delay = min(2*delay, pgSettleMax) {
@@ -130,7 +117,7 @@ func (s *pgStore) settledSeq(ctx context.Context) (int64, error) {
 			return 0, fmt.Errorf("wait for %d writers: %w", len(writers), ctx.Err())
 		case <-t.C:
 		}
-		if err := s.pool.QueryRow(ctx, pgEventWritersSQL, writers).Scan(&writers); err != nil {
+		if err := s.pool.QueryRow(ctx, stmts.EventWriters, writers).Scan(&writers); err != nil {
 			return 0, fmt.Errorf("wait for writers: %w", err)
 		}
 	}

@@ -36,10 +36,10 @@ func (s *pgStore) RefreshStats(ctx context.Context) (int, error) {
 	for _, v := range pgStatsViews {
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			var locked, populated bool
-			if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtextextended('bigbrotr stats ' || $1, 0))", v).Scan(&locked); err != nil || !locked {
+			if err := tx.QueryRow(ctx, stmts.StatsTryLock, v).Scan(&locked); err != nil || !locked {
 				return err
 			}
-			if err := tx.QueryRow(ctx, "SELECT ispopulated FROM pg_matviews WHERE matviewname = $1", v).Scan(&populated); err != nil {
+			if err := tx.QueryRow(ctx, stmts.ViewPopulated, v).Scan(&populated); err != nil {
 				return err
 			}
 			sql := "REFRESH MATERIALIZED VIEW " + v
@@ -68,7 +68,7 @@ func (s *pgStore) Stats(ctx context.Context) (backend.Stats, error) {
 	var st backend.Stats
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var populated bool
-		if err := tx.QueryRow(ctx, "SELECT bool_and(ispopulated) FROM pg_matviews WHERE matviewname = ANY($1)", pgStatsViews).Scan(&populated); err != nil || !populated {
+		if err := tx.QueryRow(ctx, stmts.ViewsPopulated, pgStatsViews).Scan(&populated); err != nil || !populated {
 			return err
 		}
 		if err := backend.ScanEventStats(tx.QueryRow(ctx, backend.StatsEventSQL).Scan, &st); err != nil {
@@ -87,7 +87,7 @@ func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]back
 	var out []backend.KindCount
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var populated bool
-		if err := tx.QueryRow(ctx, "SELECT ispopulated FROM pg_matviews WHERE matviewname = 'stats_relay_kind'").Scan(&populated); err != nil || !populated {
+		if err := tx.QueryRow(ctx, stmts.RelayKindsPopulated).Scan(&populated); err != nil || !populated {
 			return err
 		}
 		return pgReadLists(ctx, tx, []backend.StatsList{backend.RelayKindsList(&out, "$1")}, relay.String())

@@ -11,6 +11,31 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 )
 
+// The SQLite filter compiler: every statement a NIP-01 filter becomes is
+// built here, in liteCompile, from no static SQL. The plans, in the order
+// liteCompile picks them, and the index each relies on
+// (schema/migrations/sqlite):
+//
+//  1. nothing: a filter that cannot match (search, LimitZero, a value list
+//     of nothing well-formed, an unindexed tag name) runs no statement.
+//  2. tag-driven: no ids or authors and a tag condition. The tag with the
+//     fewest values drives: one value walks event_tag's primary key (name,
+//     value, created_at DESC, event_seq; a WITHOUT ROWID table, 0001) as
+//     the outer loop (CROSS JOIN pins it), so a limited query stops early;
+//     several values are an IN over the same key.
+//  3. liteUnion: limited, kinds given, no ids, not tag-driven, at most
+//     liteUnionMaxKinds kinds (no authors) or liteUnionMaxPairs (author,
+//     kind) pairs: one newest-first branch per kind on event_kind (kind,
+//     created_at DESC, expires_at; 0003) or per pair on event_pubkey_kind
+//     (pubkey, kind, created_at DESC, expires_at; 0003), merged.
+//  4. generic (also every count): ids through event's unique id index,
+//     authors through event_pubkey / event_pubkey_kind, kinds through
+//     event_kind, nothing else through event_created (created_at DESC, id).
+//
+// In every plan, further tag conditions are point lookups on event_tag's
+// primary key per candidate row. plan_test.go checks the plans with
+// EXPLAIN QUERY PLAN.
+
 // liteMaxParams stays under SQLite's limit of 32766 bound parameters.
 const liteMaxParams = 30000
 

@@ -13,13 +13,6 @@ import (
 // clock times them, in unix milliseconds (a relay done in the millisecond
 // a cycle starts is told apart from one done before it); 0 means never.
 
-const liteLeaseDue = `SELECT r.url, r.network, r.discovered_at FROM relay_lease l JOIN relay r ON r.url = l.relay
-	WHERE l.loop = ? AND l.done_at <= ? AND l.expires_at <= ?`
-
-const liteLeaseFill = `INSERT OR IGNORE INTO relay_lease (loop, relay)
-	SELECT ?, r.url FROM relay r
-	WHERE NOT EXISTS (SELECT 1 FROM relay_lease l WHERE l.loop = ? AND l.relay = r.url)`
-
 // LeaseRelays: SQLite has one writer, so the select and the update in one
 // write transaction are atomic against every other caller.
 func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]schema.Relay, error) {
@@ -37,7 +30,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([
 			// Relays without a row for the loop (new, or the loop's first
 			// run) get a free one; only when the due rows ran short, since
 			// it reads every relay.
-			res, err := tx.ExecContext(ctx, liteLeaseFill, req.Loop, req.Loop)
+			res, err := tx.ExecContext(ctx, stmts.LeaseFill, req.Loop, req.Loop)
 			if err != nil {
 				return err
 			}
@@ -50,7 +43,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([
 			}
 		}
 		exp := now.Add(req.TTL).UnixMilli()
-		_, err = liteExecEach(ctx, tx, `UPDATE relay_lease SET holder = ?, expires_at = ? WHERE loop = ? AND relay = ?`,
+		_, err = liteExecEach(ctx, tx, stmts.LeaseTake,
 			out, func(r schema.Relay) []any { return []any{req.Holder, exp, req.Loop, r.URL} })
 		return err
 	})
@@ -61,7 +54,7 @@ func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([
 }
 
 func liteDue(ctx context.Context, tx *sql.Tx, req schema.LeaseRequest, now time.Time, n int) ([]schema.Relay, error) {
-	q := liteLeaseDue
+	q := stmts.LeaseDue
 	args := []any{req.Loop, now.Add(-req.DoneWithin).UnixMilli(), now.UnixMilli()}
 	if len(req.Networks) > 0 {
 		q += " AND r.network IN (" + liteMarks(len(req.Networks)) + ")"
@@ -81,16 +74,16 @@ func liteDue(ctx context.Context, tx *sql.Tx, req schema.LeaseRequest, now time.
 func (s *liteStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {
 	exp := time.Now().Add(ttl).UnixMilli()
 	return s.liteTx(ctx, "renew leases", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, `UPDATE relay_lease SET expires_at = ? WHERE loop = ? AND relay = ? AND holder = ?`,
+		_, err := liteExecEach(ctx, tx, stmts.RenewLeases,
 			urls, func(u schema.RelayURL) []any { return []any{exp, loop, u, holder} })
 		return err
 	})
 }
 
 func (s *liteStore) ReleaseLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, done bool) error {
-	q := `UPDATE relay_lease SET holder = '', expires_at = 0 WHERE loop = ? AND relay = ? AND holder = ?`
+	q := stmts.ReleaseLeases
 	if done {
-		q = `UPDATE relay_lease SET holder = '', expires_at = 0, done_at = ? WHERE loop = ? AND relay = ? AND holder = ?`
+		q = stmts.ReleaseLeasesDone
 	}
 	now := time.Now().UnixMilli()
 	return s.liteTx(ctx, "release leases", func(tx *sql.Tx) error {

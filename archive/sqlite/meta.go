@@ -18,13 +18,12 @@ func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) 
 	}
 	n := 0
 	err := s.liteTx(ctx, "save snapshots", func(tx *sql.Tx) error {
-		if _, err := liteExecEach(ctx, tx, "INSERT OR IGNORE INTO metadata (id, type, data) VALUES (?, ?, ?)",
+		if _, err := liteExecEach(ctx, tx, stmts.InsertMetadata,
 			snaps, func(sn schema.Snapshot) []any { return []any{sn.ID[:], sn.Type, string(sn.Data)} }); err != nil {
 			return err
 		}
 		var err error
-		n, err = liteExecEach(ctx, tx, `INSERT OR IGNORE INTO relay_metadata
-			(relay_url, metadata_type, generated_at, metadata_id) VALUES (?, ?, ?, ?)`,
+		n, err = liteExecEach(ctx, tx, stmts.InsertRelayMetadata,
 			snaps, func(sn schema.Snapshot) []any { return []any{sn.Relay, sn.Type, sn.GeneratedAt.Unix(), sn.ID[:]} })
 		return err
 	})
@@ -34,11 +33,7 @@ func (s *liteStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) 
 func (s *liteStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
 	// SQLite takes the bare columns of a max() aggregate from the row that
 	// holds the maximum.
-	rows, err := s.read.QueryContext(ctx, `SELECT l.metadata_type, l.metadata_id, l.generated_at, m.data
-		FROM (SELECT metadata_type, metadata_id, max(generated_at) AS generated_at
-			FROM relay_metadata WHERE relay_url = ? GROUP BY metadata_type) l
-		JOIN metadata m ON m.id = l.metadata_id AND m.type = l.metadata_type
-		ORDER BY l.metadata_type`, relay)
+	rows, err := s.read.QueryContext(ctx, stmts.LatestSnapshots, relay)
 	if err != nil {
 		return nil, liteErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
@@ -70,8 +65,7 @@ func (s *liteStore) PutState(ctx context.Context, st []schema.State) error {
 	}
 	// Rows are written in order, so the last entry of a repeated key wins.
 	return s.liteTx(ctx, "put state", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value) VALUES (?, ?, ?, ?)
-			ON CONFLICT (service, type, key) DO UPDATE SET value = excluded.value`,
+		_, err := liteExecEach(ctx, tx, stmts.PutState,
 			st, func(e schema.State) []any { return []any{e.Service, e.Type, e.Key, string(e.Value)} })
 		return err
 	})
@@ -80,7 +74,7 @@ func (s *liteStore) PutState(ctx context.Context, st []schema.State) error {
 func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
 	st := schema.State{Service: service, Type: typ, Key: key}
 	var v string
-	err := s.read.QueryRowContext(ctx, "SELECT value FROM service_state WHERE service = ? AND type = ? AND key = ?",
+	err := s.read.QueryRowContext(ctx, stmts.GetState,
 		service, typ, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, schema.ErrNotFound)
@@ -93,7 +87,7 @@ func (s *liteStore) GetState(ctx context.Context, service, typ, key string) (sch
 }
 
 func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]schema.State, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT key, value FROM service_state WHERE service = ? AND type = ? ORDER BY key",
+	rows, err := s.read.QueryContext(ctx, stmts.ListState,
 		service, typ)
 	if err != nil {
 		return nil, liteErr(ctx, "list state", err)
@@ -117,7 +111,7 @@ func (s *liteStore) ListState(ctx context.Context, service, typ string) ([]schem
 
 func (s *liteStore) DeleteState(ctx context.Context, st []schema.State) error {
 	return s.liteTx(ctx, "delete state", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, "DELETE FROM service_state WHERE service = ? AND type = ? AND key = ?",
+		_, err := liteExecEach(ctx, tx, stmts.DeleteState,
 			st, func(e schema.State) []any { return []any{e.Service, e.Type, e.Key} })
 		return err
 	})

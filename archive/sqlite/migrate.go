@@ -37,11 +37,7 @@ func (s *liteStore) migrate(ctx context.Context) error {
 		return liteOpenErr(s.path, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
+	if _, err := tx.ExecContext(ctx, stmts.CreateSchemaMigrations); err != nil {
 		return liteOpenErr(s.path, err)
 	}
 	applied, err := liteApplied(ctx, tx)
@@ -60,7 +56,7 @@ func (s *liteStore) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("%s: migration %04d_%s: %w", s.path, m.Version, m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		if _, err := tx.ExecContext(ctx, stmts.RecordMigration,
 			m.Version, m.Name, time.Now().Unix()); err != nil {
 			return fmt.Errorf("%s: record migration %d: %w", s.path, m.Version, err)
 		}
@@ -70,14 +66,14 @@ func (s *liteStore) migrate(ctx context.Context) error {
 		return fmt.Errorf("%s: commit migrations: %w", s.path, err)
 	}
 	// Refresh the planner's statistics where they are stale; cheap when not.
-	if _, err := s.write.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+	if _, err := s.write.ExecContext(ctx, stmts.OptimizeAfterMigrate); err != nil {
 		s.log.Warn("embedded store: PRAGMA optimize failed", "err", err)
 	}
 	return nil
 }
 
 func liteApplied(ctx context.Context, tx *sql.Tx) ([]int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	rows, err := tx.QueryContext(ctx, stmts.AppliedVersions)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +98,7 @@ func liteProbe(ctx context.Context, path string, latest int) error {
 	}
 	defer db.Close()
 	var tables, ours int
-	err = db.QueryRowContext(ctx, `SELECT
-		count(*) FILTER (WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\'),
-		count(*) FILTER (WHERE name = 'schema_migrations')
-		FROM sqlite_schema WHERE type = 'table'`).Scan(&tables, &ours)
+	err = db.QueryRowContext(ctx, stmts.ProbeTables).Scan(&tables, &ours)
 	if err != nil {
 		return liteOpenErr(path, err)
 	}
@@ -116,7 +109,7 @@ func liteProbe(ctx context.Context, path string, latest int) error {
 		return nil
 	}
 	var current int
-	if err := db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	if err := db.QueryRowContext(ctx, stmts.SchemaVersion).Scan(&current); err != nil {
 		return liteOpenErr(path, err)
 	}
 	if current > latest {

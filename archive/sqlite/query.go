@@ -118,7 +118,7 @@ func (s *liteStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 	}
 	defer s.metrics.Observe(backend.ShapeIDs, time.Now())
 	var deleted bool
-	err := s.read.QueryRowContext(ctx, "SELECT deleted FROM event WHERE id = ?", raw).Scan(&deleted)
+	err := s.read.QueryRowContext(ctx, stmts.IsDeleted, raw).Scan(&deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -136,8 +136,7 @@ func (s *liteStore) Sightings(ctx context.Context, id string) (map[string]time.T
 	if !ok {
 		return out, ctx.Err()
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT r.relay_url, r.seen_at
-		FROM event e JOIN event_relay r ON r.event_seq = e.seq WHERE e.id = ?`, raw)
+	rows, err := s.read.QueryContext(ctx, stmts.Sightings, raw)
 	if err != nil {
 		return nil, liteErr(ctx, "sightings of "+id, err)
 	}

@@ -48,8 +48,6 @@ func liteExecEach[T any](ctx context.Context, tx *sql.Tx, query string, items []
 	return total, nil
 }
 
-const liteInsertRelay = "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)"
-
 func liteRelayArgs(r schema.Relay) []any {
 	return []any{r.URL, string(r.Network), backend.OrNow(r.DiscoveredAt, time.Now())}
 }
@@ -57,14 +55,14 @@ func liteRelayArgs(r schema.Relay) []any {
 func (s *liteStore) AddRelays(ctx context.Context, relays []schema.Relay) (int, error) {
 	n := 0
 	err := s.liteTx(ctx, "add relays", func(tx *sql.Tx) (err error) {
-		n, err = liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs)
+		n, err = liteExecEach(ctx, tx, stmts.InsertRelay, relays, liteRelayArgs)
 		return err
 	})
 	return n, err
 }
 
 func (s *liteStore) Relays(ctx context.Context, networks ...schema.Network) ([]schema.Relay, error) {
-	q := "SELECT url, network, discovered_at FROM relay"
+	q := stmts.RelaysAll
 	var args []any
 	if len(networks) > 0 {
 		q += " WHERE network IN (" + liteMarks(len(networks)) + ")"
@@ -105,9 +103,7 @@ func (s *liteStore) AddCandidates(ctx context.Context, c []schema.Candidate) (in
 	n := 0
 	now := time.Now()
 	err := s.liteTx(ctx, "add candidates", func(tx *sql.Tx) (err error) {
-		n, err = liteExecEach(ctx, tx, `INSERT INTO service_state (service, type, key, value)
-			SELECT 'validator', 'candidate', ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM relay WHERE url = ?1)
-			ON CONFLICT (service, type, key) DO NOTHING`, c, func(c schema.Candidate) []any {
+		n, err = liteExecEach(ctx, tx, stmts.AddCandidates, c, func(c schema.Candidate) []any {
 			return []any{c.URL, backend.CandidateJSON(c, now)}
 		})
 		return err
@@ -119,14 +115,7 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT key,
-			json_extract(value, '$.network'), json_extract(value, '$.failures'),
-			json_extract(value, '$.added_at'), json_extract(value, '$.last_attempt')
-		FROM service_state
-		WHERE `+backend.CandidateWhere+` AND json_extract(value, '$.network') = ?
-			AND (json_extract(value, '$.last_attempt') = 0 OR json_extract(value, '$.last_attempt') < ?)
-		ORDER BY json_extract(value, '$.failures'), json_extract(value, '$.last_attempt'), key
-		LIMIT ?`, string(network), notAttemptedSince.Unix(), limit)
+	rows, err := s.read.QueryContext(ctx, stmts.DueCandidates, string(network), notAttemptedSince.Unix(), limit)
 	if err != nil {
 		return nil, liteErr(ctx, "due candidates", err)
 	}
@@ -153,30 +142,26 @@ func (s *liteStore) DueCandidates(ctx context.Context, network schema.Network, n
 func (s *liteStore) RecordFailures(ctx context.Context, c []schema.Candidate) error {
 	now := time.Now()
 	return s.liteTx(ctx, "record failures", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, `UPDATE service_state
-			SET value = json_set(value, '$.failures', ?, '$.last_attempt', ?)
-			WHERE `+backend.CandidateWhere+` AND key = ?`, c, func(c schema.Candidate) []any {
+		_, err := liteExecEach(ctx, tx, stmts.RecordFailures, c, func(c schema.Candidate) []any {
 			return []any{c.Failures, backend.OrNow(c.LastAttempt, now), c.URL}
 		})
 		return err
 	})
 }
 
-const liteDeleteCandidate = "DELETE FROM service_state WHERE " + backend.CandidateWhere + " AND key = ?"
-
 func (s *liteStore) Promote(ctx context.Context, relays []schema.Relay) error {
 	return s.liteTx(ctx, "promote candidates", func(tx *sql.Tx) error {
-		if _, err := liteExecEach(ctx, tx, liteInsertRelay, relays, liteRelayArgs); err != nil {
+		if _, err := liteExecEach(ctx, tx, stmts.InsertRelay, relays, liteRelayArgs); err != nil {
 			return err
 		}
-		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, relays, func(r schema.Relay) []any { return []any{r.URL} })
+		_, err := liteExecEach(ctx, tx, stmts.DeleteCandidate, relays, func(r schema.Relay) []any { return []any{r.URL} })
 		return err
 	})
 }
 
 func (s *liteStore) DropCandidates(ctx context.Context, urls []schema.RelayURL) error {
 	return s.liteTx(ctx, "drop candidates", func(tx *sql.Tx) error {
-		_, err := liteExecEach(ctx, tx, liteDeleteCandidate, urls, func(u schema.RelayURL) []any { return []any{u} })
+		_, err := liteExecEach(ctx, tx, stmts.DeleteCandidate, urls, func(u schema.RelayURL) []any { return []any{u} })
 		return err
 	})
 }

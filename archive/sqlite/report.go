@@ -18,13 +18,7 @@ func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT r.url, t.value, rm.generated_at, rm.metadata_id, m.data
-		FROM relay r CROSS JOIN json_each(?) t
-		JOIN relay_metadata rm ON rm.relay_url = r.url AND rm.metadata_type = t.value
-			AND rm.generated_at = (SELECT max(x.generated_at) FROM relay_metadata x
-				WHERE x.relay_url = r.url AND x.metadata_type = t.value)
-		JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-		ORDER BY r.url, t.key`, string(list))
+	rows, err := s.read.QueryContext(ctx, stmts.LatestSnapshotsAll, string(list))
 	if err != nil {
 		return nil, liteErr(ctx, "latest snapshots", err)
 	}
@@ -33,10 +27,7 @@ func (s *liteStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]s
 
 // SnapshotHistory walks the primary key range of (relay, type).
 func (s *liteStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT rm.relay_url, rm.metadata_type, rm.generated_at, rm.metadata_id, m.data
-		FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-		WHERE rm.relay_url = ? AND rm.metadata_type = ? AND rm.generated_at >= ?
-		ORDER BY rm.generated_at`, relay, typ, since.Unix())
+	rows, err := s.read.QueryContext(ctx, stmts.SnapshotHistory, relay, typ, since.Unix())
 	if err != nil {
 		return nil, liteErr(ctx, "snapshot history of "+relay.String(), err)
 	}
@@ -70,8 +61,7 @@ func liteScanSnapshots(ctx context.Context, rows *sql.Rows, what string) ([]sche
 // CountArchived counts a rowid range: seq is the rowid.
 func (s *liteStore) CountArchived(ctx context.Context, after uint64) (int64, uint64, error) {
 	var n, head int64
-	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM event WHERE seq > ?),
-		(SELECT coalesce(max(seq), 0) FROM event)`, int64(min(after, 1<<63-1))).Scan(&n, &head)
+	err := s.read.QueryRowContext(ctx, stmts.CountArchived, int64(min(after, 1<<63-1))).Scan(&n, &head)
 	if err != nil {
 		return 0, 0, liteErr(ctx, "count archived", err)
 	}
@@ -83,15 +73,8 @@ func (s *liteStore) CountArchived(ctx context.Context, after uint64) (int64, uin
 func (s *liteStore) PruneSnapshots(ctx context.Context, before time.Time) (backend.PruneResult, error) {
 	var res backend.PruneResult
 	err := backend.PruneInBatches([]backend.PruneStep{
-		{SQL: `DELETE FROM relay_metadata WHERE (relay_url, metadata_type, generated_at) IN (
-			SELECT x.relay_url, x.metadata_type, x.generated_at FROM relay_metadata x
-			WHERE x.generated_at < ? AND EXISTS (SELECT 1 FROM relay_metadata y
-				WHERE y.relay_url = x.relay_url AND y.metadata_type = x.metadata_type AND y.generated_at > x.generated_at)
-			LIMIT ?)`, Args: []any{before.Unix(), backend.PruneBatch}, N: &res.Snapshots},
-		{SQL: `DELETE FROM metadata WHERE rowid IN (
-			SELECT x.rowid FROM metadata x
-			WHERE NOT EXISTS (SELECT 1 FROM relay_metadata r WHERE r.metadata_id = x.id AND r.metadata_type = x.type)
-			LIMIT ?)`, Args: []any{backend.PruneBatch}, N: &res.Metadata},
+		{SQL: stmts.PruneRelayMetadata, Args: []any{before.Unix(), backend.PruneBatch}, N: &res.Snapshots},
+		{SQL: stmts.PruneMetadata, Args: []any{backend.PruneBatch}, N: &res.Metadata},
 	}, func(query string, args []any) (n int64, err error) {
 		err = s.liteTx(ctx, "prune snapshots", func(tx *sql.Tx) error {
 			r, err := tx.ExecContext(ctx, query, args...)

@@ -28,21 +28,18 @@ func (s *liteStore) prepareWrite(ctx context.Context) (*liteWrite, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.selSeq, "SELECT seq FROM event WHERE id = ?"},
-		{&w.insEvent, `INSERT INTO event (id, pubkey, created_at, kind, tags, content, sig, d_tag, expires_at, superseded, deleted)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.insTag, "INSERT OR IGNORE INTO event_tag (name, value, created_at, event_seq) VALUES (?, ?, ?, ?)"},
-		{&w.insSighting, "INSERT OR IGNORE INTO event_relay (event_seq, relay_url, seen_at) VALUES (?, ?, ?)"},
-		{&w.current, "SELECT seq, created_at, id FROM event WHERE pubkey = ? AND kind = ? AND d_tag = ? AND superseded = 0"},
-		{&w.supersede, "UPDATE event SET superseded = 1 WHERE seq = ?"},
-		{&w.deletedByID, "SELECT count(*) FROM deletion_id WHERE target = ? AND pubkey = ?"},
-		{&w.deletedUntil, "SELECT coalesce(max(until), ?) FROM deletion_address WHERE pubkey = ? AND kind = ? AND d_tag = ?"},
-		{&w.addDelID, "INSERT OR IGNORE INTO deletion_id (target, pubkey) VALUES (?, ?)"},
-		{&w.markDelID, "UPDATE event SET deleted = 1 WHERE id = ? AND pubkey = ? AND kind <> 5 AND deleted = 0"},
-		{&w.addDelAddress, `INSERT INTO deletion_address (pubkey, kind, d_tag, until) VALUES (?, ?, ?, ?)
-			ON CONFLICT (pubkey, kind, d_tag) DO UPDATE SET until = max(until, excluded.until)`},
-		{&w.markDelAdd, `UPDATE event SET deleted = 1
-			WHERE pubkey = ? AND kind = ? AND d_tag = ? AND created_at <= ? AND deleted = 0`},
+		{&w.selSeq, stmts.SeqOfID},
+		{&w.insEvent, stmts.InsertEvent},
+		{&w.insTag, stmts.InsertTag},
+		{&w.insSighting, stmts.InsertProvenance},
+		{&w.current, stmts.CurrentHead},
+		{&w.supersede, stmts.MarkSuperseded},
+		{&w.deletedByID, stmts.DeletedByID},
+		{&w.deletedUntil, stmts.DeletedUntil},
+		{&w.addDelID, stmts.InsertDeletionID},
+		{&w.markDelID, stmts.DeleteByID},
+		{&w.addDelAddress, stmts.UpsertDeletionAddress},
+		{&w.markDelAdd, stmts.DeleteByAddress},
 	} {
 		st, err := s.write.PrepareContext(ctx, p.query)
 		if err != nil {

@@ -22,7 +22,7 @@ func (s *liteStore) ScanArchived(ctx context.Context, after uint64, kinds []int,
 		return after, err
 	}
 	var high int64
-	if err := s.read.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM event").Scan(&high); err != nil {
+	if err := s.read.QueryRowContext(ctx, stmts.SeqHigh).Scan(&high); err != nil {
 		return after, liteErr(ctx, "scan archived events", err)
 	}
 	if high <= 0 || uint64(high) <= after {
@@ -67,8 +67,7 @@ func (s *liteStore) ScanArchived(ctx context.Context, after uint64, kinds []int,
 // Lil rows hold NULL tags, content and sig, so one statement serves both.
 func liteScanSQL(kinds []int32, limit int) string {
 	var b strings.Builder
-	b.WriteString(`SELECT seq, id, pubkey, created_at, kind, tags, content, sig FROM event
-		WHERE seq > ? AND seq <= ? AND deleted = 0`)
+	b.WriteString(stmts.Scan)
 	if len(kinds) > 0 {
 		b.WriteString(" AND +kind IN (")
 		for i, k := range kinds {

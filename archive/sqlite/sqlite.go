@@ -145,7 +145,7 @@ func (s *liteStore) Close() error {
 	if s.write != nil {
 		// Keep the planner's statistics fresh for the next start (cheap
 		// when nothing changed), then a clean close checkpoints the WAL.
-		if _, err := s.write.Exec("PRAGMA optimize"); err != nil {
+		if _, err := s.write.Exec(stmts.Optimize); err != nil {
 			s.log.Debug("embedded store: PRAGMA optimize on close", "err", err)
 		}
 		errs = append(errs, s.write.Close())

@@ -12,15 +12,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// liteLatest selects the newest snapshot of one type (a constant of this
-// package, formatted in twice) for every validated relay: (url, data).
-const liteLatest = `SELECT r.url AS url, m.data AS data FROM relay r
-	JOIN relay_metadata rm ON rm.relay_url = r.url AND rm.metadata_type = '%s'
-		AND rm.generated_at = (SELECT max(x.generated_at) FROM relay_metadata x
-			WHERE x.relay_url = r.url AND x.metadata_type = '%s')
-	JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type`
-
-func liteLatestOf(typ string) string { return fmt.Sprintf(liteLatest, typ, typ) }
+func liteLatestOf(typ string) string { return fmt.Sprintf(stmts.LatestDocuments, typ, typ) }
 
 // liteStatsViews fill the stats tables with the rows of the PostgreSQL
 // views of the same names (schema/migrations/postgres/0002_stats.sql);

@@ -129,38 +129,6 @@ func TestDecodeHex(t *testing.T) {
 	}
 }
 
-// The index forms: a value is held as itself exactly when it is indexable;
-// otherwise by a fixed-size digest that no value held as itself can equal.
-// (PostgreSQL's address form is tested in archive/postgres.)
-func TestIndexForms(t *testing.T) {
-	long := strings.Repeat("v", MaxTagValue)
-	for _, tt := range []struct {
-		v        string
-		asItself bool
-	}{
-		{"", true},
-		{"plain", true},
-		{long, true},
-		{long + "v", false},
-		{"nul\x00", false},
-		{"\x00", false},
-		{"\xc3\x28", false},
-		{"\x01mark", true},
-		{"mark\x01", true},
-	} {
-		got := TagIndexValue(tt.v)
-		if (got == tt.v) != tt.asItself {
-			t.Errorf("tagIndexValue(%.20q) = %.20q", tt.v, got)
-		}
-		if !tt.asItself && (len(got) != 65 || got[0] != 0 || got != TagIndexValue(tt.v)) {
-			t.Errorf("tagIndexValue(%.20q) = %q, want NUL and 64 hex digits, stable", tt.v, got)
-		}
-	}
-	if TagIndexValue("a\x00") == TagIndexValue("a\x00b") {
-		t.Error("two values share a digest")
-	}
-}
-
 // tagRecheck serves a match by digest only when the event's tags really
 // hold a value of every condition; it costs nothing when no value is held
 // by digest, and nothing in lil mode (no tags to check).
