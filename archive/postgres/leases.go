@@ -26,6 +26,9 @@ func (s *pgStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]s
 	if err != nil || len(out) == req.Limit {
 		return out, err
 	}
+	// The fill gives relays that have no row for the loop yet (new
+	// relays, or a loop's first run) a free, never-finished one. It reads the
+	// whole relay table, so it runs only when the due rows ran short.
 	filled, err := s.pool.Exec(ctx, stmts.LeaseFill, req.Loop, nets)
 	if err != nil {
 		return nil, pgErr(ctx, "lease relays", err)
@@ -37,6 +40,11 @@ func (s *pgStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]s
 	return append(out, more...), err
 }
 
+// leaseDue takes due, unleased rows in relay_lease_due order and locks
+// them with SKIP LOCKED, so concurrent callers take disjoint sets. A row
+// another caller took and committed after this statement's snapshot is
+// re-read under the lock and no longer matches (READ COMMITTED re-checks
+// the WHERE), so it cannot be taken twice.
 func (s *pgStore) leaseDue(ctx context.Context, req schema.LeaseRequest, nets []string, n int) ([]schema.Relay, error) {
 	rows, err := s.pool.Query(ctx, stmts.LeaseTake, req.Loop, nets, n, req.DoneWithin.Microseconds(), req.Holder, req.TTL.Microseconds())
 	if err != nil {

@@ -109,9 +109,6 @@ func pgRetryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
-// pgLockNamespaceSQL is the first key of the two-key advisory locks: "bbtr".
-const pgLockNamespaceSQL = "1650619506"
-
 func (s *pgStore) saveTx(ctx context.Context, tx pgx.Tx, b *pgBatch, relays map[string]int32,
 	tagIDs map[string]int64) (seqs map[string]int64, sightings int, err error) {
 	// Start: the authors' shared locks and an unlocked read of the heads

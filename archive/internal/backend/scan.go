@@ -16,7 +16,7 @@ import "math"
 // overtaken: a cursor past it would never come back. SQLite has one writer,
 // so rows commit in seq order. PostgreSQL draws seqs before commit, so
 // ScanArchived first waits until every transaction that may hold a seq at
-// or below its upper bound has ended (see postgres_scan.go); it never
+// or below its upper bound has ended (see archive/postgres/scan.go); it never
 // blocks writers.
 //
 // What is yielded. Superseded replaceable versions and expired events are

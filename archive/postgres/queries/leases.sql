@@ -1,9 +1,4 @@
 -- name: lease-take
--- Takes due, unleased rows in relay_lease_due order and locks
--- them with SKIP LOCKED, so concurrent callers take disjoint sets. A row
--- another caller took and committed after this statement's snapshot is
--- re-read under the lock and no longer matches (READ COMMITTED re-checks
--- the WHERE), so it cannot be taken twice.
 WITH picked AS (
 	SELECT l.relay FROM relay_lease l JOIN relay r ON r.url = l.relay
 	WHERE l.loop = $1
@@ -20,9 +15,6 @@ WHERE l.loop = $1 AND l.relay = p.relay
 RETURNING r.url, r.network, r.discovered_at;
 
 -- name: lease-fill
--- Gives relays that have no row for the loop yet (new
--- relays, or a loop's first run) a free, never-finished one. It reads the
--- whole relay table, so it runs only when the due rows ran short.
 INSERT INTO relay_lease (loop, relay)
 	SELECT $1, r.url FROM relay r
 	WHERE (cardinality($2::text[]) = 0 OR r.network = ANY($2::text[]))

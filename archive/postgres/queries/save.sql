@@ -1,6 +1,7 @@
 -- name: lock-requesters
 -- Takes the buckets in $1 (ascending) shared, or exclusive when
 -- $2 is true.
+-- 1650619506 ("bbtr") is the first key of the two-key advisory locks.
 SELECT CASE WHEN $2::bool THEN pg_advisory_xact_lock(1650619506, u.b)
 	ELSE pg_advisory_xact_lock_shared(1650619506, u.b) END
 	FROM unnest($1::int4[]) AS u(b);
