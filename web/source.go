@@ -125,6 +125,14 @@ type Relay struct {
 	// Events archived from the relay, as of the last statistics refresh.
 	Events int64 `json:"events"`
 
+	// Lat and Lon are the GeoIP location; nil when the relay is not
+	// located (overlay networks, no GeoIP database, no match).
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+	// DistanceKM is the great-circle distance from near= in the relay
+	// list, absent otherwise.
+	DistanceKM *float64 `json:"distance_km,omitempty"`
+
 	// DisprovedNIPs are the claimed NIPs the monitor's tests refuted: the
 	// nip filter and the NIP statistics leave them out (see Supports).
 	DisprovedNIPs []int `json:"disproved_nips"`
