@@ -42,7 +42,7 @@ func (m *Monitor) peerBudget() time.Duration { return max(time.Minute, 6*m.cfg.T
 
 // fetchPeers asks every configured peer for the 30166 of the agreement
 // window and the 10166, verifies them and stores them. A peer that fails
-// is logged; it never fails the cycle, whose checks run
+// is logged and counted; it never fails the cycle, whose checks run
 // meanwhile.
 func (m *Monitor) fetchPeers(ctx context.Context) {
 	if len(m.cfg.Peers) == 0 || m.savePeers == nil {
@@ -58,9 +58,11 @@ func (m *Monitor) fetchPeers(ctx context.Context) {
 			return
 		}
 		if err != nil {
+			m.m.peerFetches.WithLabelValues("error").Inc()
 			m.log.Warn("peer monitors' events not fetched", "peer", u.String(), "stored", n, "err", err)
 			continue
 		}
+		m.m.peerFetches.WithLabelValues("ok").Inc()
 		m.log.Debug("peer monitors' events fetched", "peer", u.String(), "stored", n)
 	}
 }
@@ -91,10 +93,11 @@ func (m *Monitor) fetchPeer(ctx context.Context, peer schema.RelayURL) (int, err
 		if seen[ev.ID] {
 			return true
 		}
-		if !ev.CheckID() || ev.PubKey == m.pubkey {
+		if ev.PubKey == m.pubkey {
 			return false
 		}
-		if ok, _ := ev.CheckSignature(); !ok {
+		if ok, _ := ev.CheckSignature(); !ok || !ev.CheckID() {
+			m.m.peerEvents.WithLabelValues("rejected").Inc()
 			return false
 		}
 		seen[ev.ID] = true
@@ -108,6 +111,7 @@ func (m *Monitor) fetchPeer(ctx context.Context, peer schema.RelayURL) (int, err
 		err := m.savePeers(ctx, batch)
 		if err == nil {
 			stored += len(batch)
+			m.m.peerEvents.WithLabelValues("stored").Add(float64(len(batch)))
 		}
 		batch = batch[:0]
 		return err

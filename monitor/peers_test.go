@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/relayclient"
@@ -54,7 +55,8 @@ func TestPeersFetched(t *testing.T) {
 	cfg := testConfig(n)
 	cfg.URLs.AllowPrivate = true
 	cfg.Peers = []string{"ws://127.0.0.1:1", peer} // the first refuses connections
-	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Signer: keySigner(testKey), Publish: (&collector{}).publish,
+	reg := prometheus.NewRegistry()
+	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Signer: keySigner(testKey), Publish: (&collector{}).publish, Registerer: reg,
 		SavePeers: func(_ context.Context, b []schema.Sighting) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -67,6 +69,17 @@ func TestPeersFetched(t *testing.T) {
 	defer m.Close()
 	if _, err := m.RunOnce(ctx); err != nil {
 		t.Fatalf("a cycle with an unreachable peer failed: %v", err)
+	}
+	for _, c := range []struct {
+		metric, outcome string
+		want            float64
+	}{
+		{"bigbrotr_monitor_peer_fetches_total", "ok", 1}, {"bigbrotr_monitor_peer_fetches_total", "error", 1},
+		{"bigbrotr_monitor_peer_events_total", "stored", 2}, {"bigbrotr_monitor_peer_events_total", "rejected", 0},
+	} {
+		if v := counterOf(t, reg, c.metric, c.outcome); v != c.want {
+			t.Errorf("%s{outcome=%q} = %v, want %v", c.metric, c.outcome, v, c.want)
+		}
 	}
 	var ids []string
 	for _, s := range got {
@@ -82,6 +95,29 @@ func TestPeersFetched(t *testing.T) {
 		t.Errorf("fetched %v, want the fresh 30166 %s and the 10166 %s (not the old %s, the note %s, the node's own %s)",
 			ids, fresh.ID, ann.ID, old.ID, note.ID, own.ID)
 	}
+}
+
+// counterOf reads one outcome of a counter vector.
+func counterOf(t *testing.T, reg prometheus.Gatherer, name, outcome string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{outcome=%q}", name, outcome)
+	return 0
 }
 
 // publishEvents writes events to a testnet relay and waits for each OK.
