@@ -158,3 +158,24 @@ func TestProvenanceAbsent(t *testing.T) {
 		t.Errorf("relay page without provenance: %d", res.StatusCode)
 	}
 }
+
+// FuzzEventParams: the cursor and id parsers take any text; what they
+// accept prints back to itself.
+func FuzzEventParams(f *testing.F) {
+	f.Add("1700000040-123", provID)
+	f.Add("-1-2", " "+strings.ToUpper(provID)+" ")
+	f.Add("9223372036854775807-18446744073709551615", "zz")
+	f.Fuzz(func(t *testing.T, cursor, id string) {
+		if c, err := parseEventCursor(cursor); err == nil && cursor != "" {
+			back, err := parseEventCursor(c.String())
+			if err != nil || back != c {
+				t.Fatalf("cursor %q -> %+v -> %q -> %+v, %v", cursor, c, c.String(), back, err)
+			}
+		}
+		if got, err := parseEventID(id); err == nil {
+			if again, err := parseEventID(got); err != nil || again != got || len(got) != 64 {
+				t.Fatalf("id %q -> %q -> %q, %v", id, got, again, err)
+			}
+		}
+	})
+}
