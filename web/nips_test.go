@@ -114,4 +114,7 @@ func TestNIPAPIAndPages(t *testing.T) {
 	if !strings.Contains(page, `name="claimed_nip" min="1" value="50"`) {
 		t.Errorf("relay list form drops claimed_nip")
 	}
+	if !strings.Contains(page, `1, 11, 45, 50 <span class="note disproved" title="claimed, refused by the monitor's tests">disproved: 45, 50</span>`) {
+		t.Errorf("relay list does not mark the disproved claims:\n%s", page)
+	}
 }
