@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // pgQuery is a compiled filter. empty means nothing can match (a malformed
@@ -359,7 +361,7 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		if values == nil {
 			continue
 		}
-		if !indexedTagName(name) {
+		if !schema.IndexedTagName(name) {
 			return nil, false
 		}
 		var keys [][]byte

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // liteMaxParams stays under SQLite's limit of 32766 bound parameters.
@@ -91,7 +93,7 @@ func liteCompile(f nostr.Filter, lil, count bool, vis visibility) (liteQuery, er
 		if raw == nil {
 			continue // as go-nostr: a nil list is no condition
 		}
-		if !indexedTagName(name) {
+		if !schema.IndexedTagName(name) {
 			return q, nil
 		}
 		var vals []any

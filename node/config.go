@@ -18,7 +18,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
-	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -32,11 +32,11 @@ const (
 // Config is the whole node.toml. Every field has a production default (see
 // Default); node.toml.example documents them and a test keeps the two equal.
 type Config struct {
-	Node     NodeConfig       `toml:"node"`
-	Relay    RelayConfig      `toml:"relay"`
-	Metrics  MetricsConfig    `toml:"metrics"`
-	Database DatabaseConfig   `toml:"database"`
-	Network  transport.Config `toml:"network"`
+	Node     NodeConfig         `toml:"node"`
+	Relay    relayserver.Config `toml:"relay"`
+	Metrics  MetricsConfig      `toml:"metrics"`
+	Database DatabaseConfig     `toml:"database"`
+	Network  transport.Config   `toml:"network"`
 
 	Seeder    SeederSection    `toml:"seeder"`
 	Finder    FinderSection    `toml:"finder"`
@@ -56,30 +56,6 @@ type NodeConfig struct {
 	Contact        string `toml:"contact"`
 	Icon           string `toml:"icon"`
 	PrivateKeyFile string `toml:"private_key_file"`
-}
-
-// RelayConfig is who may write and how much one client may ask for.
-type RelayConfig struct {
-	Writers             []string      `toml:"writers"`
-	MaxLimit            int           `toml:"max_limit"`
-	DefaultLimit        int           `toml:"default_limit"`
-	MaxFilters          int           `toml:"max_filters"`
-	MaxFilterValues     int           `toml:"max_filter_values"`
-	MaxSubscriptions    int           `toml:"max_subscriptions"`
-	MaxMessageLength    int           `toml:"max_message_length"`
-	MaxEventTags        int           `toml:"max_event_tags"`
-	MaxContentLength    int           `toml:"max_content_length"`
-	MaxConnectionsPerIP int           `toml:"max_connections_per_ip"`
-	IdleTimeout         time.Duration `toml:"idle_timeout"`
-	QueryTimeout        time.Duration `toml:"query_timeout"`
-	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
-
-	// Per connection: queries (REQ, COUNT) running at once, and bytes
-	// queued for the client; per IP: REQ and COUNT messages a second.
-	MaxQueriesPerConnection int     `toml:"max_queries_per_connection"`
-	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
-	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
-	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
 }
 
 // MetricsConfig is the Prometheus listener.
@@ -125,26 +101,7 @@ func Default() Config {
 			Name:        "bigbrotr",
 			Description: "A Nostr relay monitor and archive. Public read, operator-only write.",
 		},
-		Relay: RelayConfig{
-			Writers:             []string{},
-			MaxLimit:            5000,
-			DefaultLimit:        500,
-			MaxFilters:          10,
-			MaxFilterValues:     1000,
-			MaxSubscriptions:    20,
-			MaxMessageLength:    1 << 20,
-			MaxEventTags:        20000,
-			MaxContentLength:    256 * 1024,
-			MaxConnectionsPerIP: 50,
-			IdleTimeout:         5 * time.Minute,
-			QueryTimeout:        10 * time.Second,
-			ShutdownTimeout:     10 * time.Second,
-
-			MaxQueriesPerConnection: 8,
-			MaxQueuedBytes:          4 << 20,
-			QueryRatePerIP:          20,
-			QueryBurstPerIP:         100,
-		},
+		Relay:   relayserver.DefaultConfig(),
 		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full), CacheMB: archive.DefaultCacheMB,
 			GroupCommitEvents: archive.DefaultGroupEvents, GroupCommitWait: archive.DefaultGroupWait},
@@ -291,49 +248,8 @@ func (c *Config) validate() []string {
 	if c.Node.DataDir == "" {
 		add("node.data_dir", "must not be empty")
 	}
-	for i, w := range c.Relay.Writers {
-		pk, err := policies.ParsePubKey(w)
-		if err != nil {
-			add(fmt.Sprintf("relay.writers[%d]", i), "%v", err)
-			continue
-		}
-		c.Relay.Writers[i] = pk
-	}
-	r := c.Relay
-	positive := func(key string, v, max int) {
-		if v < 1 || v > max {
-			add(key, "must be between 1 and %d, got %d", max, v)
-		}
-	}
-	positive("relay.max_limit", r.MaxLimit, 100000)
-	positive("relay.default_limit", r.DefaultLimit, 100000)
-	if r.DefaultLimit > r.MaxLimit && r.MaxLimit >= 1 {
-		add("relay.default_limit", "must not exceed relay.max_limit (%d)", r.MaxLimit)
-	}
-	positive("relay.max_filters", r.MaxFilters, 1000)
-	positive("relay.max_filter_values", r.MaxFilterValues, 100000)
-	positive("relay.max_subscriptions", r.MaxSubscriptions, 10000)
-	positive("relay.max_message_length", r.MaxMessageLength, 64<<20)
-	positive("relay.max_event_tags", r.MaxEventTags, 1000000)
-	positive("relay.max_content_length", r.MaxContentLength, 64<<20)
-	if r.MaxConnectionsPerIP < 0 {
-		add("relay.max_connections_per_ip", "must be 0 (unlimited) or positive, got %d", r.MaxConnectionsPerIP)
-	}
-	positive("relay.max_queries_per_connection", r.MaxQueriesPerConnection, 10000)
-	if r.MaxQueuedBytes < 64<<10 || r.MaxQueuedBytes > 1<<30 {
-		add("relay.max_queued_bytes", "must be between 65536 and 1073741824, got %d", r.MaxQueuedBytes)
-	}
-	if r.QueryRatePerIP < 0 || r.QueryRatePerIP > 1e6 {
-		add("relay.query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", r.QueryRatePerIP)
-	}
-	positive("relay.query_burst_per_ip", r.QueryBurstPerIP, 1000000)
-	for _, d := range []struct {
-		key string
-		v   time.Duration
-	}{{"relay.idle_timeout", r.IdleTimeout}, {"relay.query_timeout", r.QueryTimeout}, {"relay.shutdown_timeout", r.ShutdownTimeout}} {
-		if d.v <= 0 {
-			add(d.key, "must be a positive duration such as \"90s\", got %q", d.v.String())
-		}
+	if err := c.Relay.Validate(); err != nil {
+		p = append(p, strings.Split(err.Error(), "\n")...)
 	}
 	if c.Metrics.Listen != "" {
 		checkAddr(add, "metrics.listen", c.Metrics.Listen)
