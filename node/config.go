@@ -1,23 +1,21 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -26,8 +24,18 @@ import (
 // Environment variables that override secrets in the config file.
 const (
 	EnvDatabaseURL = "BIGBROTR_DATABASE_URL"
-	EnvPrivateKey  = "BIGBROTR_PRIVATE_KEY"
+	EnvPrivateKey  = nodekey.Env
 )
+
+// ErrKey is matched (errors.Is) by every failure to obtain the node key.
+var ErrKey = nodekey.ErrKey
+
+// LoadKey returns the node's secret key in hex and where it came from:
+// BIGBROTR_PRIVATE_KEY, node.private_key_file, or data_dir/node.key,
+// generated on first start (see package nodekey). Errors match ErrKey.
+func LoadKey(c NodeConfig) (string, nodekey.Source, error) {
+	return nodekey.Load(c.PrivateKeyFile, c.DataDir)
+}
 
 // Config is the whole node.toml. Every field has a production default (see
 // Default); node.toml.example documents them and a test keeps the two equal.
@@ -161,7 +169,7 @@ func LoadConfig(path string) (Config, error) {
 		src = path
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, &ConfigError{Source: src, Problems: []string{fmt.Sprintf("read: %v", unwrapPath(err))}}
+			return cfg, &ConfigError{Source: src, Problems: []string{fmt.Sprintf("read: %v", err)}}
 		}
 		if cfg, err = ParseConfig(data); err != nil {
 			var ce *ConfigError
@@ -181,23 +189,9 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes TOML over the defaults without touching the
 // environment, and validates what it decoded.
 func ParseConfig(data []byte) (Config, error) {
-	cfg := Default()
-	var problems []string
-	md, strictErr := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if strictErr != nil {
-		// A bad value stops the strict decoder; decode key by key to
-		// list it with every other problem of the file. A syntax error
-		// stays the one problem: nothing after it can be read.
-		cfg = Default()
-		var err error
-		if problems, err = decodeByKey(data, &cfg); err != nil || len(problems) == 0 {
-			return cfg, &ConfigError{Source: "input", Problems: []string{oneLine(strictErr.Error())}}
-		}
-	} else {
-		for _, k := range md.Undecoded() {
-			problems = append(problems, "unknown key "+k.String())
-		}
-		sort.Strings(problems)
+	cfg, problems, err := tomlstrict.Decode(data, Default)
+	if err != nil {
+		return cfg, &ConfigError{Source: "input", Problems: []string{err.Error()}}
 	}
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
@@ -213,7 +207,7 @@ func (c *Config) resolve() *ConfigError {
 		if c.Database.URL != "" {
 			problems = append(problems, "database.url_file: set either url or url_file, not both")
 		} else if b, err := os.ReadFile(c.Database.URLFile); err != nil {
-			problems = append(problems, fmt.Sprintf("database.url_file: %v", unwrapPath(err)))
+			problems = append(problems, fmt.Sprintf("database.url_file: %v", err))
 		} else {
 			c.Database.URL = strings.TrimSpace(string(b))
 		}
@@ -317,22 +311,8 @@ func checkGeoIP(key, path, kind string) string {
 	}
 	g, err := probe.OpenGeoIP(city, asn, nil)
 	if err != nil {
-		return key + ": " + oneLine(err.Error())
+		return key + ": " + strings.Join(strings.Fields(err.Error()), " ")
 	}
 	_ = g.Close()
 	return ""
-}
-
-// oneLine keeps a decoder error on a single line for the CLI.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// unwrapPath drops Go's "open PATH:" noise when the path is already shown.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
-	}
-	return err
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 )
 
 func TestConfigExampleEqualsDefaults(t *testing.T) {
@@ -40,8 +42,8 @@ func TestDecodeByKeyMatchesStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKey := Default()
-	if problems, err := decodeByKey(data, &byKey); err != nil || len(problems) > 0 {
-		t.Fatalf("decodeByKey: %v %q", err, problems)
+	if problems, err := tomlstrict.DecodeByKey(data, &byKey); err != nil || len(problems) > 0 {
+		t.Fatalf("tomlstrict.DecodeByKey: %v %q", err, problems)
 	}
 	if problems := byKey.validate(); len(problems) > 0 {
 		t.Fatal(problems)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -90,7 +91,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 
 // open does New's work, leaving on n whatever it opened so that closeAll can
 // release it when a later step fails.
-func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
+func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 	cfg := n.cfg
 	sk, src, err := LoadKey(cfg.Node)
 	if err != nil {

@@ -20,6 +20,7 @@ var allowed = map[string][]string{
 	"":               {}, // the module root: the embedded seed list only
 	"cmd/bigbrotr":   {"node", "testnet"},
 	"node":           {"*"},
+	"nodekey":        {},
 	"relayserver":    {"schema", "archive", "policies"},
 	"websource":      {"schema", "archive", "archive/syncer", "monitor/probe", "web"},
 	"policies":       {"schema"},
@@ -43,8 +44,9 @@ var allowed = map[string][]string{
 	"bench":             {"*"},
 	"bench/frontdoor":   {"*"},
 	// shared helpers
-	"internal/loop":     {},
-	"internal/procstat": {},
+	"internal/loop":       {},
+	"internal/procstat":   {},
+	"internal/tomlstrict": {},
 }
 
 // thirdParty lists modules only some packages (and their subpackages) may
