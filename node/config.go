@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
@@ -43,7 +41,7 @@ type Config struct {
 	Node     NodeConfig         `toml:"node"`
 	Relay    relayserver.Config `toml:"relay"`
 	Metrics  MetricsConfig      `toml:"metrics"`
-	Database DatabaseConfig     `toml:"database"`
+	Database archive.Config     `toml:"database"`
 	Network  transport.Config   `toml:"network"`
 
 	Seeder    SeederSection    `toml:"seeder"`
@@ -71,35 +69,6 @@ type MetricsConfig struct {
 	Listen string `toml:"listen"`
 }
 
-// DatabaseConfig selects the archive backend.
-type DatabaseConfig struct {
-	URL     string `toml:"url"`
-	URLFile string `toml:"url_file"`
-	Mode    string `toml:"mode"`
-	// MaxConns sizes the PostgreSQL pool; 0 is DefaultMaxConns().
-	MaxConns int `toml:"max_conns"`
-	// CacheMB is the embedded store's page-cache budget, shared by all
-	// its connections.
-	CacheMB int `toml:"cache_mb"`
-	// GroupCommitEvents and GroupCommitWait bound a group of EVENTs
-	// committed in one transaction.
-	GroupCommitEvents int           `toml:"group_commit_events"`
-	GroupCommitWait   time.Duration `toml:"group_commit_wait"`
-}
-
-// DefaultMaxConns is database.max_conns when 0: enough connections for
-// the group-commit writer, the loops and the readers at once on any
-// number of cores.
-func DefaultMaxConns() int { return max(4, 4*runtime.GOMAXPROCS(0)) }
-
-// maxConns resolves database.max_conns.
-func (d DatabaseConfig) maxConns() int {
-	if d.MaxConns == 0 {
-		return DefaultMaxConns()
-	}
-	return d.MaxConns
-}
-
 // Default returns the configuration used when no file is given.
 func Default() Config {
 	return Config{
@@ -109,11 +78,10 @@ func Default() Config {
 			Name:        "bigbrotr",
 			Description: "A Nostr relay monitor and archive. Public read, operator-only write.",
 		},
-		Relay:   relayserver.DefaultConfig(),
-		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
-		Database: DatabaseConfig{Mode: string(archive.Full), CacheMB: archive.DefaultCacheMB,
-			GroupCommitEvents: archive.DefaultGroupEvents, GroupCommitWait: archive.DefaultGroupWait},
-		Network: transport.DefaultConfig(),
+		Relay:    relayserver.DefaultConfig(),
+		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
+		Database: archive.DefaultConfig(),
+		Network:  transport.DefaultConfig(),
 
 		Seeder:    SeederSection{Enabled: true, SeederConfig: discovery.DefaultSeederConfig()},
 		Finder:    FinderSection{Enabled: true, FinderConfig: finderDefaults()},
@@ -248,23 +216,8 @@ func (c *Config) validate() []string {
 	if c.Metrics.Listen != "" {
 		checkAddr(add, "metrics.listen", c.Metrics.Listen)
 	}
-	if c.Database.URL != "" && !archive.IsPostgres(c.Database.URL) {
-		add("database.url", "want \"\" (embedded store) or postgres://...")
-	}
-	if c.Database.Mode != string(archive.Full) && c.Database.Mode != string(archive.Lil) {
-		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
-	}
-	if c.Database.MaxConns < 0 || c.Database.MaxConns > 10000 {
-		add("database.max_conns", "want 0 (derived from cores) or 1..10000, got %d", c.Database.MaxConns)
-	}
-	if c.Database.CacheMB < 1 || c.Database.CacheMB > 1<<20 {
-		add("database.cache_mb", "want 1..1048576 MiB, got %d", c.Database.CacheMB)
-	}
-	if c.Database.GroupCommitEvents < 1 || c.Database.GroupCommitEvents > 100000 {
-		add("database.group_commit_events", "want 1..100000, got %d", c.Database.GroupCommitEvents)
-	}
-	if c.Database.GroupCommitWait <= 0 || c.Database.GroupCommitWait > time.Second {
-		add("database.group_commit_wait", "want a duration in (0, 1s] such as \"2ms\", got %q", c.Database.GroupCommitWait.String())
+	if err := c.Database.Validate(); err != nil {
+		p = append(p, strings.Split(err.Error(), "\n")...)
 	}
 	// [network] allow_private also decides which relay URLs the monitor's
 	// publish_relays and the synchronizer's overrides may name.

@@ -274,14 +274,3 @@ func TestConfigPrivateRelayURLs(t *testing.T) {
 		t.Fatalf("public ws:// override: %v", err)
 	}
 }
-
-func TestDatabaseMaxConnsDefault(t *testing.T) {
-	d := Default().Database
-	if d.MaxConns != 0 || d.maxConns() != DefaultMaxConns() || DefaultMaxConns() < 4 {
-		t.Fatalf("max_conns %d resolves to %d, want the derived %d (>= 4)", d.MaxConns, d.maxConns(), DefaultMaxConns())
-	}
-	d.MaxConns = 3
-	if d.maxConns() != 3 {
-		t.Fatalf("an explicit max_conns is not kept: %d", d.maxConns())
-	}
-}

@@ -117,7 +117,7 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		Whole:      wholeAuthors(cfg, n.pubKey),
 		Registerer: o.Registry,
 		Logger:     o.Logger,
-		MaxConns:   cfg.Database.maxConns(),
+		MaxConns:   cfg.Database.PoolSize(),
 		CacheMB:    cfg.Database.CacheMB,
 	}); err != nil {
 		return src, fmt.Errorf("open archive: %w", err)
@@ -130,7 +130,7 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		Name: "group_commit_events", Help: "Events per group-commit transaction of the EVENT path.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 12)})
 	o.Registry.MustRegister(groupSize)
-	gopts := groupCommitOptions(cfg.Database)
+	gopts := cfg.Database.WriterOptions()
 	gopts.OnCommit = func(r schema.SaveResult) { groupSize.Observe(float64(r.Inserted + r.Duplicates)) }
 	if n.group, err = archive.NewWriter(groupStore, gopts); err != nil {
 		return src, err
@@ -284,17 +284,6 @@ func (n *Node) Publish(ctx context.Context, ev *nostr.Event) error { return n.fr
 // publishes) and relay.writers', the events the node exists to serve.
 func wholeAuthors(cfg Config, pub string) []string {
 	return append([]string{pub}, cfg.Relay.Writers...)
-}
-
-// groupCommitOptions sizes the EVENT path's groups. PostgreSQL commits a
-// few groups at once, over a quarter of the pool, leaving the rest to
-// queries and loops; the embedded store has a single writer connection.
-func groupCommitOptions(d DatabaseConfig) archive.WriterOptions {
-	o := archive.WriterOptions{MaxEvents: d.GroupCommitEvents, MaxWait: d.GroupCommitWait, Committers: 1}
-	if archive.IsPostgres(d.URL) {
-		o.Committers = max(2, d.maxConns()/4)
-	}
-	return o
 }
 
 func databaseKind(url string) string {
