@@ -145,13 +145,6 @@ func (s *subscriptions) Listening(ev *nostr.Event) []listener {
 	return out
 }
 
-// Active returns the number of open subscriptions on ws.
-func (s *subscriptions) Active(ws *khatru.WebSocket) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns[ws])
-}
-
 // Total returns the number of open subscriptions on all connections.
 func (s *subscriptions) Total() int {
 	s.mu.Lock()
