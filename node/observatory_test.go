@@ -228,3 +228,10 @@ func getPage(t *testing.T, target string) (int, string) {
 	}
 	return res.StatusCode, string(b)
 }
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-var _ web.ProvenanceSource = (*webSource)(nil)
+var _ web.ProvenanceSource = (*Source)(nil)
 
 // EventRelays reads the archive's sightings of one event.
-func (w *webSource) EventRelays(ctx context.Context, id string) ([]web.EventRelay, error) {
+func (w *Source) EventRelays(ctx context.Context, id string) ([]web.EventRelay, error) {
 	seen, err := w.store.EventRelays(ctx, id)
 	if err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func (w *webSource) EventRelays(ctx context.Context, id string) ([]web.EventRela
 
 // FirstSeen pages the events a validated relay delivered first; the URL is
 // normalized as the relay page's is.
-func (w *webSource) FirstSeen(ctx context.Context, relay string, after web.EventCursor, limit int) ([]web.FirstSeenEvent, error) {
+func (w *Source) FirstSeen(ctx context.Context, relay string, after web.EventCursor, limit int) ([]web.FirstSeenEvent, error) {
 	u, err := w.validatedRelay(ctx, relay)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func (w *webSource) FirstSeen(ctx context.Context, relay string, after web.Event
 
 // validatedRelay parses url (private addresses allowed: the node may
 // monitor a LAN) and finds it among the validated relays, else ErrNotFound.
-func (w *webSource) validatedRelay(ctx context.Context, url string) (schema.RelayURL, error) {
+func (w *Source) validatedRelay(ctx context.Context, url string) (schema.RelayURL, error) {
 	u, err := schema.ParseRelayURLWith(url, schema.ParseOptions{AllowPrivate: true})
 	if err != nil {
 		return schema.RelayURL{}, fmt.Errorf("relay %s: %w", url, web.ErrNotFound)

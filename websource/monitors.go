@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"context"
@@ -24,20 +24,7 @@ const (
 	maxPeerAnnouncements = 10_000
 )
 
-// observatory is the web source with the multi-monitor comparison added.
-type observatory struct {
-	*webSource
-	q *quorumView
-}
-
-var _ web.MonitorSource = observatory{}
-
-// withMonitors adds the comparison of other monitors to ws: self is this
-// node's pubkey, whose own reports are its verdict, not a peer's.
-func withMonitors(ws *webSource, cfg Config, self string) observatory {
-	return observatory{webSource: ws, q: &quorumView{store: ws.store, relays: ws.Relays, self: self,
-		window: cfg.Monitor.AgreementWindow, now: ws.now}}
-}
+var _ web.MonitorSource = (*Source)(nil)
 
 // quorumView computes the agreement figures from the archive, at most
 // once per quorumTTL.
@@ -52,6 +39,15 @@ type quorumView struct {
 	at  time.Time
 	fig quorum.Figures
 	own map[string]quorum.Own
+}
+
+// newQuorumView compares other monitors with src's own verdicts; self's
+// reports are the node's own, not a peer's.
+func newQuorumView(src *Source, self string, window time.Duration) *quorumView {
+	if window <= 0 {
+		window = quorum.DefaultWindow
+	}
+	return &quorumView{store: src.store, relays: src.Relays, self: self, window: window, now: src.now}
 }
 
 // figures returns the cached figures, computing them when stale; callers
@@ -114,12 +110,12 @@ func (q *quorumView) read(ctx context.Context, now time.Time) ([]quorum.Report, 
 
 // RelayMonitors is the agreement on one relay, looked up by its
 // normalized URL (monitors' d tags are normalized the same way).
-func (o observatory) RelayMonitors(ctx context.Context, url string) (web.RelayMonitors, error) {
-	fig, own, _, err := o.q.figures(ctx)
+func (w *Source) RelayMonitors(ctx context.Context, url string) (web.RelayMonitors, error) {
+	fig, own, _, err := w.quorum.figures(ctx)
 	if err != nil {
 		return web.RelayMonitors{}, err
 	}
-	out := web.RelayMonitors{Window: o.q.window.Seconds()}
+	out := web.RelayMonitors{Window: w.quorum.window.Seconds()}
 	key := url
 	if u, err := schema.ParseRelayURLWith(url, schema.ParseOptions{AllowPrivate: true}); err == nil {
 		key = u.String()
@@ -148,12 +144,12 @@ func (o observatory) RelayMonitors(ctx context.Context, url string) (web.RelayMo
 }
 
 // Monitors lists the other monitors of the window.
-func (o observatory) Monitors(ctx context.Context) (web.MonitorList, error) {
-	fig, _, at, err := o.q.figures(ctx)
+func (w *Source) Monitors(ctx context.Context) (web.MonitorList, error) {
+	fig, _, at, err := w.quorum.figures(ctx)
 	if err != nil {
 		return web.MonitorList{}, err
 	}
-	out := web.MonitorList{GeneratedAt: at.UTC(), Window: o.q.window.Seconds()}
+	out := web.MonitorList{GeneratedAt: at.UTC(), Window: w.quorum.window.Seconds()}
 	for _, m := range fig.Monitors {
 		v := web.Monitor{PubKey: m.Monitor, Relays: m.Relays, Judged: m.Judged, Disagreed: m.Disagreed, Agreement: m.Agreement,
 			Outliers: m.Outliers, LastSeen: m.LastSeen.UTC(), Announced: m.Announced, Dissenting: m.Dissenting}
