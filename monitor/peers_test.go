@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/monitor"
-	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -46,7 +44,9 @@ func TestPeersFetched(t *testing.T) {
 	old := sign(other, 30166, now.Add(-4*time.Hour), nostr.Tags{{"d", "wss://b.example.com"}})
 	note := sign(other, 1, now.Add(-time.Minute), nil)
 	own := sign(testKey, 30166, now.Add(-time.Minute), nostr.Tags{{"d", "wss://c.example.com"}})
-	publishEvents(t, ctx, n, peer, fresh, ann, old, note, own)
+	if err := n.Publish(ctx, peer, fresh, ann, old, note, own); err != nil {
+		t.Fatal(err)
+	}
 
 	var (
 		mu  sync.Mutex
@@ -118,32 +118,4 @@ func counterOf(t *testing.T, reg prometheus.Gatherer, name, outcome string) floa
 	}
 	t.Fatalf("no %s{outcome=%q}", name, outcome)
 	return 0
-}
-
-// publishEvents writes events to a testnet relay and waits for each OK.
-func publishEvents(t *testing.T, ctx context.Context, n *testnet.Network, relay string, evs ...*nostr.Event) {
-	t.Helper()
-	ws, _, err := websocket.Dial(ctx, relay, &websocket.DialOptions{HTTPClient: n.HTTPClient()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
-	for _, ev := range evs {
-		b, _ := nostr.EventEnvelope{Event: *ev}.MarshalJSON()
-		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			_, msg, err := ws.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if m, err := relayclient.Parse(msg); err == nil && m.Label == "OK" && m.EventID == ev.ID {
-				if !m.OK {
-					t.Fatalf("%s refused %s: %s", relay, ev.ID, m.Text)
-				}
-				break
-			}
-		}
-	}
 }

@@ -13,43 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
-	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
-	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/web"
 )
-
-// publishTo writes events to a testnet relay and waits for each OK.
-func publishTo(t *testing.T, ctx context.Context, tn *testnet.Network, relay string, evs []nostr.Event) {
-	t.Helper()
-	ws, _, err := websocket.Dial(ctx, relay, &websocket.DialOptions{HTTPClient: tn.HTTPClient()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
-	for _, ev := range evs {
-		b, _ := nostr.EventEnvelope{Event: ev}.MarshalJSON()
-		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			_, msg, err := ws.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if m, err := relayclient.Parse(msg); err == nil && m.Label == "OK" && m.EventID == ev.ID {
-				if !m.OK {
-					t.Fatalf("%s refused %s: %s", relay, ev.ID, m.Text)
-				}
-				break
-			}
-		}
-	}
-}
 
 // TestMonitorAgreementOnTestnet: five other monitors (keys of the test)
 // publish 30166 and 10166 to a testnet relay named in monitor.peers, with
@@ -81,16 +50,18 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 		pub[name], _ = nostr.GetPublicKey(keys[name])
 	}
 	now := time.Now()
-	report := func(mon, relay string, ago time.Duration, open int64) nostr.Event {
+	report := func(mon, relay string, ago time.Duration, open int64) *nostr.Event {
 		tags := nostr.Tags{{"d", relay}}
 		if open > 0 {
 			tags = append(tags, nostr.Tag{"rtt-open", strconv.FormatInt(open, 10)})
 		}
-		return signed(t, keys[mon], 30166, now.Add(-ago).Unix(), tags, "")
+		ev := signed(t, keys[mon], 30166, now.Add(-ago).Unix(), tags, "")
+		return &ev
 	}
-	var evs []nostr.Event
+	var evs []*nostr.Event
 	for _, m := range []string{"A", "B", "C", "L"} {
-		evs = append(evs, signed(t, keys[m], 10166, now.Add(-time.Hour).Unix(), nostr.Tags{{"frequency", "3600"}}, ""))
+		ev := signed(t, keys[m], 10166, now.Add(-time.Hour).Unix(), nostr.Tags{{"frequency", "3600"}}, "")
+		evs = append(evs, &ev)
 	}
 	evs = append(evs,
 		// r1: up for all; L's round trip is far off.
@@ -102,7 +73,9 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 		// r4: A, B and U (no 10166: 1h assumed) see it up.
 		report("A", r4, 5*time.Minute, 100), report("B", r4, 5*time.Minute, 120), report("U", r4, 30*time.Minute, 110),
 	)
-	publishTo(t, ctx, tn, peer, evs)
+	if err := tn.Publish(ctx, peer, evs...); err != nil {
+		t.Fatal(err)
+	}
 
 	// The figures are computed once a minute: ask only when the peer's
 	// events are archived and the node has its own verdict on every relay.
