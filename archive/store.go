@@ -178,6 +178,14 @@ type Store interface {
 	// (ScanArchived's seq) and returns the highest position now.
 	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)
 
+	// EventRelays lists the relays the event id (hex) was seen on, first
+	// seen first; none for an unknown, deleted or expired event.
+	EventRelays(ctx context.Context, id string) ([]RelaySeen, error)
+	// FirstSeenOn pages the events relay was the first to deliver (see
+	// FirstSeen), newest sighting first, starting after the cursor, at most
+	// limit (clamped to 1..MaxFirstSeenPage).
+	FirstSeenOn(ctx context.Context, relay schema.RelayURL, after SeenCursor, limit int) ([]FirstSeen, error)
+
 	// Mode reports full or lil.
 	Mode() Mode
 	// Close releases connections and files.

@@ -51,6 +51,10 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 // kind 0 profile.
 func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env monitorEnv, o monitor.Options) (*monitor.Monitor, error) {
 	o.Signer, o.Publish = keySigner(env.secretKey), env.publish
+	o.SavePeers = func(ctx context.Context, b []schema.Sighting) error {
+		_, err := store.SaveEvents(ctx, b)
+		return err
+	}
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
 	return monitor.New(cfg.Monitor.Config, store, tr, o)
 }

@@ -37,6 +37,11 @@ type Options struct {
 	Warnings []func() string
 	// Now defaults to time.Now.
 	Now func() time.Time
+
+	// Self is this node's pubkey and AgreementWindow how far back other
+	// monitors' reports count (monitors.go; default 3h).
+	Self            string
+	AgreementWindow time.Duration
 }
 
 // Source is what the status page and the API read: the archive (relays,
@@ -53,6 +58,8 @@ type Source struct {
 	mu      sync.Mutex
 	ingest  ingestCounter
 	samples []ingestSample
+
+	quorum *quorumView // other monitors (monitors.go)
 }
 
 // ingestCounter follows the archive between statistics refreshes: the
@@ -76,7 +83,9 @@ func New(o Options) *Source {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Source{store: o.Store, online: o.Online, loops: o.Loops, setup: o.Setup, warnings: o.Warnings, now: o.Now}
+	s := &Source{store: o.Store, online: o.Online, loops: o.Loops, setup: o.Setup, warnings: o.Warnings, now: o.Now}
+	s.quorum = newQuorumView(s, o.Self, o.AgreementWindow)
+	return s
 }
 
 var _ web.Source = (*Source)(nil)
@@ -202,7 +211,7 @@ func (w *Source) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Tim
 		case probe.CheckNIPs:
 			var o probe.NIPsOutcome
 			if json.Unmarshal(s.Data, &o) == nil {
-				v.VerifiedNIPs = o.Verified
+				v.VerifiedNIPs, v.DisprovedNIPs = o.Verified, disprovedNIPs(&o)
 			}
 		case probe.CheckGeo:
 			var o probe.GeoOutcome

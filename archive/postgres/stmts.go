@@ -50,6 +50,8 @@ type statements struct {
 	ReadMode                string `sql:"read-mode"`                 // migrate.sql
 	IsDeleted               string `sql:"is-deleted"`                // query.sql
 	Sightings               string `sql:"sightings"`                 // query.sql
+	EventRelays             string `sql:"event-relays"`              // provenance.sql
+	FirstSeenOn             string `sql:"first-seen-on"`             // provenance.sql
 	RelaysAll               string `sql:"relays-all"`                // relays.sql
 	RelaysOfNetworks        string `sql:"relays-of-networks"`        // relays.sql
 	AddCandidates           string `sql:"add-candidates"`            // relays.sql

@@ -44,6 +44,8 @@ type statements struct {
 	SchemaVersion          string `sql:"schema-version"`           // migrate.sql
 	IsDeleted              string `sql:"is-deleted"`               // query.sql
 	Sightings              string `sql:"sightings"`                // query.sql
+	EventRelays            string `sql:"event-relays"`             // provenance.sql
+	FirstSeenOn            string `sql:"first-seen-on"`            // provenance.sql
 	RelaysAll              string `sql:"relays-all"`               // relays.sql
 	AddCandidates          string `sql:"add-candidates"`           // relays.sql
 	DueCandidates          string `sql:"due-candidates"`           // relays.sql
