@@ -160,6 +160,19 @@ type Store interface {
 	// (ScanArchived's seq) and returns the highest position now.
 	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)
 
+	// SaveChanges stores relays' state changes, newest last, and returns
+	// how many it stored. A change of a relay that is not a validated relay
+	// is skipped. IDs are assigned by the store and only grow.
+	SaveChanges(ctx context.Context, c []schema.Change) (int, error)
+	// Changes returns the changes q selects, newest (highest ID) first.
+	Changes(ctx context.Context, q schema.ChangeQuery) ([]schema.Change, error)
+	// AddUptime adds each entry's checks and reachable counts to its
+	// relay's day (Day is truncated to its UTC midnight).
+	AddUptime(ctx context.Context, u []schema.DayUptime) error
+	// Uptime returns the day counts from since's day on, by relay then day,
+	// of relays (every relay when empty).
+	Uptime(ctx context.Context, relays []schema.RelayURL, since time.Time) ([]schema.DayUptime, error)
+
 	// Mode reports full or lil.
 	Mode() Mode
 	// Close releases connections and files.

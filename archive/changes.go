@@ -1,0 +1,52 @@
+package archive
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/bigbrotr/bigbrotr/schema"
+)
+
+// The state-change and uptime rows are written by both backends alike:
+// times as unix seconds, the detail as JSON, days as their UTC midnight.
+
+// maxChangesPage bounds one Changes read whatever the caller asks.
+const maxChangesPage = 1000
+
+func changeLimit(q schema.ChangeQuery) int {
+	if q.Limit <= 0 || q.Limit > maxChangesPage {
+		return maxChangesPage
+	}
+	return q.Limit
+}
+
+func changeDetail(c schema.Change) (string, error) {
+	b, err := json.Marshal(c.Detail)
+	if err != nil {
+		return "", fmt.Errorf("change of %s: %w", c.Relay, err)
+	}
+	return string(b), nil
+}
+
+// scanChange fills a change from its stored columns.
+func scanChange(id int64, relay schema.RelayURL, at int64, kind, detail string) (schema.Change, error) {
+	c := schema.Change{ID: id, Relay: relay, At: time.Unix(at, 0).UTC(), Kind: kind}
+	if err := json.Unmarshal([]byte(detail), &c.Detail); err != nil {
+		return schema.Change{}, fmt.Errorf("stored change %d of %s: %w", id, relay, err)
+	}
+	return c, nil
+}
+
+func dayUnix(t time.Time) int64 {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
+}
+
+func urlStrings(us []schema.RelayURL) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.String()
+	}
+	return out
+}
