@@ -215,5 +215,3 @@ func minus(a, b []int) []int {
 	}
 	return out
 }
-
-
