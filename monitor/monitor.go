@@ -50,6 +50,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (check times, created_at); nil means time.Now.
 	Now func() time.Time
+	// Observed, when set, receives each batch of snapshots once stored
+	// (the state-change tracker); its error is logged, never retried.
+	Observed func(ctx context.Context, snaps []schema.Snapshot) error
 }
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
@@ -67,6 +70,8 @@ type Monitor struct {
 	now     func() time.Time
 	loopM   *loop.Metrics
 	m       *metrics
+
+	observed func(context.Context, []schema.Snapshot) error // Options.Observed
 }
 
 // New validates cfg, opens the GeoIP databases (a missing one disables its
@@ -85,6 +90,7 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	}
 	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish,
 		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now}
+	m.observed = o.Observed
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}

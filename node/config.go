@@ -45,6 +45,8 @@ type Config struct {
 	Synchronizer SynchronizerSection `toml:"synchronizer"`
 	Monitor      MonitorSection      `toml:"monitor"`
 	Stats        StatsSection        `toml:"stats"`
+
+	Changes ChangesSection `toml:"changes"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -157,6 +159,8 @@ func Default() Config {
 		Synchronizer: SynchronizerSection{Enabled: true, Config: syncDefaults()},
 		Monitor:      monitorDefaults(),
 		Stats:        statsDefaults(),
+
+		Changes: changesDefaults(),
 	}
 }
 
@@ -361,7 +365,7 @@ func (c *Config) validate() []string {
 	urls := schema.ParseOptions{AllowPrivate: c.Network.AllowPrivate}
 	c.Monitor.URLs, c.Synchronizer.URLs = urls, urls
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats, c.Changes} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}

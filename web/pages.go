@@ -102,6 +102,8 @@ type relaysData struct {
 	Prev, Next string // page links, "" at either end
 	Networks   []string
 	Sorts      []string
+	// Uptime is the 90-day uptime of the shown relays, by URL.
+	Uptime map[string][]UptimeDay
 }
 
 func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
@@ -127,6 +129,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 		if q.Offset+q.Limit < d.Total {
 			d.Next = pageLink(q, q.Offset+q.Limit)
 		}
+		d.Uptime = h.uptimeOf(ctx, d.Relays)
 	}
 	d.Query = q
 	h.render(w, r, code, "relays", "Relays", d)
@@ -146,10 +149,13 @@ func (h *Handler) pageRelay(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
+	changes, uptime := h.relayChanges(ctx, d.URL)
 	h.render(w, r, http.StatusOK, "relay", d.URL, struct {
-		Relay RelayDetail
-		Until time.Time
-	}{d, now})
+		Relay   RelayDetail
+		Until   time.Time
+		Changes []Change
+		Uptime  []UptimeDay
+	}{d, now, changes, uptime})
 }
 
 // funcs are the helpers the templates use.
@@ -166,6 +172,9 @@ var funcs = template.FuncMap{
 	"pageLink":   pageLink,
 	"rttChart":   rttChart,
 	"barChart":   barChart,
+	"uptimeBar":  uptimeBar,
+	"uptimeMini": uptimeMini,
+	"feedLink":   func(u string) string { return "/feeds/relay.atom?" + url.Values{"url": {u}}.Encode() },
 	"dur":        fmtDur,
 	"pctOf":      pctOf,
 	"isTrue":     func(b *bool) bool { return b != nil && *b },

@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"discovery":      {"schema", "transport", "relayclient", "monitor/probe"},
 	"monitor":        {"schema", "transport", "relayclient", "monitor/probe"},
 	"monitor/probe":  {"schema", "transport", "relayclient"},
+	"changes":        {"schema", "monitor/probe"},
 	"archive/syncer": {"schema", "transport", "relayclient"},
 	"relayclient":    {"schema", "transport"},
 	"archive":        {"schema"},
