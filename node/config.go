@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
@@ -47,6 +48,7 @@ type Config struct {
 	Stats        StatsSection        `toml:"stats"`
 
 	Changes ChangesSection `toml:"changes"`
+	Alerts  alerts.Config  `toml:"alerts"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -161,6 +163,7 @@ func Default() Config {
 		Stats:        statsDefaults(),
 
 		Changes: changesDefaults(),
+		Alerts:  alertsDefaults(),
 	}
 }
 
@@ -364,8 +367,9 @@ func (c *Config) validate() []string {
 	// publish_relays and the synchronizer's overrides may name.
 	urls := schema.ParseOptions{AllowPrivate: c.Network.AllowPrivate}
 	c.Monitor.URLs, c.Synchronizer.URLs = urls, urls
+	c.Alerts.URLs = urls
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats, c.Changes} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats, c.Changes, c.Alerts} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -59,6 +60,7 @@ type Node struct {
 	nip11   []byte
 	loops   []loop
 	web     *web.Handler
+	alerts  *alerts.Service // nil unless [alerts] enabled
 
 	listener        net.Listener
 	metricsListener net.Listener
@@ -144,7 +146,14 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 		return src, err
 	}
 
-	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
+	if n.alerts, err = n.newAlerts(cfg, n.store, sk, o.Logger, o.Registry); err != nil {
+		return src, err
+	}
+	env := &monitorEnv{secretKey: sk, publish: n.Publish}
+	if n.alerts != nil {
+		env.notify = n.alerts.Notify
+	}
+	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", env); err != nil {
 		return src, err
 	}
 	n.metrics = newRelayMetrics(o.Registry)
@@ -214,6 +223,9 @@ func (n *Node) Run(ctx context.Context) error {
 			}
 			return nil
 		})
+	}
+	if n.alerts != nil {
+		g.Go(func() error { return n.alerts.Run(gctx) })
 	}
 	g.Go(func() error {
 		<-gctx.Done()

@@ -55,7 +55,7 @@ func (n *Node) buildRelay() {
 	// Writes: the first refusal wins, cheapest checks first; the archive
 	// lookups (deleted?) run only for events a writer sent.
 	rejectors := []func(context.Context, *nostr.Event) (bool, string){
-		n.writers.RejectEvent,
+		n.rejectWriter,
 		policies.RejectMalformed,
 		caps.Reject,
 		policies.RejectExpired(n.now),
@@ -76,6 +76,7 @@ func (n *Node) buildRelay() {
 	writer.OnEventSaved = append(writer.OnEventSaved, func(_ context.Context, ev *nostr.Event) {
 		n.metrics.eventsStored.Inc()
 		n.broadcast(ev)
+		n.alertsSaved(ev)
 	})
 	writer.OnEphemeralEvent = append(writer.OnEphemeralEvent, func(_ context.Context, ev *nostr.Event) { n.broadcast(ev) })
 	// khatru answers an ephemeral EVENT "mute: no one was listening" when

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -78,4 +80,14 @@ func (n *Network) SetOperator(url, pubkey string) error {
 	}
 	r.operator.Store(&b)
 	return nil
+}
+
+// Stored returns the events the relay holds that match f (newest first),
+// as a client would read them, without going over the network.
+func (n *Network) Stored(url string, f nostr.Filter) ([]*nostr.Event, error) {
+	r, err := n.relayByURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return r.store.query(f, 0), nil
 }

@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"monitor":        {"schema", "transport", "relayclient", "monitor/probe"},
 	"monitor/probe":  {"schema", "transport", "relayclient"},
 	"changes":        {"schema", "monitor/probe"},
+	"alerts":         {"schema", "transport", "relayclient", "monitor/probe", "changes"},
 	"archive/syncer": {"schema", "transport", "relayclient"},
 	"relayclient":    {"schema", "transport"},
 	"archive":        {"schema"},
