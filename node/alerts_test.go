@@ -25,7 +25,7 @@ func newDMKeyer() dmKeyer {
 	pk, _ := nostr.GetPublicKey(sk)
 	return dmKeyer{sk, pk}
 }
-func (k dmKeyer) GetPublicKey(context.Context) (string, error)        { return k.pk, nil }
+func (k dmKeyer) GetPublicKey(context.Context) (string, error)       { return k.pk, nil }
 func (k dmKeyer) SignEvent(_ context.Context, ev *nostr.Event) error { return ev.Sign(k.sk) }
 func (k dmKeyer) Encrypt(_ context.Context, pt, to string) (string, error) {
 	ck, err := nip44.GenerateConversationKey(to, k.sk)
