@@ -15,6 +15,10 @@ type nodeKeyer struct {
 	sk, pk string
 }
 
+// Keyer is a secret key as the nostr.Keyer go-nostr's nip17 and nip59
+// helpers take: what a test, or a tool speaking to the node, DMs with.
+func Keyer(sk string) (nostr.Keyer, error) { return newNodeKeyer(sk) }
+
 func newNodeKeyer(sk string) (nodeKeyer, error) {
 	pk, err := nostr.GetPublicKey(sk)
 	if err != nil {

@@ -115,3 +115,18 @@ func (s *pgStore) Uptime(ctx context.Context, relays []schema.RelayURL, since ti
 	}
 	return out, nil
 }
+
+func (s *pgStore) PruneChanges(ctx context.Context, changesBefore, uptimeBefore time.Time) (int64, error) {
+	var n int64
+	err := s.pgTx(ctx, "prune changes", func(tx pgx.Tx) error {
+		ct, err := tx.Exec(ctx, `DELETE FROM relay_change WHERE at < $1`, changesBefore.Unix())
+		if err != nil {
+			return err
+		}
+		n = ct.RowsAffected()
+		ct, err = tx.Exec(ctx, `DELETE FROM relay_uptime_day WHERE day < $1`, dayUnix(uptimeBefore))
+		n += ct.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -111,3 +111,22 @@ func (s *liteStore) Uptime(ctx context.Context, relays []schema.RelayURL, since 
 	}
 	return out, nil
 }
+
+func (s *liteStore) PruneChanges(ctx context.Context, changesBefore, uptimeBefore time.Time) (int64, error) {
+	var n int64
+	err := s.liteTx(ctx, "prune changes", func(tx *sql.Tx) error {
+		for _, q := range []struct {
+			sql string
+			arg int64
+		}{{`DELETE FROM relay_change WHERE at < ?`, changesBefore.Unix()}, {`DELETE FROM relay_uptime_day WHERE day < ?`, dayUnix(uptimeBefore)}} {
+			res, err := tx.ExecContext(ctx, q.sql, q.arg)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return n, err
+}

@@ -169,6 +169,9 @@ type Store interface {
 	// AddUptime adds each entry's checks and reachable counts to its
 	// relay's day (Day is truncated to its UTC midnight).
 	AddUptime(ctx context.Context, u []schema.DayUptime) error
+	// PruneChanges deletes the changes seen before changesBefore and the
+	// uptime days before uptimeBefore's day; it returns how many rows went.
+	PruneChanges(ctx context.Context, changesBefore, uptimeBefore time.Time) (int64, error)
 	// Uptime returns the day counts from since's day on, by relay then day,
 	// of relays (every relay when empty).
 	Uptime(ctx context.Context, relays []schema.RelayURL, since time.Time) ([]schema.DayUptime, error)

@@ -9,37 +9,28 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip17"
-	"github.com/nbd-wtf/go-nostr/nip44"
 	"github.com/nbd-wtf/go-nostr/nip59"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// dmKeyer is a test user's key as the nostr.Keyer go-nostr's NIP-17 helpers
-// take.
-type dmKeyer struct{ sk, pk string }
+// dmKeyer is a test user's key and, as go-nostr's NIP-17 helpers take it,
+// its keyer.
+type dmKeyer struct {
+	nostr.Keyer
+	sk, pk string
+}
 
-func newDMKeyer() dmKeyer {
+func newDMKeyer(t *testing.T) dmKeyer {
 	sk := nostr.GeneratePrivateKey()
 	pk, _ := nostr.GetPublicKey(sk)
-	return dmKeyer{sk, pk}
-}
-func (k dmKeyer) GetPublicKey(context.Context) (string, error)       { return k.pk, nil }
-func (k dmKeyer) SignEvent(_ context.Context, ev *nostr.Event) error { return ev.Sign(k.sk) }
-func (k dmKeyer) Encrypt(_ context.Context, pt, to string) (string, error) {
-	ck, err := nip44.GenerateConversationKey(to, k.sk)
+	k, err := alerts.Keyer(sk)
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
-	return nip44.Encrypt(pt, ck)
-}
-func (k dmKeyer) Decrypt(_ context.Context, ct, from string) (string, error) {
-	ck, err := nip44.GenerateConversationKey(from, k.sk)
-	if err != nil {
-		return "", err
-	}
-	return nip44.Decrypt(ct, ck)
+	return dmKeyer{k, sk, pk}
 }
 
 // command sends the node a NIP-17 DM from k over its relay.
@@ -123,7 +114,7 @@ func TestOperatorAlertsOverNIP17(t *testing.T) {
 	defer cancel()
 	cn := startChangesNet(t, ctx, 2, func(c *Config) { c.Alerts.Enabled = true })
 	relay, inboxRelay := cn.relays[0], cn.relays[1]
-	op, stranger := newDMKeyer(), newDMKeyer()
+	op, stranger := newDMKeyer(t), newDMKeyer(t)
 	nodePK := cn.node.PublicKey()
 	if err := cn.tn.SetOperator(relay, op.pk); err != nil {
 		t.Fatal(err)

@@ -120,4 +120,30 @@ func testUptime(t *testing.T, open Opener) {
 	if err != nil || len(later) != 2 {
 		t.Fatalf("uptime since day 2 = %+v, %v", later, err)
 	}
+	n, err := s.PruneChanges(ctx, d1, d2.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneChanges = %d, %v; want relay A's first day gone", n, err)
+	}
+	if left, err := s.Uptime(ctx, nil, d1); err != nil || !reflect.DeepEqual(left, want[1:]) {
+		t.Fatalf("uptime after pruning: %+v, %v", left, err)
+	}
+}
+
+// testPruneChanges: changes seen before the cut go, the others stay.
+func testPruneChanges(t *testing.T, open Opener) {
+	s := open(t, archive.Full)
+	ctx := context.Background()
+	addRelays(t, s, relayA)
+	if _, err := s.SaveChanges(ctx, []schema.Change{{Relay: relayA, At: at(10), Kind: schema.ChangeDown},
+		{Relay: relayA, At: at(20), Kind: schema.ChangeUp}, {Relay: relayA, At: at(30), Kind: schema.ChangeDown}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneChanges(ctx, at(20), at(0))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneChanges = %d, %v; want 1", n, err)
+	}
+	left, err := s.Changes(ctx, schema.ChangeQuery{Relay: relayA})
+	if err != nil || len(left) != 2 || !left[1].At.Equal(at(20)) {
+		t.Fatalf("left %+v, %v", left, err)
+	}
 }

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"LeasesExpire", testLeasesExpire},
 		{"Changes", testChanges},
 		{"Uptime", testUptime},
+		{"PruneChanges", testPruneChanges},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, o) })
 	}

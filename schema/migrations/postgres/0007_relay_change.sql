@@ -12,6 +12,8 @@ CREATE TABLE relay_change (
     detail  JSONB NOT NULL DEFAULT '{}'
 );
 CREATE INDEX relay_change_relay ON relay_change (relay, id DESC);
+-- Pruning by age (changes.retention).
+CREATE INDEX relay_change_at ON relay_change (at);
 
 -- One row per relay and UTC day: checks made and checks that reached it.
 CREATE TABLE relay_uptime_day (

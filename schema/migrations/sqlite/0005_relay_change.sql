@@ -9,6 +9,8 @@ CREATE TABLE relay_change (
     detail  TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX relay_change_relay ON relay_change (relay, id DESC);
+-- Pruning by age (changes.retention).
+CREATE INDEX relay_change_at ON relay_change (at);
 
 CREATE TABLE relay_uptime_day (
     relay     TEXT NOT NULL REFERENCES relay (url) ON DELETE CASCADE,
