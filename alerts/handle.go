@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,10 +16,34 @@ import (
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// seenEntry is the newest command taken from one sender.
+// seenEntry is what was taken from one sender: the newest commands (up to
+// keepSeen) and the time up to which anything is old (that of the last
+// one forgotten). Commands sent in
+// the same second are told apart by their ids.
 type seenEntry struct {
+	Floor int64       `json:"floor"`
+	Taken []seenRumor `json:"taken"`
+}
+
+type seenRumor struct {
 	At int64  `json:"at"`
 	ID string `json:"id"`
+}
+
+const keepSeen = 32
+
+// take records a rumor unless it is old or taken already.
+func (e seenEntry) take(at int64, id string) (seenEntry, bool) {
+	if at <= e.Floor || slices.ContainsFunc(e.Taken, func(r seenRumor) bool { return r.ID == id }) {
+		return e, false
+	}
+	e.Taken = append(slices.Clone(e.Taken), seenRumor{At: at, ID: id})
+	slices.SortFunc(e.Taken, func(a, b seenRumor) int { return cmp.Compare(a.At, b.At) })
+	for len(e.Taken) > keepSeen {
+		e.Floor = max(e.Floor, e.Taken[0].At)
+		e.Taken = e.Taken[1:]
+	}
+	return e, true
 }
 
 // handleWrap opens a gift wrap and answers the command inside.
@@ -57,22 +82,22 @@ func (s *Service) handleWrap(ctx context.Context, wrap *nostr.Event) {
 	s.reply(ctx, sender, text)
 }
 
-// firstSeen records rumor as the newest command from sender, unless an
-// equal or newer one was taken already.
+// firstSeen records rumor as taken from sender, unless it was taken
+// already or is older than what is remembered (a replayed gift wrap).
 func (s *Service) firstSeen(ctx context.Context, sender string, rumor nostr.Event) (bool, error) {
 	st, err := s.store.GetState(ctx, ServiceName, StateSeen, sender)
 	if err != nil && !errors.Is(err, schema.ErrNotFound) {
 		return false, err
 	}
-	var last seenEntry
+	var e seenEntry
 	if err == nil {
-		_ = json.Unmarshal(st.Value, &last)
+		_ = json.Unmarshal(st.Value, &e)
 	}
-	at := int64(rumor.CreatedAt)
-	if at < last.At || at == last.At && rumor.ID <= last.ID {
+	e, ok := e.take(int64(rumor.CreatedAt), rumor.ID)
+	if !ok {
 		return false, nil
 	}
-	b, _ := json.Marshal(seenEntry{At: at, ID: rumor.ID})
+	b, _ := json.Marshal(e)
 	return true, s.store.PutState(ctx, []schema.State{{Service: ServiceName, Type: StateSeen, Key: sender, Value: b}})
 }
 

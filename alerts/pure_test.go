@@ -113,3 +113,28 @@ func TestInboxRelays(t *testing.T) {
 		}
 	}
 }
+
+func TestSeenTakesEachRumorOnce(t *testing.T) {
+	var e seenEntry
+	var ok bool
+	for i, c := range []struct {
+		at   int64
+		id   string
+		want bool
+	}{
+		{100, "a", true}, {100, "b", true}, {100, "a", false}, {99, "c", true}, {101, "b", false},
+	} {
+		if e, ok = e.take(c.at, c.id); ok != c.want {
+			t.Fatalf("step %d: take(%d, %s) = %v", i, c.at, c.id, ok)
+		}
+	}
+	for i := range keepSeen {
+		e, _ = e.take(200+int64(i), string(rune('A'+i)))
+	}
+	if len(e.Taken) != keepSeen || e.Floor != 100 {
+		t.Fatalf("kept %d, floor %d", len(e.Taken), e.Floor)
+	}
+	if _, ok := e.take(100, "new"); ok {
+		t.Error("a rumor older than the floor was taken")
+	}
+}

@@ -212,6 +212,9 @@ func (s *Service) publishInboxList(ctx context.Context) error {
 // still its operator.
 func (s *Service) handleChanges(ctx context.Context, cs []schema.Change) {
 	for _, c := range cs {
+		if !alertKinds[c.Kind] {
+			continue
+		}
 		w, ok, err := s.watch(ctx, c.Relay)
 		if err != nil {
 			s.log.Warn("read watch", "relay", c.Relay.String(), "err", err)
