@@ -112,7 +112,7 @@ func (h *harness) read(u user) []string {
 	var got []string
 	keep := h.out[:0]
 	for _, ev := range h.out {
-		if ev.Tags.GetFirst([]string{"p", u.pk}) == nil {
+		if ev.Tags.FindWithValue("p", u.pk) == nil {
 			keep = append(keep, ev)
 			continue
 		}
