@@ -150,3 +150,55 @@ func utcDay(t time.Time) time.Time {
 }
 
 func itoa64(v int64) string { return strconv.FormatInt(v, 10) }
+
+// RelayUptime is a relay's daily uptime.
+type RelayUptime struct {
+	Relay string      `json:"relay"`
+	Since time.Time   `json:"since"`
+	Days  []UptimeDay `json:"days"`
+	// Uptime is the share of the days' checks that reached the relay; nil
+	// without checks.
+	Uptime *float64 `json:"uptime"`
+}
+
+// apiUptime serves /api/v1/relays/{url}/uptime?days=N (1-90, default 90):
+// the counts behind the uptime bars, oldest day first.
+func (h *Handler) apiUptime(w http.ResponseWriter, r *http.Request) {
+	if h.changes == nil {
+		writeError(w, http.StatusNotFound, "this node records no uptime")
+		return
+	}
+	days := uptimeDays
+	if s := r.URL.Query().Get("days"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > uptimeDays {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("days: want an integer from 1 to %d, got %q", uptimeDays, s))
+			return
+		}
+		days = n
+	}
+	ctx, cancel := h.ctx(r)
+	defer cancel()
+	url := r.PathValue("url")
+	// Changes answers ErrNotFound for a relay that is not validated.
+	if _, err := h.changes.Changes(ctx, url, 0, 1); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	since := utcDay(h.o.Now()).AddDate(0, 0, -(days - 1))
+	up, err := h.changes.Uptime(ctx, []string{url}, since)
+	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	out := RelayUptime{Relay: url, Since: since, Days: nonNil(up[url])}
+	var checks, reach int
+	for _, d := range out.Days {
+		checks, reach = checks+d.Checks, reach+d.Reachable
+	}
+	if checks > 0 {
+		share := float64(reach) / float64(checks)
+		out.Uptime = &share
+	}
+	writeJSON(w, http.StatusOK, out)
+}

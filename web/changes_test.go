@@ -84,6 +84,10 @@ func TestChangesAPIMatchesOpenAPI(t *testing.T) {
 		{"/api/v1/relays/" + url.PathEscape("wss://unknown.example.com") + "/changes", 404, true},
 		{"/api/v1/changes", 200, true},
 		{"/api/v1/changes?limit=3", 200, true},
+		{strings.TrimSuffix(alpha, "/changes") + "/uptime", 200, true},
+		{strings.TrimSuffix(alpha, "/changes") + "/uptime?days=2", 200, true},
+		{strings.TrimSuffix(alpha, "/changes") + "/uptime?days=91", 400, false},
+		{"/api/v1/relays/" + url.PathEscape("wss://unknown.example.com") + "/uptime", 404, true},
 	} {
 		code, body := v.Check(t, apitest.Handler(h), c.target, c.valid)
 		if code != c.code {
@@ -121,6 +125,19 @@ func TestChangesAPIMatchesOpenAPI(t *testing.T) {
 	broken.err = errors.New("database on fire")
 	if code, body := v.Check(t, apitest.Handler(newTestHandler(t, broken)), alpha, true); code != 500 || strings.Contains(string(body), "fire") {
 		t.Errorf("failing source: %d %s", code, body)
+	}
+}
+
+func TestUptimeAPI(t *testing.T) {
+	f := newFixture()
+	h := newTestHandler(t, f)
+	_, body := get(t, h, "/api/v1/relays/"+url.PathEscape(f.relays[0].URL)+"/uptime")
+	var u RelayUptime
+	if err := json.Unmarshal([]byte(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Days) != 3 || u.Uptime == nil || *u.Uptime != 48.0/60 || !u.Since.Equal(utcDay(clock).AddDate(0, 0, -89)) {
+		t.Errorf("uptime %+v", u)
 	}
 }
 

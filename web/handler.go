@@ -109,6 +109,7 @@ func New(o Options) (*Handler, error) {
 	h.changes, _ = o.Source.(ChangeSource)
 	h.mux.HandleFunc("GET /api/v1/changes", h.apiChanges)
 	h.mux.HandleFunc("GET /api/v1/relays/{url}/changes", h.apiChanges)
+	h.mux.HandleFunc("GET /api/v1/relays/{url}/uptime", h.apiUptime)
 	h.mux.HandleFunc("GET /feeds/changes.atom", h.feedChanges)
 	h.mux.HandleFunc("GET /feeds/relay.atom", h.feedChanges)
 	h.mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
