@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -37,14 +39,27 @@ type Tracker struct {
 	log   *slog.Logger
 	// notify, when set, receives every batch of changes once stored.
 	notify func(context.Context, []schema.Change)
+	found  *prometheus.CounterVec
 }
 
-// NewTracker builds a tracker; notify may be nil.
-func NewTracker(store Store, rules Rules, log *slog.Logger, notify func(context.Context, []schema.Change)) *Tracker {
+// NewTracker builds a tracker; notify may be nil, and so may reg (no
+// metrics registered).
+func NewTracker(store Store, rules Rules, log *slog.Logger, reg prometheus.Registerer, notify func(context.Context, []schema.Change)) (*Tracker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Tracker{store: store, rules: rules, log: log.With("component", "changes"), notify: notify}
+	t := &Tracker{store: store, rules: rules, log: log.With("component", "changes"), notify: notify,
+		found: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bigbrotr_changes_total",
+			Help: "Relay state changes stored, by kind."}, []string{"kind"})}
+	for _, k := range schema.ChangeKinds {
+		t.found.WithLabelValues(k)
+	}
+	if reg != nil {
+		if err := reg.Register(t.found); err != nil {
+			return nil, fmt.Errorf("changes: metrics: %w", err)
+		}
+	}
+	return t, nil
 }
 
 // Observed takes the snapshots the monitor just stored (any number of
@@ -110,6 +125,7 @@ func (t *Tracker) Observed(ctx context.Context, snaps []schema.Snapshot) error {
 		}
 	}
 	for _, c := range found {
+		t.found.WithLabelValues(c.Kind).Inc()
 		t.log.Info("relay changed", "relay", c.Relay.String(), "change", c.Kind)
 	}
 	if len(found) > 0 && t.notify != nil {

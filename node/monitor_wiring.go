@@ -55,7 +55,11 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env monitorEnv, o monitor.Options) (*monitor.Monitor, error) {
 	o.Signer, o.Publish = keySigner(env.secretKey), env.publish
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
-	o.Observed = changes.NewTracker(store, cfg.Changes.rules(), o.Logger, env.notify).Observed
+	t, err := changes.NewTracker(store, cfg.Changes.rules(), o.Logger, o.Registerer, env.notify)
+	if err != nil {
+		return nil, err
+	}
+	o.Observed = t.Observed
 	return monitor.New(cfg.Monitor.Config, store, tr, o)
 }
 
