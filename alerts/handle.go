@@ -59,13 +59,6 @@ func (s *Service) handleWrap(ctx context.Context, wrap *nostr.Event) {
 		return
 	}
 	sender := rumor.PubKey
-	if fresh, err := s.firstSeen(ctx, sender, rumor); err != nil || !fresh {
-		if err != nil {
-			s.log.Warn("read replay state", "err", err)
-		}
-		s.m.commands.WithLabelValues("replayed").Inc()
-		return
-	}
 	cmd, err := ParseCommand(rumor.Content, s.cfg.URLs)
 	if err != nil {
 		s.m.commands.WithLabelValues("invalid").Inc()
@@ -74,7 +67,11 @@ func (s *Service) handleWrap(ctx context.Context, wrap *nostr.Event) {
 	}
 	s.m.commands.WithLabelValues(cmd.Name).Inc()
 	s.log.Info("command", "command", cmd.Name, "from", sender, "relay", cmd.Relay.String())
-	text, err := s.run(ctx, sender, cmd)
+	text, err := s.run(ctx, sender, cmd, rumor)
+	if errors.Is(err, errReplayed) {
+		s.m.commands.WithLabelValues("replayed").Inc()
+		return
+	}
 	if err != nil {
 		s.log.Warn("command failed", "command", cmd.Name, "from", sender, "err", err)
 		text = "sorry, the node could not do that just now (" + cmd.Name + "); try again later."
@@ -101,8 +98,26 @@ func (s *Service) firstSeen(ctx context.Context, sender string, rumor nostr.Even
 	return true, s.store.PutState(ctx, []schema.State{{Service: ServiceName, Type: StateSeen, Key: sender, Value: b}})
 }
 
+// errReplayed: the command was taken before (a gift wrap sent again).
+var errReplayed = errors.New("command already taken")
+
+// taken checks that a command that changes state was not taken before
+// and records it. Only the commands that take effect are recorded, so
+// throwaway keys leave no state behind; replaying the others does no
+// more than ask again (and is capped like any reply).
+func (s *Service) taken(ctx context.Context, sender string, rumor nostr.Event) error {
+	fresh, err := s.firstSeen(ctx, sender, rumor)
+	if err != nil {
+		return fmt.Errorf("read replay state: %w", err)
+	}
+	if !fresh {
+		return errReplayed
+	}
+	return nil
+}
+
 // run carries out a command and says how it went.
-func (s *Service) run(ctx context.Context, sender string, cmd Command) (string, error) {
+func (s *Service) run(ctx context.Context, sender string, cmd Command, rumor nostr.Event) (string, error) {
 	switch cmd.Name {
 	case CmdHelp:
 		return s.help(), nil
@@ -115,6 +130,9 @@ func (s *Service) run(ctx context.Context, sender string, cmd Command) (string, 
 		}
 		if !ok || w.PubKey != sender {
 			return "you are not watching " + cmd.Relay.String() + ": nothing to stop.", nil
+		}
+		if err := s.taken(ctx, sender, rumor); err != nil {
+			return "", err
 		}
 		if err := s.store.DeleteState(ctx, []schema.State{{Service: ServiceName, Type: StateWatch, Key: cmd.Relay.String()}}); err != nil {
 			return "", err
@@ -143,6 +161,9 @@ func (s *Service) run(ctx context.Context, sender string, cmd Command) (string, 
 		s.m.commands.WithLabelValues("refused").Inc()
 		return "refused: only the operator of " + cmd.Relay.String() + " may watch it, and its NIP-11 document " +
 			"names pubkey " + owner + ", not yours.", nil
+	}
+	if err := s.taken(ctx, sender, rumor); err != nil {
+		return "", err
 	}
 	b, _ := json.Marshal(watchEntry{PubKey: sender, Since: s.o.Now().Unix()})
 	if err := s.store.PutState(ctx, []schema.State{{Service: ServiceName, Type: StateWatch, Key: cmd.Relay.String(), Value: b}}); err != nil {

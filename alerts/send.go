@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip17"
@@ -23,7 +24,8 @@ func alertText(c schema.Change) string {
 // node-wide cap besides the recipient's own quota.
 func (s *Service) reply(ctx context.Context, to, text string) {
 	ws, err := s.watchesOf(ctx, to)
-	if err == nil && len(ws) == 0 {
+	watcher := err != nil || len(ws) > 0
+	if !watcher {
 		s.mu.Lock()
 		ok := s.replies.allow(s.o.Now(), s.cfg.RepliesPerMinute)
 		s.mu.Unlock()
@@ -33,13 +35,27 @@ func (s *Service) reply(ctx context.Context, to, text string) {
 			return
 		}
 	}
-	s.send(ctx, to, text, "reply")
+	s.sendAs(ctx, to, text, "reply", watcher)
 }
 
-// send DMs text to a pubkey within its daily quota: one NIP-17 gift wrap,
-// to the node's own relay and to the recipient's inbox relays.
+// send DMs text to a watcher within its daily quota: one NIP-17 gift
+// wrap, to the node's own relay and to the recipient's inbox relays.
 func (s *Service) send(ctx context.Context, to, text, what string) {
-	ok, err := s.takeQuota(ctx, to)
+	s.sendAs(ctx, to, text, what, true)
+}
+
+// sendAs is send; the quota of a pubkey that watches nothing is kept in
+// memory only, so that throwaway keys leave no rows in the store.
+func (s *Service) sendAs(ctx context.Context, to, text, what string, watcher bool) {
+	var (
+		ok  bool
+		err error
+	)
+	if watcher {
+		ok, err = s.takeQuota(ctx, to)
+	} else {
+		ok = s.takeMemQuota(to)
+	}
 	if err != nil {
 		s.m.dms.WithLabelValues(what, "failed").Inc()
 		s.log.Warn("read quota", "to", to, "err", err)
@@ -92,6 +108,19 @@ func (s *Service) takeQuota(ctx context.Context, to string) (bool, error) {
 	}
 	b, _ := json.Marshal(q)
 	return true, s.store.PutState(ctx, []schema.State{{Service: ServiceName, Type: StateQuota, Key: to, Value: b}})
+}
+
+// takeMemQuota is takeQuota in memory; the map starts afresh each UTC day.
+func (s *Service) takeMemQuota(to string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.o.Now()
+	if day := now.UTC().Format(time.DateOnly); day != s.memDay {
+		s.memDay, s.memQuota = day, map[string]quota{}
+	}
+	q, ok := s.memQuota[to].take(now, s.cfg.MaxPerDay)
+	s.memQuota[to] = q
+	return ok
 }
 
 // inboxOf reads the recipient's newest 10050 and 10002 from the archive

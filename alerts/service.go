@@ -72,9 +72,11 @@ type Service struct {
 	m     *metrics
 	jobs  chan job
 
-	mu      sync.Mutex // replies and seen
-	replies window
-	seen    map[string]bool // gift wrap ids taken, bounded
+	mu       sync.Mutex // replies, seen and the in-memory quotas
+	replies  window
+	seen     map[string]bool // gift wrap ids taken, bounded
+	memDay   string
+	memQuota map[string]quota // today's DMs to pubkeys that watch nothing
 }
 
 type job struct {

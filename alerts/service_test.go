@@ -157,6 +157,12 @@ func TestCommandsAndAlerts(t *testing.T) {
 	h.say(stranger, "dance")
 	expectOne(t, h.read(stranger), `unknown command "dance"`)
 
+	for _, typ := range []string{StateSeen, StateQuota} {
+		if _, err := h.store.GetState(context.Background(), ServiceName, typ, stranger.pk); err == nil {
+			t.Errorf("a stranger's refused commands left %s state", typ)
+		}
+	}
+
 	wrap := h.say(op, "watch "+u)
 	expectOne(t, h.read(op), "watching "+u)
 	h.say(op, "status")
