@@ -14,6 +14,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/testnet"
 )
 
 // dmKeyer is a test user's key and, as go-nostr's NIP-17 helpers take it,
@@ -112,13 +113,16 @@ func countContaining(msgs []string, s string) int {
 func TestOperatorAlertsOverNIP17(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cn := startChangesNet(t, ctx, 2, func(c *Config) { c.Alerts.Enabled = true })
-	relay, inboxRelay := cn.relays[0], cn.relays[1]
 	op, stranger := newDMKeyer(t), newDMKeyer(t)
+	// The operator is in the document before the first check: a later
+	// edit would be a nip11 change of its own.
+	cn := startChangesNet(t, ctx, 2, func(c *Config) { c.Alerts.Enabled = true }, func(tn *testnet.Network, relays []string) {
+		if err := tn.SetOperator(relays[0], op.pk); err != nil {
+			t.Fatal(err)
+		}
+	})
+	relay, inboxRelay := cn.relays[0], cn.relays[1]
 	nodePK := cn.node.PublicKey()
-	if err := cn.tn.SetOperator(relay, op.pk); err != nil {
-		t.Fatal(err)
-	}
 	// The operator reads DMs on the other testnet relay too (as archived).
 	dmList := nostr.Event{Kind: nostr.KindDMRelayList, CreatedAt: nostr.Now(), Tags: nostr.Tags{{"relay", inboxRelay}}}
 	if err := dmList.Sign(op.sk); err != nil {

@@ -28,8 +28,9 @@ type changesNet struct {
 
 // startChangesNet starts a testnet of healthy clearnet relays and a node
 // that monitors the first want of them (rtt and nip11 only, no write probe:
-// fast, and the relays' stores stay as they are).
-func startChangesNet(t *testing.T, ctx context.Context, want int, mutate func(*Config)) *changesNet {
+// fast, and the relays' stores stay as they are). prep, when set, runs
+// before the node starts, with the relays it will monitor.
+func startChangesNet(t *testing.T, ctx context.Context, want int, mutate func(*Config), prep func(tn *testnet.Network, relays []string)) *changesNet {
 	t.Helper()
 	tn, err := testnet.Start(ctx, testnet.Options{Relays: want + 1, Seed: 15, OutDir: t.TempDir(),
 		Mix: map[testnet.Profile]float64{testnet.Healthy: 1}, NetworkMix: map[testnet.NetworkName]float64{testnet.Clearnet: 1}})
@@ -50,13 +51,7 @@ func startChangesNet(t *testing.T, ctx context.Context, want int, mutate func(*C
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	t.Setenv(EnvPrivateKey, "")
-	t.Setenv(EnvDatabaseURL, "")
-	n, err := New(ctx, Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cn := &changesNet{tn: tn, node: n, base: "http://" + n.Addr(), done: make(chan error, 1)}
+	var relays []string
 	var add []schema.Relay
 	for _, r := range tn.Manifest().Relays {
 		if len(add) < want && r.Profile == testnet.Healthy && r.Network == testnet.Clearnet {
@@ -65,12 +60,22 @@ func startChangesNet(t *testing.T, ctx context.Context, want int, mutate func(*C
 				t.Fatal(err)
 			}
 			add = append(add, schema.Relay{URL: u, Network: schema.Clearnet})
-			cn.relays = append(cn.relays, u.String())
+			relays = append(relays, u.String())
 		}
 	}
 	if len(add) < want {
 		t.Fatalf("testnet has %d healthy clearnet relays, want %d", len(add), want)
 	}
+	if prep != nil {
+		prep(tn, relays)
+	}
+	t.Setenv(EnvPrivateKey, "")
+	t.Setenv(EnvDatabaseURL, "")
+	n, err := New(ctx, Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn := &changesNet{tn: tn, node: n, relays: relays, base: "http://" + n.Addr(), done: make(chan error, 1)}
 	if _, err := n.Store().AddRelays(ctx, add); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +157,7 @@ func (cn *changesNet) waitChecked(t *testing.T, ctx context.Context, relay strin
 func TestStoppedRelayShowsDownAndUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cn := startChangesNet(t, ctx, 2, nil)
+	cn := startChangesNet(t, ctx, 2, nil, nil)
 	relay, other := cn.relays[0], cn.relays[1]
 	cn.waitChecked(t, ctx, relay)
 	if got := cn.changes(t, relay); len(got) != 0 {
