@@ -187,7 +187,11 @@ func TestOperatorAlertsOverNIP17(t *testing.T) {
 		}
 		return n
 	}
+	deadline = time.Now().Add(60 * time.Second)
 	for start := checks(); checks() < start+2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the relay was not checked twice more")
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	msgs := inbox(t, c, op, nodePK)
