@@ -169,6 +169,10 @@ func TestAtomFeeds(t *testing.T) {
 		e.Link.Href != "http://example.com/relay?url=wss%3A%2F%2Falpha.example.com" {
 		t.Errorf("entry %+v", e)
 	}
+	if res, body := get(t, h, "/feeds/changes.atom", "X-Forwarded-Proto", "https"); res.StatusCode != 200 ||
+		!strings.Contains(body, `href="https://example.com/relay?url=`) {
+		t.Errorf("behind a TLS proxy the links stay http: %s", body[:min(len(body), 400)])
+	}
 	if one.ID == all.ID || !strings.Contains(one.Title, "alpha") {
 		t.Errorf("relay feed id %q title %q", one.ID, one.Title)
 	}

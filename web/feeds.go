@@ -66,8 +66,9 @@ func (h *Handler) feedChanges(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
+	// The links are only links: a proxy's word on the scheme is enough.
 	base := "http://" + r.Host
-	if r.TLS != nil {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		base = "https://" + r.Host
 	}
 	node := h.o.Node.Name
