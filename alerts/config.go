@@ -27,6 +27,9 @@ type Config struct {
 	InboxRelays []string `toml:"inbox_relays"`
 	// PublishTimeout bounds connecting to one inbox relay and its OK.
 	PublishTimeout time.Duration `toml:"publish_timeout"`
+	// PollInterval is how often the stored changes are read when no
+	// monitor in this process said there were new ones (default 30s).
+	PollInterval time.Duration `toml:"poll_interval"`
 	// URLs is the policy inbox relay URLs are read under (the node sets it
 	// from [network] allow_private).
 	URLs schema.ParseOptions `toml:"-"`
@@ -38,6 +41,7 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{MaxPerDay: 20, RepliesPerMinute: 30, InboxRelays: []string{}, PublishTimeout: 10 * time.Second,
+		PollInterval: 30 * time.Second,
 		Client: relayclient.Limits{FirstAnswer: 10 * time.Second, Idle: 10 * time.Second, ReqTime: 10 * time.Second,
 			ReqEvents: 10, ReqBytes: 1 << 20, ConnTime: time.Minute, ConnEvents: 10, ConnBytes: 1 << 20}}
 }
@@ -53,6 +57,9 @@ func (c Config) Validate() error {
 	}
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("alerts.publish_timeout: must be a positive duration such as \"10s\", got %q", c.PublishTimeout.String()))
+	}
+	if c.PollInterval <= 0 {
+		errs = append(errs, fmt.Errorf("alerts.poll_interval: must be a positive duration such as \"30s\", got %q", c.PollInterval.String()))
 	}
 	for i, r := range c.InboxRelays {
 		if _, err := schema.ParseRelayURLWith(r, c.URLs); err != nil {

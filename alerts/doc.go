@@ -10,6 +10,11 @@
 // failed checks) or comes back up, when its certificate is about to expire
 // or has expired, and when its NIP-11 document changes.
 //
+// The alerts read the changes the tracker stored, from a cursor kept in
+// the store (woken at once by Notify when the monitor runs in the same
+// process), so they survive a restart and work whichever process ran the
+// monitor.
+//
 // Every DM goes to the node's own relay and to the recipient's inbox
 // relays as the archive knows them (kind 10050, else the read relays of
 // kind 10002), dialled through the transport, so its private-address guard

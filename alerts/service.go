@@ -30,6 +30,8 @@ type Store interface {
 	LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error)
 	// QueryEvents finds recipients' inbox relay lists.
 	QueryEvents(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
+	// Changes reads the stored state changes, newest first.
+	Changes(ctx context.Context, q schema.ChangeQuery) ([]schema.Change, error)
 }
 
 // Service name and state types of what the alerts keep.
@@ -39,9 +41,12 @@ const (
 	StateWatch = "watch"
 	// StateQuota: key a recipient pubkey, value the day's quota.
 	StateQuota = "quota"
-	// StateSeen: key a sender pubkey, value the newest command taken from
-	// them ({"at", "id"}), so that a replayed gift wrap does nothing.
+	// StateSeen: key a sender pubkey, value the commands taken from them,
+	// so that a replayed gift wrap does nothing.
 	StateSeen = "seen"
+	// StateCursor: key "changes", value {"id"}: the newest change alerted
+	// on.
+	StateCursor = "cursor"
 )
 
 // Options are the service's dependencies.
@@ -71,6 +76,7 @@ type Service struct {
 	log   *slog.Logger
 	m     *metrics
 	jobs  chan job
+	wake  chan struct{} // changes were stored: poll now
 
 	mu       sync.Mutex // replies, seen and the in-memory quotas
 	replies  window
@@ -80,8 +86,7 @@ type Service struct {
 }
 
 type job struct {
-	wrap    *nostr.Event
-	changes []schema.Change
+	wrap *nostr.Event
 }
 
 // queue bounds the work waiting for Run; more is dropped and counted.
@@ -110,7 +115,7 @@ func New(cfg Config, store Store, o Options) (*Service, error) {
 		return nil, fmt.Errorf("alerts: metrics: %w", err)
 	}
 	return &Service{cfg: cfg, store: store, o: o, key: k, log: o.Logger.With("component", "alerts"), m: m,
-		jobs: make(chan job, queue), seen: map[string]bool{}}, nil
+		jobs: make(chan job, queue), wake: make(chan struct{}, 1), seen: map[string]bool{}}, nil
 }
 
 // Accepts reports whether ev is a gift wrap for the node: the relay takes
@@ -145,17 +150,18 @@ func (s *Service) Inbox(ev *nostr.Event) {
 	s.enqueue(job{wrap: ev})
 }
 
-// Notify queues relays' state changes, without waiting: the tracker's
-// hook, called from the monitor's writer.
+// Notify is the tracker's hook, called from the monitor's writer once
+// changes are stored: when one is worth an alert, Run reads the stored
+// changes at once instead of at its next poll. It never waits.
 func (s *Service) Notify(_ context.Context, cs []schema.Change) {
-	var alert []schema.Change
 	for _, c := range cs {
 		if alertKinds[c.Kind] {
-			alert = append(alert, c)
+			select {
+			case s.wake <- struct{}{}:
+			default: // a poll is due already
+			}
+			return
 		}
-	}
-	if len(alert) > 0 {
-		s.enqueue(job{changes: alert})
 	}
 }
 
@@ -174,25 +180,39 @@ var alertKinds = map[string]bool{
 	schema.ChangeCertExpired: true, schema.ChangeNIP11: true,
 }
 
-// Run publishes the node's DM inbox list (kind 10050) and then works
-// through the queue until ctx is done.
+// Run publishes the node's DM inbox list (kind 10050), then answers the
+// queued commands and alerts on the changes stored since it last looked
+// (every poll_interval, and at once when Notify says so) until ctx is
+// done. Reading the stored changes, from a cursor kept in the store, makes
+// the alerts survive a restart and reach operators whatever process ran
+// the monitor.
 func (s *Service) Run(ctx context.Context) error {
 	if len(s.cfg.InboxRelays) > 0 {
 		if err := s.publishInboxList(ctx); err != nil {
 			s.log.Warn("publish the node's DM relay list", "err", err)
 		}
 	}
+	tick := time.NewTicker(s.cfg.PollInterval)
+	defer tick.Stop()
+	poll := func() {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		if err := s.poll(pctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("read changes", "err", err)
+		}
+	}
+	poll()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-tick.C:
+			poll()
+		case <-s.wake:
+			poll()
 		case j := <-s.jobs:
 			jctx, cancel := context.WithTimeout(ctx, time.Minute)
-			if j.wrap != nil {
-				s.handleWrap(jctx, j.wrap)
-			} else {
-				s.handleChanges(jctx, j.changes)
-			}
+			s.handleWrap(jctx, j.wrap)
 			cancel()
 		}
 	}

@@ -172,8 +172,12 @@ func TestCommandsAndAlerts(t *testing.T) {
 	expectOne(t, h.read(op), u+": unreachable for 2 checks in a row (refused)")
 	h.change(schema.ChangeNIPsGained) // not an alert kind
 	h.s.Notify(context.Background(), []schema.Change{{Relay: h.relay, Kind: schema.ChangeNIPsLost}})
-	if len(h.s.jobs) != 0 {
-		t.Error("a nips_lost change was queued as an alert")
+	if len(h.s.wake) != 0 {
+		t.Error("a nips_lost change woke the alerts")
+	}
+	h.s.Notify(context.Background(), []schema.Change{{Relay: h.relay, Kind: schema.ChangeNIPsLost}, {Relay: h.relay, Kind: schema.ChangeDown}})
+	if len(h.s.wake) != 1 {
+		t.Error("a down change did not wake the alerts")
 	}
 	h.change(schema.ChangeUp)
 	expectOne(t, h.read(op), u+": reachable again")
@@ -239,5 +243,47 @@ func TestAcceptsOnlyGiftWrapsToTheNode(t *testing.T) {
 		if got := h.s.Accepts(&c.ev); got != c.want {
 			t.Errorf("Accepts(kind %d, tags %v) = %v", c.ev.Kind, c.ev.Tags, got)
 		}
+	}
+}
+
+// TestPollAlertsOnStoredChanges: the alerts read what the tracker stored,
+// from a cursor: history before the first poll is not news, each change
+// is DMed once, and other relays' or kinds' changes are not.
+func TestPollAlertsOnStoredChanges(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, 20)
+	op := newUser(t)
+	other := schema.MustRelayURL("wss://other.example.com")
+	if _, err := h.store.AddRelays(ctx, []schema.Relay{{URL: other, Network: schema.Clearnet}}); err != nil {
+		t.Fatal(err)
+	}
+	h.operator(op.pk)
+	h.say(op, "watch "+h.relay.String())
+	h.read(op)
+	save := func(cs ...schema.Change) {
+		t.Helper()
+		if _, err := h.store.SaveChanges(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(schema.Change{Relay: h.relay, At: h.now, Kind: schema.ChangeDown, Detail: schema.ChangeDetail{Checks: 2}})
+	if err := h.s.poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.read(op); len(got) != 0 {
+		t.Fatalf("the first poll alerted on history: %q", got)
+	}
+	save(schema.Change{Relay: h.relay, At: h.now, Kind: schema.ChangeUp},
+		schema.Change{Relay: other, At: h.now, Kind: schema.ChangeDown},
+		schema.Change{Relay: h.relay, At: h.now, Kind: schema.ChangeNIPsGained, Detail: schema.ChangeDetail{NIPs: []int{1}}},
+		schema.Change{Relay: h.relay, At: h.now, Kind: schema.ChangeCertExpired})
+	for range 2 {
+		if err := h.s.poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := h.read(op)
+	if len(got) != 2 || !strings.Contains(got[0], "reachable again") || !strings.Contains(got[1], "certificate expired") {
+		t.Fatalf("DMs %q; want up then certificate expired, once each", got)
 	}
 }

@@ -151,6 +151,7 @@ max_per_day = 0
 replies_per_minute = 0
 inbox_relays = ["https://relay.example.com"]
 publish_timeout = "0s"
+poll_interval = "0s"
 `, []string{
 			"changes.down_after: want a number of checks from 1 to 1000, got 0",
 			"changes.expiry_warning: must be a positive duration",
@@ -158,6 +159,7 @@ publish_timeout = "0s"
 			"alerts.max_per_day: want 1 to 10000 DMs, got 0",
 			"alerts.replies_per_minute: want 1 to 10000, got 0",
 			"alerts.publish_timeout: must be a positive duration",
+			"alerts.poll_interval: must be a positive duration",
 			"alerts.inbox_relays[0]:",
 		}},
 	}
