@@ -185,6 +185,21 @@ type Store interface {
 	// FirstSeen), newest sighting first, starting after the cursor, at most
 	// limit (clamped to 1..MaxFirstSeenPage).
 	FirstSeenOn(ctx context.Context, relay schema.RelayURL, after SeenCursor, limit int) ([]FirstSeen, error)
+	// SaveChanges stores relays' state changes, newest last, and returns
+	// how many it stored. A change of a relay that is not a validated relay
+	// is skipped. IDs are assigned by the store and only grow.
+	SaveChanges(ctx context.Context, c []schema.Change) (int, error)
+	// Changes returns the changes q selects, newest (highest ID) first.
+	Changes(ctx context.Context, q schema.ChangeQuery) ([]schema.Change, error)
+	// AddUptime adds each entry's checks and reachable counts to its
+	// relay's day (Day is truncated to its UTC midnight).
+	AddUptime(ctx context.Context, u []schema.DayUptime) error
+	// PruneChanges deletes the changes seen before changesBefore and the
+	// uptime days before uptimeBefore's day; it returns how many rows went.
+	PruneChanges(ctx context.Context, changesBefore, uptimeBefore time.Time) (int64, error)
+	// Uptime returns the day counts from since's day on, by relay then day,
+	// of relays (every relay when empty).
+	Uptime(ctx context.Context, relays []schema.RelayURL, since time.Time) ([]schema.DayUptime, error)
 
 	// Mode reports full or lil.
 	Mode() Mode

@@ -53,6 +53,9 @@ type Options struct {
 	// SavePeers stores the events fetched from Config.Peers; nil: peers
 	// are not asked.
 	SavePeers SavePeersFunc
+	// Observed, when set, receives each batch of snapshots once stored
+	// (the state-change tracker); its error is logged, never retried.
+	Observed func(ctx context.Context, snaps []schema.Snapshot) error
 }
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
@@ -72,6 +75,7 @@ type Monitor struct {
 	m       *metrics
 
 	savePeers SavePeersFunc
+	observed  func(context.Context, []schema.Snapshot) error // Options.Observed
 }
 
 // New validates cfg, opens the GeoIP databases (a missing one disables its
@@ -90,6 +94,7 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	}
 	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish,
 		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now, savePeers: o.SavePeers}
+	m.observed = o.Observed
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}

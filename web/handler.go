@@ -66,6 +66,8 @@ type Handler struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	// changes is Options.Source as a ChangeSource, nil when it is not one.
+	changes ChangeSource
 
 	mu         sync.Mutex
 	relays     []Relay
@@ -118,6 +120,12 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/v1/stats", h.apiStats)
 	h.routeProvenance()
 	h.routeMonitors()
+	h.changes, _ = o.Source.(ChangeSource)
+	h.mux.HandleFunc("GET /api/v1/changes", h.apiChanges)
+	h.mux.HandleFunc("GET /api/v1/relays/{url}/changes", h.apiChanges)
+	h.mux.HandleFunc("GET /api/v1/relays/{url}/uptime", h.apiUptime)
+	h.mux.HandleFunc("GET /feeds/changes.atom", h.feedChanges)
+	h.mux.HandleFunc("GET /feeds/relay.atom", h.feedChanges)
 	h.mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")

@@ -112,6 +112,8 @@ type relaysData struct {
 	Prev, Next string // page links, "" at either end
 	Networks   []string
 	Sorts      []string
+	// Uptime is the 90-day uptime of the shown relays, by URL.
+	Uptime map[string][]UptimeDay
 }
 
 func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
@@ -137,6 +139,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 		if q.Offset+q.Limit < d.Total {
 			d.Next = pageLink(q, q.Offset+q.Limit)
 		}
+		d.Uptime = h.uptimeOf(ctx, d.Relays)
 	}
 	d.Query, d.Sorts = q, sortsFor(q)
 	h.render(w, r, code, "relays", "Relays", d)
@@ -160,11 +163,14 @@ func (h *Handler) pageRelay(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
+	changes, uptime := h.relayChanges(ctx, d.URL)
 	h.render(w, r, http.StatusOK, "relay", d.URL, struct {
 		Relay     RelayDetail
 		Until     time.Time
 		FirstSeen relayFirstSeen
-	}{d, now, h.relayFirstSeen(ctx, r, d.URL)})
+		Changes   []Change
+		Uptime    []UptimeDay
+	}{d, now, h.relayFirstSeen(ctx, r, d.URL), changes, uptime})
 }
 
 // funcs are the helpers the templates use.
@@ -189,6 +195,9 @@ var funcs = template.FuncMap{
 	"deref":         func(f *float64) float64 { return *f },
 	"pathEscape":    url.PathEscape,
 	"firstSeenLink": firstSeenLink,
+	"uptimeBar":     uptimeBar,
+	"uptimeMini":    uptimeMini,
+	"feedLink":      func(u string) string { return "/feeds/relay.atom?" + url.Values{"url": {u}}.Encode() },
 	"seconds": func(s float64) string {
 		return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
 	},

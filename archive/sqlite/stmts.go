@@ -70,4 +70,12 @@ type statements struct {
 	SeqHigh                string `sql:"seq-high"`                 // scan.sql
 	Scan                   string `sql:"scan"`                     // scan.sql
 	Optimize               string `sql:"optimize"`                 // sqlite.sql
+
+	InsertChange   string `sql:"insert-change"`    // changes.sql
+	ChangesAll     string `sql:"changes-all"`      // changes.sql
+	ChangesOfRelay string `sql:"changes-of-relay"` // changes.sql
+	AddUptime      string `sql:"add-uptime"`       // changes.sql
+	UptimeSince    string `sql:"uptime-since"`     // changes.sql
+	PruneChanges   string `sql:"prune-changes"`    // changes.sql
+	PruneUptime    string `sql:"prune-uptime"`     // changes.sql
 }
