@@ -71,4 +71,6 @@ type statements struct {
 	ViewPopulated           string `sql:"view-populated"`            // stats.sql
 	ViewsPopulated          string `sql:"views-populated"`           // stats.sql
 	RelayKindsPopulated     string `sql:"relay-kinds-populated"`     // stats.sql
+	PrimaryPosition         string `sql:"primary-position"`          // replicas.sql
+	ReplicaCheck            string `sql:"replica-check"`             // replicas.sql
 }

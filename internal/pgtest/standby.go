@@ -93,10 +93,12 @@ func (r *Replicated) NewDatabase(t testing.TB) (primary, standby string) {
 }
 
 // WaitReplayed waits until the standby has replayed everything the primary
-// had written when it was called.
+// had logged when it was called. The insert position, not the write one:
+// with synchronous_commit off a commit record may still sit in the WAL
+// buffers, and the standby sees it once the WAL writer flushes it.
 func (r *Replicated) WaitReplayed(t testing.TB) {
 	t.Helper()
-	lsn := r.PrimaryQuery(t, "postgres", "SELECT pg_current_wal_lsn()")
+	lsn := r.PrimaryQuery(t, "postgres", "SELECT pg_current_wal_insert_lsn()")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		out, err := r.standby.psqlOut("postgres", "SELECT pg_last_wal_replay_lsn() >= '"+lsn+"'::pg_lsn")
