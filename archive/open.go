@@ -19,6 +19,13 @@ type Options = backend.Options
 // Options.CacheMB is 0.
 const DefaultCacheMB = backend.DefaultCacheMB
 
+// Replica reads when Options leave them zero: how far a standby may lag
+// the primary and still be read from, and how often that is measured.
+const (
+	DefaultReadMaxLag        = backend.DefaultReadMaxLag
+	DefaultReadCheckInterval = backend.DefaultReadCheckInterval
+)
+
 // SQLiteFile is the embedded store's file name inside DataDir.
 const SQLiteFile = sqlite.File
 

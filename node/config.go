@@ -101,6 +101,12 @@ type DatabaseConfig struct {
 	// committed in one transaction.
 	GroupCommitEvents int           `toml:"group_commit_events"`
 	GroupCommitWait   time.Duration `toml:"group_commit_wait"`
+	// ReadURLs are streaming replicas of URL that serve REQ, COUNT, the
+	// status page and the API; ReadMaxLag and ReadCheckInterval bound
+	// how stale a replica may be and how often that is measured.
+	ReadURLs          []string      `toml:"read_urls"`
+	ReadMaxLag        time.Duration `toml:"read_max_lag"`
+	ReadCheckInterval time.Duration `toml:"read_check_interval"`
 }
 
 // DefaultMaxConns is database.max_conns when 0: enough connections for
@@ -147,7 +153,8 @@ func Default() Config {
 		},
 		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full), CacheMB: archive.DefaultCacheMB,
-			GroupCommitEvents: archive.DefaultGroupEvents, GroupCommitWait: archive.DefaultGroupWait},
+			GroupCommitEvents: archive.DefaultGroupEvents, GroupCommitWait: archive.DefaultGroupWait,
+			ReadURLs: []string{}, ReadMaxLag: archive.DefaultReadMaxLag, ReadCheckInterval: archive.DefaultReadCheckInterval},
 		Network: transport.DefaultConfig(),
 
 		Seeder:    SeederSection{Enabled: true, SeederConfig: discovery.DefaultSeederConfig()},
@@ -267,6 +274,7 @@ func (c *Config) resolve() *ConfigError {
 	if len(problems) == 0 {
 		problems = append(problems, c.validate()...)
 	}
+	problems = append(problems, c.Database.checkReadURLs()...)
 	for _, g := range []struct{ key, path, kind string }{
 		{"monitor.geoip_city", c.Monitor.GeoIPCity, "City"},
 		{"monitor.geoip_asn", c.Monitor.GeoIPASN, "ASN"},
@@ -355,6 +363,17 @@ func (c *Config) validate() []string {
 	}
 	if c.Database.GroupCommitWait <= 0 || c.Database.GroupCommitWait > time.Second {
 		add("database.group_commit_wait", "want a duration in (0, 1s] such as \"2ms\", got %q", c.Database.GroupCommitWait.String())
+	}
+	for i, u := range c.Database.ReadURLs {
+		if !archive.IsPostgres(u) {
+			add(fmt.Sprintf("database.read_urls[%d]", i), "want postgres://... (a streaming replica of database.url)")
+		}
+	}
+	if c.Database.ReadMaxLag <= 0 || c.Database.ReadMaxLag > 24*time.Hour {
+		add("database.read_max_lag", "want a duration in (0, 24h] such as \"30s\", got %q", c.Database.ReadMaxLag.String())
+	}
+	if c.Database.ReadCheckInterval < 100*time.Millisecond || c.Database.ReadCheckInterval > time.Minute {
+		add("database.read_check_interval", "want a duration in [100ms, 1m] such as \"2s\", got %q", c.Database.ReadCheckInterval.String())
 	}
 	// [network] allow_private also decides which relay URLs the monitor's
 	// publish_relays and the synchronizer's overrides may name.

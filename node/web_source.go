@@ -112,11 +112,15 @@ func loopPeriodOf(cfg Config, name string) time.Duration {
 	return 0 // the seeder runs once
 }
 
+// Every read of the status page and the API may be answered by a read
+// replica (database.read_urls): each Source method marks its context with
+// archive.AllowReplica. A page a replica's lag behind is still right.
 var _ web.Source = (*webSource)(nil)
 
 // Relays joins the validated relays with their newest snapshots and the
 // per-relay event counts of the statistics.
 func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
+	ctx = archive.AllowReplica(ctx)
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return nil, err
@@ -149,6 +153,7 @@ func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
 // Relay finds url as stored, else as normalized (a client may send the
 // URL with a trailing slash or upper-case host).
 func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web.RelayDetail, error) {
+	ctx = archive.AllowReplica(ctx)
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return web.RelayDetail{}, err
@@ -293,6 +298,7 @@ func (o rttSnapshot) rtt() web.RTT {
 // Overview counts candidates by network, follows the archive's size and
 // ingest rate, and reads the loops' health from their metrics.
 func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
+	ctx = archive.AllowReplica(ctx)
 	cands, err := w.store.ListState(ctx, "validator", "candidate")
 	if err != nil {
 		return web.Overview{}, err
@@ -366,7 +372,9 @@ func (w *webSource) sampleIngest(ctx context.Context) (web.Ingest, error) {
 		if err != nil {
 			return web.Ingest{}, err
 		}
-		c.head, c.counted, c.extra = head, c.counted+n, c.extra+n
+		// max: a replica behind the primary may answer with an older head
+		// than the last; going back would count those events twice.
+		c.head, c.counted, c.extra = max(c.head, head), c.counted+n, c.extra+n
 	}
 	if !st.RefreshedAt.Equal(c.base) {
 		// A new refresh: count once what was archived after its head (at
@@ -397,6 +405,7 @@ func (w *webSource) sampleIngest(ctx context.Context) (web.Ingest, error) {
 
 // Stats converts the archive's statistics.
 func (w *webSource) Stats(ctx context.Context) (web.Stats, error) {
+	ctx = archive.AllowReplica(ctx)
 	st, err := w.store.Stats(ctx)
 	if err != nil {
 		return web.Stats{}, err

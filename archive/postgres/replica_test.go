@@ -38,7 +38,7 @@ func TestReadReplica(t *testing.T) {
 		}
 		return ev
 	}
-	contents := func(ctx context.Context) string {
+	contentsOf := func(s archive.Store, ctx context.Context) string {
 		t.Helper()
 		var got []string
 		if err := s.QueryEvents(ctx, nostr.Filter{Kinds: []int{1}}, func(ev *nostr.Event) error {
@@ -50,6 +50,7 @@ func TestReadReplica(t *testing.T) {
 		sort.Strings(got)
 		return strings.Join(got, ",")
 	}
+	contents := func(ctx context.Context) string { t.Helper(); return contentsOf(s, ctx) }
 	// standbyOnly pauses the standby's replay around write, so what write
 	// saves is on the primary alone until resume.
 	pause := func() { r.StandbyQuery(t, db, "SELECT pg_wal_replay_pause()") }
@@ -80,8 +81,29 @@ func TestReadReplica(t *testing.T) {
 
 	// The standby goes down: the next marked read fails on it, is retried
 	// on the primary and the caller sees no error; the checks keep the
-	// replica out until it is back.
+	// replica out until it is back. A store whose checks never run again
+	// after the first still takes the replica for healthy, so its read
+	// must meet the dead standby: it runs again on the primary, and the
+	// replica is taken out on the spot. Its read just before leaves a
+	// pooled connection idle for less than pgxpool's 1s ping threshold:
+	// the failure then reaches the first Rows.Next rather than Query.
+	regStill := prometheus.NewRegistry()
+	still := storetest.OpenStore(t, archive.Options{URL: primaryURL, ReadURLs: []string{standbyURL},
+		ReadCheckInterval: time.Hour, ReadMaxLag: time.Minute, Registerer: regStill})
+	waitGauge(t, regStill, "bigbrotr_store_replica_healthy", "0", 1)
+	if got := contentsOf(still, marked); got != "a,b" {
+		t.Fatalf("marked read once caught up = %q, want a,b", got)
+	}
 	r.StopStandby(t)
+	if got := contentsOf(still, marked); got != "a,b" {
+		t.Fatalf("marked read with the standby down = %q, want a,b from the primary", got)
+	}
+	if v := metricValue(t, regStill, "bigbrotr_store_replica_healthy", "replica", "0"); v != 0 {
+		t.Fatalf("a replica a read failed on is still healthy (%v)", v)
+	}
+	if v := metricValue(t, regStill, "bigbrotr_store_replica_read_errors_total", "replica", "0"); v != 1 {
+		t.Fatalf("read_errors_total = %v, want 1", v)
+	}
 	if got := contents(marked); got != "a,b" {
 		t.Fatalf("marked read with the standby down = %q, want a,b from the primary", got)
 	}

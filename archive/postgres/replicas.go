@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -220,90 +219,6 @@ func (r *pgReplicas) pick(tried map[*pgReplica]bool) *pgReplica {
 		}
 	}
 	return nil
-}
-
-// pgReads is where the store's read-only statements go: the primary,
-// unless the context allows a replica (backend.AllowReplica) and one is
-// healthy. It has the pool's Query, QueryRow and BeginTx, so a read method
-// differs from a write only by calling s.reads rather than s.pool.
-//
-// A replica that fails a read for a reason of its own (it went down, is
-// shutting down, or cancelled the query for a conflict with recovery)
-// before the first row reached the caller has the read run again on the
-// next healthy replica, then on the primary, so a standby's restart costs
-// clients nothing. pgx reports such failures from Query (it reads up to
-// the row description before returning), from QueryRow's Scan and from
-// BeginTx; a failure after rows started flowing is returned as it is.
-type pgReads struct {
-	primary  *pgxpool.Pool
-	replicas *pgReplicas // nil: no read_urls
-}
-
-func (p pgReads) Query(ctx context.Context, sql string, args ...any) (rows pgx.Rows, err error) {
-	err = p.route(ctx, func(pool *pgxpool.Pool) error {
-		rows, err = pool.Query(ctx, sql, args...)
-		return err
-	})
-	return rows, err
-}
-
-func (p pgReads) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return pgRoutedRow{p: p, ctx: ctx, sql: sql, args: args}
-}
-
-func (p pgReads) BeginTx(ctx context.Context, opts pgx.TxOptions) (tx pgx.Tx, err error) {
-	err = p.route(ctx, func(pool *pgxpool.Pool) error {
-		tx, err = pool.BeginTx(ctx, opts)
-		return err
-	})
-	return tx, err
-}
-
-// pgRoutedRow runs its statement when scanned, as pgx's own row does.
-type pgRoutedRow struct {
-	p    pgReads
-	ctx  context.Context
-	sql  string
-	args []any
-}
-
-func (r pgRoutedRow) Scan(dest ...any) error {
-	return r.p.route(r.ctx, func(pool *pgxpool.Pool) error {
-		return pool.QueryRow(r.ctx, r.sql, r.args...).Scan(dest...)
-	})
-}
-
-// route runs on the target ctx's reads go to, moving on to the next
-// target after a replica's own failure.
-func (p pgReads) route(ctx context.Context, run func(pool *pgxpool.Pool) error) error {
-	r := p.replicas
-	if r == nil || !backend.ReplicaAllowed(ctx) {
-		return run(p.primary)
-	}
-	var tried map[*pgReplica]bool
-	for {
-		rep := r.pick(tried)
-		if rep == nil {
-			r.met.countRead("primary")
-			return run(p.primary)
-		}
-		r.met.countRead(rep.label)
-		err := run(rep.pool)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		retry, down := pgReplicaFault(err)
-		if !retry {
-			return err
-		}
-		if down {
-			r.markDown(rep, err)
-		}
-		if tried == nil {
-			tried = map[*pgReplica]bool{}
-		}
-		tried[rep] = true
-	}
 }
 
 // pgReplicaFault tells a replica's failure from the statement's: whether
