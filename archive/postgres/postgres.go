@@ -90,7 +90,7 @@ func openPostgresTuned(ctx context.Context, o backend.Options, tune func(*pgxpoo
 		return nil, fmt.Errorf("register pool metrics: %w", err)
 	}
 	if len(o.ReadURLs) > 0 {
-		if err := s.openReplicas(o, cfg.ConnConfig.ConnectTimeout); err != nil {
+		if err := s.openReplicas(ctx, o, cfg.ConnConfig.ConnectTimeout); err != nil {
 			s.poolMet.unregister()
 			pool.Close()
 			return nil, err
@@ -101,8 +101,8 @@ func openPostgresTuned(ctx context.Context, o backend.Options, tune func(*pgxpoo
 }
 
 // openReplicas sets up the read replicas' pools, metrics and checks.
-func (s *pgStore) openReplicas(o backend.Options, connectTimeout time.Duration) error {
-	r, err := openReplicas(o, s.pool, connectTimeout)
+func (s *pgStore) openReplicas(ctx context.Context, o backend.Options, connectTimeout time.Duration) error {
+	r, err := openReplicas(ctx, o, s.pool, connectTimeout)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ type pgReplicas struct {
 // openReplicas makes a pool per read URL. Pools connect lazily, so a
 // standby that is down when the node starts only leaves reads on the
 // primary until it answers.
-func openReplicas(o backend.Options, primary *pgxpool.Pool, connectTimeout time.Duration) (*pgReplicas, error) {
+func openReplicas(ctx context.Context, o backend.Options, primary *pgxpool.Pool, connectTimeout time.Duration) (*pgReplicas, error) {
 	r := &pgReplicas{primary: primary, maxLag: o.ReadMaxLag, interval: o.ReadCheckInterval,
 		log: o.Logger.With("loop", "replica-check")}
 	for i, u := range o.ReadURLs {
@@ -78,7 +78,7 @@ func openReplicas(o backend.Options, primary *pgxpool.Pool, connectTimeout time.
 		if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 			cfg.ConnConfig.RuntimeParams["application_name"] = pgReadAppName
 		}
-		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			r.closePools()
 			return nil, fmt.Errorf("database.read_urls[%d] %s: %w", i, backend.Redact(u), err)
