@@ -230,6 +230,8 @@ func pgReplicaFault(err error) (retry, down bool) {
 		switch {
 		case pe.Code == "40001": // canceling statement due to conflict with recovery
 			return true, false
+		case pe.Code == "57014": // a statement timeout: the primary would time out too
+			return false, false
 		case len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:2] == "57"): // connection, shutdown
 			return true, true
 		}
