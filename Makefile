@@ -59,7 +59,8 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# PostgreSQL tests start their own throwaway cluster; they need the server binaries.
+# PostgreSQL tests start their own throwaway cluster; they need the server binaries, and the
+# read-replica tests pg_basebackup (postgresql-client, which postgresql pulls in).
 postgres-deps:
 	@if [ -z "$(PG_BIN)" ]; then \
 		echo "installing Debian's postgresql (server binaries for the throwaway test clusters)"; \

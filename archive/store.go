@@ -52,7 +52,10 @@ type (
 
 // Store is the persistence seam every backend implements. All methods honour
 // ctx cancellation. Behaviour is specified by archive/storetest, which runs
-// against every backend.
+// against every backend. A read-only method called with a context from
+// AllowReplica may be answered by a read replica (Options.ReadURLs), up to
+// its lag behind the primary; ScanArchived, which waits on the primary's
+// writers, and every write always use the primary.
 type Store interface {
 	// SaveEvents stores a batch with provenance in one transaction. Events
 	// already stored only gain provenance (first seen_at kept). Kind 5 events

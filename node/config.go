@@ -193,6 +193,9 @@ func (c *Config) resolve() *ConfigError {
 	if len(problems) == 0 {
 		problems = append(problems, c.validate()...)
 	}
+	if err := c.Database.CheckReplicas(); err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	}
 	for _, g := range []struct{ key, path, kind string }{
 		{"monitor.geoip_city", c.Monitor.GeoIPCity, "City"},
 		{"monitor.geoip_asn", c.Monitor.GeoIPASN, "ASN"},

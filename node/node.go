@@ -122,6 +122,11 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		Logger:     o.Logger,
 		MaxConns:   cfg.Database.PoolSize(),
 		CacheMB:    cfg.Database.CacheMB,
+		// REQ, COUNT and the status page mark their reads with
+		// archive.AllowReplica; everything else stays on the primary.
+		ReadURLs:          cfg.Database.ReadURLs,
+		ReadMaxLag:        cfg.Database.ReadMaxLag,
+		ReadCheckInterval: cfg.Database.ReadCheckInterval,
 	}); err != nil {
 		return src, fmt.Errorf("open archive: %w", err)
 	}

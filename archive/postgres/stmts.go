@@ -74,12 +74,14 @@ type statements struct {
 	ViewsPopulated          string `sql:"views-populated"`           // stats.sql
 	RelayKindsPopulated     string `sql:"relay-kinds-populated"`     // stats.sql
 
-	InsertChanges  string `sql:"insert-changes"`   // changes.sql
-	ChangesAll     string `sql:"changes-all"`      // changes.sql
-	ChangesOfRelay string `sql:"changes-of-relay"` // changes.sql
-	AddUptime      string `sql:"add-uptime"`       // changes.sql
-	UptimeAll      string `sql:"uptime-all"`       // changes.sql
-	UptimeOfRelays string `sql:"uptime-of-relays"` // changes.sql
-	PruneChanges   string `sql:"prune-changes"`    // changes.sql
-	PruneUptime    string `sql:"prune-uptime"`     // changes.sql
+	InsertChanges   string `sql:"insert-changes"`   // changes.sql
+	ChangesAll      string `sql:"changes-all"`      // changes.sql
+	ChangesOfRelay  string `sql:"changes-of-relay"` // changes.sql
+	AddUptime       string `sql:"add-uptime"`       // changes.sql
+	UptimeAll       string `sql:"uptime-all"`       // changes.sql
+	UptimeOfRelays  string `sql:"uptime-of-relays"` // changes.sql
+	PruneChanges    string `sql:"prune-changes"`    // changes.sql
+	PruneUptime     string `sql:"prune-uptime"`     // changes.sql
+	PrimaryPosition string `sql:"primary-position"` // replicas.sql
+	ReplicaCheck    string `sql:"replica-check"`    // replicas.sql
 }
