@@ -17,14 +17,21 @@ type Stats struct {
 	WebSockets  int64 `json:"websockets"`  // WebSocket upgrade requests
 	NIP11       int64 `json:"nip11"`       // requests with Accept: application/nostr+json
 	HTTP        int64 `json:"http"`        // every HTTP request, the above included
+	// BytesSent is what the relay wrote on its TCP connections (TLS
+	// records included): what a client spent reading from it.
+	BytesSent int64 `json:"bytes_sent"`
+	// Active is the hostile work running now (raw sessions, streams,
+	// stalled connections): it drops to zero once every client has left.
+	Active int64 `json:"active"`
 }
 
 type counters struct {
-	conns, websockets, nip11, http atomic.Int64
+	conns, websockets, nip11, http, sent atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{c.conns.Load(), c.websockets.Load(), c.nip11.Load(), c.http.Load()}
+	return Stats{Connections: c.conns.Load(), WebSockets: c.websockets.Load(), NIP11: c.nip11.Load(),
+		HTTP: c.http.Load(), BytesSent: c.sent.Load()}
 }
 
 func (c *counters) reset() {
@@ -32,6 +39,7 @@ func (c *counters) reset() {
 	c.websockets.Store(0)
 	c.nip11.Store(0)
 	c.http.Store(0)
+	c.sent.Store(0)
 }
 
 // connSet remembers a relay's open connections, so that Close (and a
@@ -73,6 +81,13 @@ type trackedConn struct {
 	once   sync.Once
 	closed chan struct{}
 	shape  atomic.Pointer[shaping]
+	sent   *atomic.Int64 // the relay's BytesSent; nil for a proxy
+}
+
+func (c *trackedConn) count(n int) {
+	if c.sent != nil && n > 0 {
+		c.sent.Add(int64(n))
+	}
 }
 
 // shaping is how a hostile relay distorts its writes once its WebSocket is
@@ -97,9 +112,12 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	s := c.shape.Load()
 	switch {
 	case s == nil || len(p) == 0:
-		return c.Conn.Write(p)
+		n, err := c.Conn.Write(p)
+		c.count(n)
+		return n, err
 	case s.cut:
 		n, _ := c.Conn.Write(p[:(len(p)+1)/2])
+		c.count(n)
 		if tcp, ok := c.Conn.(*net.TCPConn); ok {
 			_ = tcp.SetLinger(0) // close sends RST, not FIN
 		}
@@ -110,6 +128,7 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
 			return i, err
 		}
+		c.count(1)
 		if i == len(p)-1 {
 			break
 		}
@@ -142,6 +161,7 @@ type relayListener struct {
 	addr  string
 	count *atomic.Int64
 	conns *connSet
+	sent  *atomic.Int64 // bytes written on accepted connections; nil: not counted
 
 	mu      sync.Mutex
 	cur     net.Listener // nil while down
@@ -185,7 +205,7 @@ func (l *relayListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		l.count.Add(1)
-		tc := &trackedConn{Conn: c, set: l.conns, closed: make(chan struct{})}
+		tc := &trackedConn{Conn: c, set: l.conns, closed: make(chan struct{}), sent: l.sent}
 		l.conns.add(tc)
 		return tc, nil
 	}

@@ -28,6 +28,11 @@ func TestConnectionCounting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The upgrade response, the EOSE and the NIP-11 document at least.
+	if got.BytesSent < int64(len(`["EOSE","x"]`))+200 {
+		t.Errorf("bytes sent %d: the relay's answers were not counted", got.BytesSent)
+	}
+	got.BytesSent = 0
 	if want := (Stats{Connections: 2, WebSockets: 1, NIP11: 1, HTTP: 2}); got != want {
 		t.Errorf("stats %+v, want %+v", got, want)
 	}
