@@ -23,6 +23,11 @@ type Stats struct {
 	// Active is the hostile work running now (raw sessions, streams,
 	// stalled connections): it drops to zero once every client has left.
 	Active int64 `json:"active"`
+	// Open is the number of connections open now; Longest the longest any
+	// connection has lived (open ones counted to now): how long the relay
+	// held its longest-staying client.
+	Open    int64         `json:"open"`
+	Longest time.Duration `json:"longest_ns"`
 }
 
 type counters struct {
@@ -46,22 +51,44 @@ func (c *counters) reset() {
 // flapping relay going down) can cut WebSockets that net/http has handed
 // off and no longer tracks.
 type connSet struct {
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	mu      sync.Mutex
+	conns   map[net.Conn]time.Time // accepted at
+	longest time.Duration          // of the connections closed so far
 }
 
 func (s *connSet) add(c net.Conn) {
 	s.mu.Lock()
 	if s.conns == nil {
-		s.conns = make(map[net.Conn]struct{})
+		s.conns = make(map[net.Conn]time.Time)
 	}
-	s.conns[c] = struct{}{}
+	s.conns[c] = time.Now()
 	s.mu.Unlock()
 }
 
 func (s *connSet) remove(c net.Conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
+	if at, ok := s.conns[c]; ok {
+		s.longest = max(s.longest, time.Since(at))
+		delete(s.conns, c)
+	}
+	s.mu.Unlock()
+}
+
+// lifetimes returns the connections open now and the longest lifetime of
+// any connection, open ones counted to now.
+func (s *connSet) lifetimes() (open int64, longest time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	longest = s.longest
+	for _, at := range s.conns {
+		longest = max(longest, time.Since(at))
+	}
+	return int64(len(s.conns)), longest
+}
+
+func (s *connSet) resetLongest() {
+	s.mu.Lock()
+	s.longest = 0
 	s.mu.Unlock()
 }
 

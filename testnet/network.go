@@ -247,6 +247,7 @@ func (n *Network) AllStats() map[string]Stats {
 func (r *relay) snapshot() Stats {
 	s := r.stats.snapshot()
 	s.Active = r.busy.Load()
+	s.Open, s.Longest = r.conns.lifetimes()
 	return s
 }
 
@@ -254,6 +255,7 @@ func (r *relay) snapshot() Stats {
 func (n *Network) ResetStats() {
 	for _, r := range n.relays {
 		r.stats.reset()
+		r.conns.resetLongest()
 	}
 }
 
