@@ -92,9 +92,9 @@ type nodeConfig struct {
 	listen, metrics, dataDir, seeds string
 
 	validatorEvery, finderEvery, monitorEvery, syncEvery, statsEvery time.Duration
-	timeout                                                         time.Duration // dial, handshake, read, probe timeouts
-	syncConcurrency, dailyEvents                                    int
-	endLag                                                          time.Duration
+	timeout                                                          time.Duration // dial, handshake, read, probe timeouts
+	syncConcurrency, dailyEvents                                     int
+	endLag                                                           time.Duration
 
 	finder, validator, monitor, sync budget
 }
