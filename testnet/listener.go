@@ -23,9 +23,10 @@ type Stats struct {
 	// Active is the hostile work running now (raw sessions, streams,
 	// stalled connections): it drops to zero once every client has left.
 	Active int64 `json:"active"`
-	// Open is the number of connections open now; Longest the longest any
-	// connection has lived (open ones counted to now): how long the relay
-	// held its longest-staying client.
+	// Open is the number of connections open now. Longest is the longest
+	// the relay kept a client busy on one connection: from accept (or a
+	// request after an idle keep-alive pause) to the end of the response,
+	// a WebSocket for its whole life, running ones counted to now.
 	Open    int64         `json:"open"`
 	Longest time.Duration `json:"longest_ns"`
 }
@@ -49,39 +50,77 @@ func (c *counters) reset() {
 
 // connSet remembers a relay's open connections, so that Close (and a
 // flapping relay going down) can cut WebSockets that net/http has handed
-// off and no longer tracks.
+// off and no longer tracks. It also times how long each connection keeps
+// its client busy.
 type connSet struct {
 	mu      sync.Mutex
-	conns   map[net.Conn]time.Time // accepted at
-	longest time.Duration          // of the connections closed so far
+	conns   map[net.Conn]*busy
+	longest time.Duration // the longest busy stretch that has ended
 }
+
+// busy is a connection's current busy stretch: from accept, or from the
+// start of a request after an idle keep-alive pause, to the end of the
+// response; a hijacked (WebSocket) connection stays busy until it closes.
+type busy struct{ since time.Time } // zero while idle between requests
 
 func (s *connSet) add(c net.Conn) {
 	s.mu.Lock()
 	if s.conns == nil {
-		s.conns = make(map[net.Conn]time.Time)
+		s.conns = make(map[net.Conn]*busy)
 	}
-	s.conns[c] = time.Now()
+	s.conns[c] = &busy{since: time.Now()}
 	s.mu.Unlock()
 }
 
 func (s *connSet) remove(c net.Conn) {
 	s.mu.Lock()
-	if at, ok := s.conns[c]; ok {
-		s.longest = max(s.longest, time.Since(at))
+	if b, ok := s.conns[c]; ok {
+		s.end(b)
 		delete(s.conns, c)
 	}
 	s.mu.Unlock()
 }
 
-// lifetimes returns the connections open now and the longest lifetime of
-// any connection, open ones counted to now.
+// end closes b's busy stretch; s.mu is held.
+func (s *connSet) end(b *busy) {
+	if !b.since.IsZero() {
+		s.longest = max(s.longest, time.Since(b.since))
+		b.since = time.Time{}
+	}
+}
+
+// connState follows net/http's view of a connection: idle keep-alive time
+// between requests is the client's choice, not the relay's hold on it.
+func (s *connSet) connState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.conns[c]
+	if !ok {
+		return
+	}
+	switch state {
+	case http.StateIdle:
+		s.end(b)
+	case http.StateActive:
+		if b.since.IsZero() {
+			b.since = time.Now()
+		}
+	}
+}
+
+// lifetimes returns the connections open now and the longest busy stretch
+// of any connection, running ones counted to now.
 func (s *connSet) lifetimes() (open int64, longest time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	longest = s.longest
-	for _, at := range s.conns {
-		longest = max(longest, time.Since(at))
+	for _, b := range s.conns {
+		if !b.since.IsZero() {
+			longest = max(longest, time.Since(b.since))
+		}
 	}
 	return int64(len(s.conns)), longest
 }

@@ -238,3 +238,24 @@ func TestOptionsValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyExcludesKeepAlive: a keep-alive connection idling between
+// requests is the client's choice, so it does not count as held.
+func TestBusyExcludesKeepAlive(t *testing.T) {
+	n := startNet(t, Options{Relays: 2, Seed: 3, Mix: map[Profile]float64{Healthy: 1},
+		NetworkMix: map[NetworkName]float64{Clearnet: 1}, BadTLS: -1})
+	a := n.Manifest().Relays[0].URL
+	ctx := testCtx(t)
+	began := time.Now()
+	nip11Get(ctx, t, n, a)
+	took := time.Since(began)
+	// Idle for four times the request: counted, the idle time would make
+	// the connection's busy stretch longer than the request plus half that.
+	pause := max(300*time.Millisecond, 4*took)
+	time.Sleep(pause)
+	s := n.mustStats(t, a)
+	if s.Open != 1 || s.Longest <= 0 || s.Longest > took+pause/2 {
+		t.Errorf("after one NIP-11 request (%v) on a connection kept alive %v: open %d, longest %v; want 1 open, busy within the request",
+			took, pause, s.Open, s.Longest)
+	}
+}

@@ -93,6 +93,7 @@ func (r *relay) serve(ctx context.Context, tlsCert *tls.Certificate) {
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, c)
 		},
+		ConnState: r.conns.connState,
 	}
 	for _, ln := range r.listeners {
 		var l net.Listener = ln
