@@ -105,7 +105,7 @@ interop:
 # The node as a child process against a testnet with every hostile profile
 # (./chaos; its files carry the chaos build tag, so `unit` leaves them out).
 chaos: ## the chaos suite: a node against every hostile relay profile (~2-3 min)
-	$(GO) test -tags chaos -count=1 -timeout 10m -run 'TestChaos|TestSlope' ./chaos/
+	$(GO) test -tags chaos -count=1 -v -timeout 10m -run 'TestChaos|TestSlope' ./chaos/
 
 # Not part of `make test`: an hour. BIGBROTR_SOAK_DURATION=5m for a quick look.
 soak: ## one hour of the node on a 1,000-relay testnet (10% hostile); prints the RSS and goroutine slopes
