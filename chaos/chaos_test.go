@@ -45,9 +45,9 @@ func chaosConfig(tb testing.TB, dir string, unbounded bool) nodeConfig {
 		sync:      budget{3 * time.Second, 3 * time.Second, 5 * time.Second, 8 * time.Second, 1000, 3000, 8 << 20, 32 << 20},
 	}
 	if unbounded {
-		// To see the suite fail: no budget a hostile relay could run into.
-		none := budget{time.Hour, time.Hour, time.Hour, time.Hour, 1 << 30, 1 << 30, 1 << 40, 1 << 40}
-		c.finder, c.validator, c.monitor, c.sync = none, none, none, none
+		// To see the suite fail: no synchronizer budget or quota a
+		// hostile relay could run into.
+		c.sync = budget{time.Hour, time.Hour, time.Hour, time.Hour, 1 << 30, 1 << 30, 1 << 40, 1 << 40}
 		c.dailyEvents = 1 << 30
 	}
 	return c
@@ -64,7 +64,8 @@ type seen struct {
 type run struct {
 	net     *testnet.Network
 	m       *testnet.Manifest
-	cfg     nodeConfig
+	cfg     nodeConfig // what the node runs with
+	limits  nodeConfig // the budgets the checks hold the node to
 	node    *node
 	start   time.Time
 	elapsed time.Duration
@@ -119,6 +120,10 @@ func chaosRun(t *testing.T, dur time.Duration, unbounded bool) *run {
 	}
 	t.Cleanup(n.Close)
 	r := &run{net: n, m: n.Manifest(), cfg: chaosConfig(t, dir, unbounded), relays: map[string]*seen{}}
+	r.limits = r.cfg
+	if unbounded {
+		r.limits = chaosConfig(t, dir, false)
+	}
 	writeSeeds(t, r.m, r.cfg.seeds)
 	cfgPath := filepath.Join(dir, "node.toml")
 	r.cfg.write(t, n, cfgPath)

@@ -75,7 +75,7 @@ func (r *run) invariants() []string {
 // relay's figures.
 func (r *run) bounded(t *testing.T, info testnet.RelayInfo) {
 	t.Helper()
-	c, st, s, b := r.cfg, r.stats[info.URL], r.relays[info.URL], info.Behavior
+	c, st, s, b := r.limits, r.stats[info.URL], r.relays[info.URL], info.Behavior
 	var events int64
 	view := "not validated"
 	if s.validated != 0 {

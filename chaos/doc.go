@@ -22,8 +22,8 @@
 // rejections from /metrics). It prints per profile the time to contain
 // (the longest the relay held a connection of the node) and the events
 // and bytes spent on it. BIGBROTR_CHAOS_DURATION sets the observed time
-// (default 100s); BIGBROTR_CHAOS_UNBOUNDED=1 gives the node unlimited
-// client budgets, to see the suite fail.
+// (default 100s); BIGBROTR_CHAOS_UNBOUNDED=1 gives the synchronizer
+// unlimited budgets and quota, to see the suite fail.
 //
 // BenchmarkSoak is the soak (`make soak`, not part of `make test`): a node
 // against a 1,000-relay testnet with 10% hostile relays for an hour

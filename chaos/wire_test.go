@@ -35,13 +35,17 @@ func (w *wire) send(ctx context.Context, env nostr.Envelope) error {
 	return w.c.Write(ctx, websocket.MessageText, b)
 }
 
+var parser = nostr.NewMessageParser()
+
+// next returns the next message it can parse; the relays here are the
+// node and healthy testnet relays, so anything else is skipped.
 func (w *wire) next(ctx context.Context) (nostr.Envelope, error) {
 	for {
 		_, b, err := w.c.Read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if env := nostr.ParseMessage(string(b)); env != nil {
+		if env, err := parser.ParseMessage(string(b)); err == nil && env != nil {
 			return env, nil
 		}
 	}
