@@ -34,6 +34,14 @@ type sample struct {
 // and synchronizer passes over a thousand relays fill the node's caches
 // and the store). It fails when RSS grows by more
 // than 1 MB per 10 minutes. Run it with `make soak`.
+//
+// Reading the slope: the synchronizer's signature cache (archive/syncer,
+// two generations of 2^19 verified pairs, ~46 MB of heap when both are
+// full) fills with the first million distinct events verified and grows
+// in steps as its map doubles; at this network's pace (~250k events an
+// hour) one hour is inside that fill, so RSS there rises by steps until
+// the cache is full. The samples in samples.csv and a longer run
+// (BIGBROTR_SOAK_DURATION=4h) tell the cache's steps from a leak.
 func BenchmarkSoak(b *testing.B) {
 	dur := envDuration(b, "BIGBROTR_SOAK_DURATION", time.Hour)
 	warm := envDuration(b, "BIGBROTR_SOAK_WARMUP", min(15*time.Minute, dur/4))
