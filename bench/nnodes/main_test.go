@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ const (
 	childDBEnv    = "BIGBROTR_NNODES_DB"       // the shared database
 	childDirEnv   = "BIGBROTR_NNODES_DATA_DIR" // the node's own data_dir
 	childEveryEnv = "BIGBROTR_NNODES_INTERVAL" // the monitor's interval
+	// profileEnv names a directory: each node writes its CPU profile
+	// there, cpu-<pid>.pprof, to see where a node's CPU goes.
+	profileEnv = "BIGBROTR_BENCH_NNODES_PROFILE"
 )
 
 func TestMain(m *testing.M) {
@@ -61,6 +65,17 @@ func runChild(path string) error {
 	cfg.Seeder.Enabled, cfg.Finder.Enabled, cfg.Validator.Enabled = false, false, false
 	cfg.Synchronizer.Enabled, cfg.Stats.Enabled = false, false
 	cfg.Monitor.Enabled, cfg.Monitor.Interval = true, every
+	if dir := os.Getenv(profileEnv); dir != "" {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	n, err := node.New(ctx, node.Options{Config: cfg, Logger: log, Version: "nnodes"})
 	if err != nil {
