@@ -15,11 +15,11 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/policies"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -170,9 +170,9 @@ func finderDefaults() discovery.FinderConfig {
 
 // syncDefaults spells the synchronizer's empty lists as [], the way
 // node.toml.example writes them.
-func syncDefaults() syncer.Config {
-	c := syncer.DefaultConfig()
-	c.Networks, c.Filters, c.Relays = []string{}, []syncer.Filter{}, []syncer.RelayOverride{}
+func syncDefaults() synchronizer.Config {
+	c := synchronizer.DefaultConfig()
+	c.Networks, c.Filters, c.Relays = []string{}, []synchronizer.Filter{}, []synchronizer.RelayOverride{}
 	return c
 }
 

@@ -10,10 +10,10 @@ import (
 
 	"github.com/bigbrotr/bigbrotr"
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -22,7 +22,7 @@ const (
 	LoopSeeder       = discovery.NameSeeder
 	LoopFinder       = discovery.NameFinder
 	LoopValidator    = discovery.NameValidator
-	LoopSynchronizer = syncer.Name
+	LoopSynchronizer = synchronizer.Name
 )
 
 // LoopNames lists the loops in pipeline order.
@@ -49,7 +49,7 @@ type ValidatorSection struct {
 // SynchronizerSection is [synchronizer].
 type SynchronizerSection struct {
 	Enabled bool `toml:"enabled"`
-	syncer.Config
+	synchronizer.Config
 }
 
 // loop is one runnable crawler loop: Run blocks until ctx is done (the
@@ -131,7 +131,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		} else if sk, _, err = LoadKey(cfg.Node); err != nil {
 			return fail(err)
 		}
-		s, err := syncer.New(cfg.Synchronizer.Config, store, tr, syncer.Options{
+		s, err := synchronizer.New(cfg.Synchronizer.Config, store, tr, synchronizer.Options{
 			Logger: log, Registerer: reg,
 			// NIP-42: relays that ask are answered with the node key.
 			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },

@@ -12,10 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -432,14 +432,14 @@ func (w *webSource) Stats(ctx context.Context) (web.Stats, error) {
 // syncState reads the synchronizer's record of a relay, nil when it has
 // none (or an unreadable one: the page still shows the rest).
 func (w *webSource) syncState(ctx context.Context, url schema.RelayURL) (*web.SyncState, error) {
-	st, err := w.store.GetState(ctx, syncer.ServiceName, syncer.StateCursor, url.String())
+	st, err := w.store.GetState(ctx, synchronizer.ServiceName, synchronizer.StateCursor, url.String())
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	rs, err := syncer.DecodeRelayState(st.Value)
+	rs, err := synchronizer.DecodeRelayState(st.Value)
 	if err != nil {
 		return nil, nil
 	}

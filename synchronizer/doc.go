@@ -1,4 +1,4 @@
-// Package syncer is the synchronizer loop: it keeps a complete, resumable
+// Package synchronizer is the synchronizer loop (`bigbrotr synchronizer`): it keeps a complete, resumable
 // archive of every validated relay's events.
 //
 // There is no cycle. Each relay is due an interval after its own last run;
@@ -37,4 +37,4 @@
 // The package never imports archive: Store is the narrow interface it
 // consumes, in schema's record types, so the archive's store satisfies it
 // as it is.
-package syncer
+package synchronizer

@@ -1,5 +1,5 @@
 //go:build !race
 
-package syncer
+package synchronizer
 
 const raceOn = false

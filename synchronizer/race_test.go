@@ -1,6 +1,6 @@
 //go:build race
 
-package syncer
+package synchronizer
 
 // raceOn scales the large tests down under the race detector.
 const raceOn = true

@@ -1,6 +1,6 @@
 //go:build !libsecp256k1
 
-package syncer
+package synchronizer
 
 // sigImpl names the Schnorr implementation go-nostr was built with: the
 // fallback build (CGO_ENABLED=0) where no C compiler is at hand.

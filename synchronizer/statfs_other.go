@@ -1,6 +1,6 @@
 //go:build !unix
 
-package syncer
+package synchronizer
 
 import "errors"
 

@@ -16,20 +16,20 @@ const module = "github.com/bigbrotr/bigbrotr"
 // docs/architecture.md (TestArchitectureDoc). Every package may import
 // internal/ ones besides.
 var allowed = map[string][]string{
-	"":               {}, // the module root: the embedded seed list only
-	"cmd/bigbrotr":   {"node", "testnet"},
-	"node":           {"*"},
-	"policies":       {"schema"},
-	"web":            {"schema"},
-	"discovery":      {"schema", "transport", "relayclient", "monitor/probe"},
-	"monitor":        {"schema", "transport", "relayclient", "monitor/probe"},
-	"monitor/probe":  {"schema", "transport", "relayclient"},
-	"archive/syncer": {"schema", "transport", "relayclient"},
-	"relayclient":    {"schema", "transport"},
-	"archive":        {"schema"},
-	"transport":      {"schema"},
-	"schema":         {},
-	"testnet":        {"*"},
+	"":              {}, // the module root: the embedded seed list only
+	"cmd/bigbrotr":  {"node", "testnet"},
+	"node":          {"*"},
+	"policies":      {"schema"},
+	"web":           {"schema"},
+	"discovery":     {"schema", "transport", "relayclient", "monitor/probe"},
+	"monitor":       {"schema", "transport", "relayclient", "monitor/probe"},
+	"monitor/probe": {"schema", "transport", "relayclient"},
+	"synchronizer":  {"schema", "transport", "relayclient"},
+	"relayclient":   {"schema", "transport"},
+	"archive":       {"schema"},
+	"transport":     {"schema"},
+	"schema":        {},
+	"testnet":       {"*"},
 	// test-only helpers
 	"archive/storetest": {"archive", "schema"},
 	"internal/pgtest":   {},
