@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -64,7 +65,7 @@ type loops struct {
 
 func newLoops(t *testing.T, n *testnet.Network, st archive.Store, tr *transport.Transport, reg prometheus.Registerer) loops {
 	t.Helper()
-	o := Options{Registerer: reg}
+	o := Options{Options: loop.Options{Registerer: reg}}
 	sd, err := NewSeeder(SeederConfig{File: filepath.Join(n.Dir(), n.Manifest().SeedFile)}, st, o)
 	if err != nil {
 		t.Fatal(err)

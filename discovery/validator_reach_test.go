@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 )
 
 // TestValidatorWarnsWhenNothingIsReachable: candidates none of which can be
@@ -38,7 +40,7 @@ func TestValidatorWarnsWhenNothingIsReachable(t *testing.T) {
 			cfg := testValidatorConfig()
 			cfg.BatchSize, cfg.Concurrency = 10, 10
 			v, err := NewValidator(cfg, s, newTransport(t, c.allowPrivate),
-				Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+				Options{Options: loop.Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))}})
 			if err != nil {
 				t.Fatal(err)
 			}

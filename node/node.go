@@ -150,7 +150,7 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 	n.metrics = newRelayMetrics(o.Registry)
 	n.buildRelay()
 	if n.web, err = web.New(web.Options{
-		Source: newWebSource(cfg, n.store, o.Registry, n.loops),
+		Source: newWebSource(cfg, n.store, loopsHealth(n.loops), n.loops),
 		Logger: o.Logger,
 		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version, Archive: archiveNotice(cfg)},
 	}); err != nil {

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/synchronizer"
@@ -38,12 +37,12 @@ type loopPeriod struct {
 }
 
 // webSource is what the status page and the API read: the archive (relays,
-// newest snapshots, statistics), the loops' own metrics and an ingest-rate
+// newest snapshots, statistics), the loops' health and an ingest-rate
 // sampler.
 type webSource struct {
 	store archive.Store
-	// gather reads the loop metrics of this process.
-	gather prometheus.Gatherer
+	// health is the loops' own record of their cycles.
+	health *iloop.Health
 	loops  []loopPeriod
 	// setup is what the configuration leaves out (setupHints); warnings
 	// are the loops' live warnings.
@@ -75,12 +74,12 @@ type ingestSample struct {
 	counted int64
 }
 
-func newWebSource(cfg Config, store archive.Store, gather prometheus.Gatherer, loops []loop) *webSource {
+func newWebSource(cfg Config, store archive.Store, health *iloop.Health, loops []loop) *webSource {
 	// A relay is checked again Interval after its last check, at the
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	w := &webSource{store: store, gather: gather, online: online, now: time.Now, setup: setupHints(cfg)}
+	w := &webSource{store: store, health: health, online: online, now: time.Now, setup: setupHints(cfg)}
 	for _, l := range loops {
 		if l.warning != nil {
 			w.warnings = append(w.warnings, l.warning)
@@ -291,7 +290,7 @@ func (o rttSnapshot) rtt() web.RTT {
 }
 
 // Overview counts candidates by network, follows the archive's size and
-// ingest rate, and reads the loops' health from their metrics.
+// ingest rate, and reads the loops' health.
 func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
 	cands, err := w.store.ListState(ctx, "validator", "candidate")
 	if err != nil {

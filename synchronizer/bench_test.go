@@ -18,6 +18,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/bench"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -74,8 +75,7 @@ func BenchmarkSync500k(b *testing.B) {
 	cfg.BackoffBase = 100 * time.Millisecond
 	cfg.BackoffMax = time.Second
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(cfg, st, tr, Options{Logger: logger, Holder: "bench",
-		Signer: keySigner(nostr.GeneratePrivateKey())})
+	s, err := New(cfg, st, tr, Options{Options: loop.Options{Logger: logger, Holder: "bench"}, Signer: keySigner(nostr.GeneratePrivateKey())})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -30,7 +30,8 @@ type Stats struct {
 	Failures                        map[string]int // failed relays by reason
 }
 
-func (st Stats) loopStats() loop.Stats {
+// LoopStats is a pass, or a report period, in the runner's terms.
+func (st Stats) LoopStats() loop.Stats {
 	ls := loop.Stats{Items: st.Networks, Rejects: st.Rejects}
 	ls.Attrs = []slog.Attr{slog.Int("relays", st.Relays), slog.Int("failed", st.Failed),
 		slog.Int("exhausted", st.Exhausted), slog.Int("throttled", st.Throttled),
@@ -59,15 +60,15 @@ type leaseKeeper struct {
 
 func (s *Syncer) newLeaseKeeper(ctx context.Context) *leaseKeeper {
 	return &leaseKeeper{s: s, held: loop.KeepLeases(ctx, s.cfg.LeaseTTL/3, func(ctx context.Context, urls []schema.RelayURL) error {
-		return s.store.RenewLeases(ctx, Name, s.holder, urls, s.cfg.LeaseTTL)
-	}, func(n int, err error) { s.log.Warn("renew leases", "relays", n, "err", err) })}
+		return s.store.RenewLeases(ctx, Name, s.Holder(), urls, s.cfg.LeaseTTL)
+	}, func(n int, err error) { s.Logger().Warn("renew leases", "relays", n, "err", err) })}
 }
 
 // lease takes up to n relays not released as done within doneWithin (on
 // the store's clock), and holds them.
 func (l *leaseKeeper) lease(ctx context.Context, n int, doneWithin time.Duration) ([]schema.Relay, error) {
 	s := l.s
-	rels, err := s.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: s.holder, Networks: s.networks,
+	rels, err := s.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: s.Holder(), Networks: s.networks,
 		Limit: n, TTL: s.cfg.LeaseTTL, DoneWithin: doneWithin})
 	for _, rel := range rels {
 		l.held.Add(rel.URL)
@@ -81,8 +82,8 @@ func (l *leaseKeeper) lease(ctx context.Context, n int, doneWithin time.Duration
 func (l *leaseKeeper) release(ctx context.Context, url schema.RelayURL) {
 	l.held.Drop(url)
 	done := ctx.Err() == nil
-	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.holder, []schema.RelayURL{url}, done); err != nil {
-		l.s.log.Warn("release lease", "relay", url, "err", err)
+	if err := l.s.store.ReleaseLeases(context.WithoutCancel(ctx), Name, l.s.Holder(), []schema.RelayURL{url}, done); err != nil {
+		l.s.Logger().Warn("release lease", "relay", url, "err", err)
 	}
 }
 
@@ -94,7 +95,7 @@ func (l *leaseKeeper) close(ctx context.Context) {
 	if len(urls) == 0 {
 		return
 	}
-	if err := l.s.store.ReleaseLeases(ctx, Name, l.s.holder, urls, false); err != nil {
-		l.s.log.Warn("release leases", "relays", len(urls), "err", err)
+	if err := l.s.store.ReleaseLeases(ctx, Name, l.s.Holder(), urls, false); err != nil {
+		l.s.Logger().Warn("release leases", "relays", len(urls), "err", err)
 	}
 }

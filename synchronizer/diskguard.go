@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 )
 
 // diskPoll is how often paused writes look at the disk again.
@@ -38,14 +40,14 @@ func (g *diskGuard) holdWrites(ctx context.Context) error {
 		free, err := g.free(g.dir)
 		if err != nil {
 			// An unreadable filesystem is no reason to stop archiving.
-			g.s.log.Warn("free disk unknown", "dir", g.dir, "err", err)
+			g.s.Logger().Warn("free disk unknown", "dir", g.dir, "err", err)
 			return nil
 		}
 		g.s.metrics.diskFree.Set(float64(free))
 		if !g.pause(free < g.min, free) {
 			return nil
 		}
-		if !sleep(ctx, cmp.Or(g.poll, diskPoll)) {
+		if !loop.Sleep(ctx, cmp.Or(g.poll, diskPoll)) {
 			return ctx.Err()
 		}
 	}
@@ -62,11 +64,11 @@ func (g *diskGuard) pause(low bool, free int64) bool {
 	g.paused = low
 	if low {
 		g.s.metrics.writesPaused.Set(1)
-		g.s.log.Error("disk nearly full: synchronizer writes paused until space is freed",
+		g.s.Logger().Error("disk nearly full: synchronizer writes paused until space is freed",
 			"dir", g.dir, "free", mib(free), "min_free_disk", mib(g.min))
 	} else {
 		g.s.metrics.writesPaused.Set(0)
-		g.s.log.Info("disk space back: synchronizer writes resumed", "dir", g.dir, "free", mib(free))
+		g.s.Logger().Info("disk space back: synchronizer writes resumed", "dir", g.dir, "free", mib(free))
 	}
 	return low
 }

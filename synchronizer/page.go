@@ -2,7 +2,6 @@ package synchronizer
 
 import (
 	"context"
-	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -46,7 +45,7 @@ func (k *sink) keep(ctx context.Context, m relayclient.Message, f nostr.Filter) 
 	case m.Size > r.s.cfg.MaxEventBytes:
 		r.reject(ReasonOversized)
 		return false
-	case ev.CreatedAt > nostr.Timestamp(r.s.now().Add(r.s.cfg.MaxFuture).Unix()):
+	case ev.CreatedAt > nostr.Timestamp(r.s.Now().Add(r.s.cfg.MaxFuture).Unix()):
 		r.reject(ReasonFarFuture)
 		return false
 	case !f.Matches(ev):
@@ -85,7 +84,7 @@ func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, size int64) er
 	if err != nil {
 		return err
 	}
-	now := r.s.now()
+	now := r.s.Now()
 	var out []schema.Sighting
 	for i, ev := range evs {
 		if reasons[i] != "" {
@@ -101,18 +100,4 @@ func (r *relayRun) store(ctx context.Context, evs []*nostr.Event, size int64) er
 	}
 	it := writeItem{sightings: out, bytes: size}
 	return r.s.writer.submit(ctx, it)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -12,7 +12,7 @@ const DefaultProgressEvery = 30 * time.Second
 // relay's own goroutine (at every cursor commit, after each page), so it
 // reads the run's counters without locks.
 func (r *relayRun) logProgress() {
-	now := r.s.now()
+	now := r.s.Now()
 	if now.Sub(r.reported) < r.s.progressEvery {
 		return
 	}
@@ -24,7 +24,7 @@ func (r *relayRun) logProgress() {
 	if !r.cur.walking() {
 		pos = r.cur.Next
 	}
-	r.s.log.Info("relay sync progress", "relay", r.relay.URL, "events", r.stats.valid, "fetched", r.stats.fetched,
+	r.s.Logger().Info("relay sync progress", "relay", r.relay.URL, "events", r.stats.valid, "fetched", r.stats.fetched,
 		"events_per_s", int(float64(r.stats.valid)/max(elapsed.Seconds(), 1e-3)),
 		"cursor", unixTime(pos), "window_from", unixTime(r.cur.Next), "window_to", unixTime(r.cur.Top), "filter", r.cur.Filter, "running", elapsed.Round(time.Second))
 }

@@ -48,8 +48,7 @@ func TestSyncProgressLines(t *testing.T) {
 	cfg := testConfig()
 	cfg.Limit = 25 // 16+ pages per relay, a cursor commit after each
 	cfg.EndLag = 0
-	s, err := New(cfg, st, transportFor(t, m, n.Dir()), Options{Logger: slog.New(h), Now: clock,
-		ProgressEvery: 10 * time.Second, Signer: keySigner(nostr.GeneratePrivateKey())})
+	s, err := New(cfg, st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: slog.New(h), Now: clock}, ProgressEvery: 10 * time.Second, Signer: keySigner(nostr.GeneratePrivateKey())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -66,8 +67,7 @@ func TestDailyQuota(t *testing.T) {
 	cfg.Since = base - 1000
 	cfg.Limit, cfg.Client.ReqEvents = 50, 100
 	cfg.RelayDailyEvents = 100
-	s, err := New(cfg, st, tr, Options{Registerer: prometheus.NewRegistry(),
-		Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	s, err := New(cfg, st, tr, Options{Options: loop.Options{Registerer: prometheus.NewRegistry(), Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -96,7 +97,7 @@ func TestDiskGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg, &orderStore{}, tr, Options{Registerer: prometheus.NewRegistry()})
+	s, err := New(cfg, &orderStore{}, tr, Options{Options: loop.Options{Registerer: prometheus.NewRegistry()}})
 	if err != nil {
 		t.Fatal(err)
 	}

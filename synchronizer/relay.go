@@ -8,6 +8,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayclient"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -51,7 +52,7 @@ func (r *relayRun) commit(ctx context.Context) error {
 func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 	r := &relayRun{s: s, relay: rel, filters: s.filters, limit: s.cfg.Limit, limits: s.cfg.Client,
 		stats: relayStats{rejects: map[string]int{}}}
-	r.started = s.now()
+	r.started = s.Now()
 	r.reported = r.started
 	if o, ok := s.overrides[rel.URL.String()]; ok {
 		if len(o.Filters) > 0 {
@@ -85,7 +86,7 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 	if r.cur, err = s.loadCursor(ctx, rel.URL.String(), r.filters); err != nil {
 		return r, err
 	}
-	now := s.now()
+	now := s.Now()
 	r.cur.rollDay(now)
 	left := s.cfg.RelayDailyEvents - r.cur.DayEvents
 	if left <= 0 {
@@ -130,8 +131,8 @@ func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, er
 		if final(err) || failures > s.cfg.Retries {
 			return r, err
 		}
-		s.log.Debug("relay retry", "relay", rel.URL, "attempt", failures, "err", err)
-		if !sleep(ctx, s.backoff(failures)) {
+		s.Logger().Debug("relay retry", "relay", rel.URL, "attempt", failures, "err", err)
+		if !loop.Sleep(ctx, s.backoff(failures)) {
 			return r, ctx.Err()
 		}
 	}
@@ -156,7 +157,7 @@ func (r *relayRun) connectAndWalk(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sync %s: run budget spent: %w", r.relay.URL, err)
 		}
-		o := relayclient.Options{Limits: l, SubPrefix: "sync", Now: r.s.now}
+		o := relayclient.Options{Limits: l, SubPrefix: "sync", Now: r.s.Now}
 		if r.s.signer != nil {
 			o.Signer = relayclient.SignFunc(r.s.signer)
 		}
@@ -203,9 +204,5 @@ func failureReason(err error) string {
 
 // backoff is base·2^(n-1), capped at max.
 func (s *Syncer) backoff(n int) time.Duration {
-	d := s.cfg.BackoffBase
-	for i := 1; i < n && d < s.cfg.BackoffMax; i++ {
-		d *= 2
-	}
-	return min(d, s.cfg.BackoffMax)
+	return loop.Backoff(max(n, 1), s.cfg.BackoffBase, s.cfg.BackoffMax)
 }

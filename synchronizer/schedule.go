@@ -92,10 +92,10 @@ func (s *Syncer) open(ctx, wctx context.Context, t *tally) (leases *leaseKeeper,
 func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	start := s.now()
+	start := s.Now()
 	t := &tally{}
 	leases, closeRun := s.open(ctx, ctx, t)
-	err := s.schedule(ctx, leases, t, func() time.Duration { return s.now().Sub(start) }, true)
+	err := s.schedule(ctx, leases, t, func() time.Duration { return s.Now().Sub(start) }, true)
 	if cerr := closeRun(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -114,9 +114,6 @@ func (s *Syncer) RunOnce(ctx context.Context) (Stats, error) {
 func (s *Syncer) Run(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cfg.Interval <= 0 {
-		return errors.New("synchronizer: interval must be positive")
-	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// What was fetched before the stop is still written, for a while:
@@ -130,11 +127,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 		defer close(done)
 		_ = s.schedule(rctx, leases, t, func() time.Duration { return s.cfg.Interval }, false)
 	}()
-	spec := s.spec()
-	spec.Jitter, spec.Timeout = 0, 0
-	_ = loop.Run(ctx, spec, func(context.Context) (loop.Stats, error) {
+	_ = s.Report(ctx, func(context.Context) (loop.Stats, error) {
 		st, err := t.harvest(int(s.checker.verified.Swap(0)))
-		return st.loopStats(), err
+		return st.LoopStats(), err
 	})
 	cancel()
 	<-done
@@ -190,7 +185,7 @@ func (s *Syncer) schedule(ctx context.Context, leases *leaseKeeper, t *tally, do
 			case err != nil && ctx.Err() == nil:
 				t.fail(err)
 				leaseFailures++
-				s.log.Warn("lease relays", "attempt", leaseFailures, "err", err)
+				s.Logger().Warn("lease relays", "attempt", leaseFailures, "err", err)
 				poll.Reset(min(s.backoff(leaseFailures), s.poll()))
 				idle, waitLease = true, true
 			case started > 0:
@@ -250,12 +245,12 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, t *tally) {
 	case errors.Is(res.err, errThrottled):
 		st.Throttled++
 		s.metrics.relays.WithLabelValues(net, "throttled").Inc()
-		s.log.Debug("relay over its daily quota, deferred", append(attrs, "day_events", r.cur.DayEvents,
+		s.Logger().Debug("relay over its daily quota, deferred", append(attrs, "day_events", r.cur.DayEvents,
 			"quota", s.cfg.RelayDailyEvents, "until", r.cur.quotaEnds().UTC().Format(time.RFC3339))...)
 	case exhausted(res.err) && ctx.Err() == nil:
 		st.Exhausted++
 		s.metrics.relays.WithLabelValues(net, "budget").Inc()
-		s.log.Debug("relay run budget exhausted, resumes from its cursor", append(attrs, "flagged", r.cur.flagged(),
+		s.Logger().Debug("relay run budget exhausted, resumes from its cursor", append(attrs, "flagged", r.cur.flagged(),
 			"exhausted_runs", r.cur.Exhausted, "err", res.err)...)
 	case res.err != nil:
 		st.Failed++
@@ -265,12 +260,12 @@ func (s *Syncer) finishRelay(ctx context.Context, res relayResult, t *tally) {
 		}
 		st.Failures[reason]++
 		s.metrics.relays.WithLabelValues(net, "failed").Inc()
-		s.log.Debug("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
+		s.Logger().Debug("relay not synced", append(attrs, "reason", reason, "err", res.err)...)
 	default:
 		st.Relays++
 		st.Networks[net]++
 		s.metrics.relays.WithLabelValues(net, "done").Inc()
-		s.metrics.lag.WithLabelValues(net).Observe(max(0, float64(s.now().Unix()-pos)))
-		s.log.Debug("relay synced", attrs...)
+		s.metrics.lag.WithLabelValues(net).Observe(max(0, float64(s.Now().Unix()-pos)))
+		s.Logger().Debug("relay synced", attrs...)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -73,7 +74,7 @@ func (l *runLog) fetched(msg, relay string) int64 {
 func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
-		if !sleep(ctx, 20*time.Millisecond) {
+		if !loop.Sleep(ctx, 20*time.Millisecond) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 	}
@@ -129,8 +130,7 @@ func TestScheduleNoBarrier(t *testing.T) {
 	cfg.Client.ReqEvents, cfg.Client.ConnEvents = 500, 2000
 	cfg.EndLag = 0
 	rl := newRunLog()
-	s, err := New(cfg, clockStore{st, &offset}, transportFor(t, m, n.Dir()), Options{Logger: slog.New(rl),
-		Registerer: prometheus.NewRegistry(), Now: now, Poll: 50 * time.Millisecond})
+	s, err := New(cfg, clockStore{st, &offset}, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: slog.New(rl), Registerer: prometheus.NewRegistry(), Now: now}, Poll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

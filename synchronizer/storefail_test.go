@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -125,7 +126,7 @@ func TestStoreOutageRecovers(t *testing.T) {
 	st := &outageStore{Store: base, after: 3, down: make(chan struct{})}
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Logger: logger, Registerer: reg})
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: reg}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestPostgresOutageRecovers(t *testing.T) {
 	defer base.Close()
 	st := &callCounter{Store: base, n: 3, hit: make(chan struct{})}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Logger: logger, Registerer: prometheus.NewRegistry()})
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: prometheus.NewRegistry()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,11 @@ package synchronizer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"log/slog"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -23,19 +17,13 @@ import (
 const Name = "synchronizer"
 
 // Options are the synchronizer's dependencies besides config, store and
-// transport.
+// transport: those every loop shares (its logger gets a line per relay
+// and per report) and its own.
 type Options struct {
-	// Logger receives a line per relay and per cycle; nil discards.
-	Logger *slog.Logger
-	// Registerer receives the metrics; nil registers nothing.
-	Registerer prometheus.Registerer
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	loop.Options
 	// Signer answers NIP-42 challenges with the node key; nil leaves
 	// auth-required relays unsynced.
 	Signer Signer
-	// Holder names this node in leases; empty means hostname-pid-random.
-	Holder string
 	// MaxLimit returns a relay's NIP-11 limitation.max_limit, 0 when
 	// unknown; nil means always unknown. The REQ limit never exceeds it.
 	MaxLimit func(ctx context.Context, relayURL string) int
@@ -58,15 +46,12 @@ type Signer func(ctx context.Context, ev *nostr.Event) error
 // Syncer is the synchronizer loop. RunOnce must not run concurrently with
 // itself on one Syncer (Run never does).
 type Syncer struct {
+	*loop.Runner
 	cfg       Config
 	store     Store
 	tr        *transport.Transport
-	log       *slog.Logger
-	loopM     *loop.Metrics
 	metrics   *metrics
-	now       func() time.Time
 	signer    Signer
-	holder    string
 	maxLimit  func(context.Context, string) int
 	filters   []nostr.Filter
 	networks  []schema.Network
@@ -90,24 +75,10 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Syncer, 
 	if store == nil || tr == nil {
 		return nil, errors.New("synchronizer: store and transport are required")
 	}
-	s := &Syncer{cfg: cfg, store: store, tr: tr, log: o.Logger, now: o.Now, signer: o.Signer,
-		holder: o.Holder, maxLimit: o.MaxLimit, filters: nostrFilters(cfg.Filters),
+	s := &Syncer{cfg: cfg, store: store, tr: tr, signer: o.Signer, maxLimit: o.MaxLimit, filters: nostrFilters(cfg.Filters),
 		overrides: map[string]RelayOverride{}, progressEvery: o.ProgressEvery, pollEvery: o.Poll}
 	if s.progressEvery <= 0 {
 		s.progressEvery = DefaultProgressEvery
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.log = s.log.With("loop", Name)
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.holder == "" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		s.holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	for _, n := range cfg.Networks {
 		nw, _ := schema.ParseNetwork(n)
@@ -123,34 +94,16 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Syncer, 
 	for _, r := range cfg.Relays {
 		s.overrides[r.URL] = r
 	}
+	spec := loop.Spec{Name: Name, Interval: cfg.Interval, Timeout: cfg.CycleTimeout,
+		Networks: loop.Names(schema.Networks), Reasons: Reasons}
 	var err error
-	if s.loopM, err = loop.NewMetrics(o.Registerer); err != nil {
+	if s.Runner, err = loop.New(spec, o.Options, s.RunOnce); err != nil {
 		return nil, err
 	}
-	nets := make([]string, len(schema.Networks))
-	for i, n := range schema.Networks {
-		nets[i] = string(n)
-	}
-	s.loopM.Init(Name, nets, Reasons)
 	if s.metrics, err = newMetrics(o.Registerer); err != nil {
 		return nil, err
 	}
 	s.flags.m = s.metrics
 	s.disk = &diskGuard{s: s, dir: o.DataDir, min: cfg.MinFreeDisk, free: freeBytes}
 	return s, nil
-}
-
-func (s *Syncer) spec() loop.Spec {
-	return loop.Spec{Name: Name, Interval: s.cfg.Interval, Jitter: min(s.cfg.Interval/10, time.Minute),
-		Timeout: s.cfg.CycleTimeout, Logger: s.log, Metrics: s.loopM}
-}
-
-// Once runs one cycle with the loop's log line and metrics (`--once`).
-func (s *Syncer) Once(ctx context.Context) error {
-	return loop.Once(ctx, s.spec(), s.cycle)
-}
-
-func (s *Syncer) cycle(ctx context.Context) (loop.Stats, error) {
-	st, err := s.RunOnce(ctx)
-	return st.loopStats(), err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -30,7 +31,7 @@ func TestNewAndEmptyCycle(t *testing.T) {
 	}
 	defer st.Close()
 	reg := prometheus.NewRegistry()
-	s, err := New(DefaultConfig(), st, tr, Options{Registerer: reg})
+	s, err := New(DefaultConfig(), st, tr, Options{Options: loop.Options{Registerer: reg}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
 
@@ -156,8 +157,7 @@ func TestSyncTestnet(t *testing.T) {
 	cfg := testConfig()
 	cfg.EndLag = 0 // so that the incremental cycle below need not wait a minute
 	for i := range nodes {
-		s, err := New(cfg, st, tr, Options{Logger: logger, Registerer: reg,
-			Signer: keySigner(nostr.GeneratePrivateKey()), Holder: fmt.Sprintf("node-%d", i)})
+		s, err := New(cfg, st, tr, Options{Options: loop.Options{Logger: logger, Registerer: reg, Holder: fmt.Sprintf("node-%d", i)}, Signer: keySigner(nostr.GeneratePrivateKey())})
 		if err != nil {
 			t.Fatal(err)
 		}

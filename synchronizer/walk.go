@@ -5,6 +5,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayclient"
 )
 
@@ -40,10 +41,10 @@ func (r *relayRun) walker(f nostr.Filter) *relayclient.Walker {
 	k := &sink{r: r}
 	w := &relayclient.Walker{Conn: r.conn, Filter: f, Limit: r.limit, Cap: r.cur.Cap, Neg: r.cur.Neg,
 		Keep: k.keep, After: k.after, Retries: r.s.cfg.Retries + 2,
-		Backoff: func(ctx context.Context, n int) bool { return sleep(ctx, r.s.backoff(n)) },
+		Backoff: func(ctx context.Context, n int) bool { return loop.Sleep(ctx, r.s.backoff(n)) },
 		Truncated: func(sec int64, sub nostr.Filter) {
 			r.reject(ReasonTruncated)
-			r.s.log.Warn("second cut by relay", "relay", r.relay.URL, "second", sec, "kind", sub.Kinds, "author", sub.Authors)
+			r.s.Logger().Warn("second cut by relay", "relay", r.relay.URL, "second", sec, "kind", sub.Kinds, "author", sub.Authors)
 		}}
 	switch r.neg {
 	case "on":

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -170,7 +171,7 @@ func (w *writer) retry(ctx context.Context, op string, write func(context.Contex
 		if w.opts.backoff != nil {
 			d = w.opts.backoff(n)
 		}
-		if !sleep(ctx, d) {
+		if !loop.Sleep(ctx, d) {
 			w.fail(fmt.Errorf("%w (store failing: %w)", ctx.Err(), err))
 			return ctx.Err()
 		}
@@ -210,11 +211,11 @@ func (s *Syncer) newWriter(ctx context.Context, onSaved func(schema.SaveResult))
 		backoff: s.backoff,
 		onRetry: func(op string, attempt int, err error) {
 			s.metrics.storeRetries.WithLabelValues(op).Inc()
-			s.log.Warn("store write failed, batch kept and retried", "op", op, "attempt", attempt,
+			s.Logger().Warn("store write failed, batch kept and retried", "op", op, "attempt", attempt,
 				"retry_in", s.backoff(attempt), "err", err)
 		},
 		onRecover: func(op string, attempts int) {
-			s.log.Info("store write recovered", "op", op, "failed_attempts", attempts)
+			s.Logger().Info("store write recovered", "op", op, "failed_attempts", attempts)
 		},
 		hold: s.disk.holdWrites,
 	})
