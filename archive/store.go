@@ -2,34 +2,52 @@ package archive
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
+
+// The records in Store's signatures are declared once, in
+// archive/internal/backend, where both backends use them; these aliases
+// are the names callers know (see doc.go).
 
 // Sentinel errors callers branch on.
 var (
 	// ErrSchemaTooNew: the database was migrated by a newer bigbrotr.
-	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+	ErrSchemaTooNew = backend.ErrSchemaTooNew
 	// ErrCorrupt: the embedded store file is not a usable database.
-	ErrCorrupt = errors.New("store file is corrupt or not a bigbrotr database")
+	ErrCorrupt = backend.ErrCorrupt
 	// ErrUnreachable: the database server could not be reached.
-	ErrUnreachable = errors.New("database unreachable")
+	ErrUnreachable = backend.ErrUnreachable
 )
 
 // Mode selects how much of each event is kept.
-type Mode string
+type Mode = backend.Mode
 
 const (
 	// Full keeps every field of every event.
-	Full Mode = "full"
-	// Lil keeps id, pubkey, created_at, kind and the indexed tag values only
-	// (no tags JSON, content or signature), as the seed's LilBrotr, except
-	// for the events of Options.Whole authors, which are kept whole.
-	Lil Mode = "lil"
+	Full = backend.Full
+	// Lil keeps the indexed metadata only, except for Options.Whole authors.
+	Lil = backend.Lil
+)
+
+// MaxTagValue is the longest tag value the indexes hold as itself.
+const MaxTagValue = backend.MaxTagValue
+
+// Statistics and maintenance results (see archive/internal/backend/stats.go).
+type (
+	Stats         = backend.Stats
+	EventStats    = backend.EventStats
+	KindCount     = backend.KindCount
+	DayCount      = backend.DayCount
+	RelayEvents   = backend.RelayEvents
+	SoftwareCount = backend.SoftwareCount
+	NIPCount      = backend.NIPCount
+	CountryCount  = backend.CountryCount
+	PruneResult   = backend.PruneResult
 )
 
 // Store is the persistence seam every backend implements. All methods honour
@@ -165,8 +183,3 @@ type Store interface {
 	// Close releases connections and files.
 	Close() error
 }
-
-// MaxTagValue is the longest tag value the indexes hold as itself; longer
-// ones (and those holding NUL) are indexed by a fixed-size digest, so a
-// hostile event cannot overflow an index row, and are still stored whole.
-const MaxTagValue = 2048

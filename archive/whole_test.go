@@ -8,6 +8,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/storetest"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -39,7 +40,7 @@ func TestLilWholeAuthors(t *testing.T) {
 			if err := early.Close(); err != nil {
 				t.Fatal(err)
 			}
-			lilWholeAuthors(t, openStore(t, o), keeper)
+			lilWholeAuthors(t, storetest.OpenStore(t, o), keeper)
 		})
 	}
 }

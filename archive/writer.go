@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -112,7 +113,7 @@ func NewWriter(store Store, o WriterOptions) (*Writer, error) {
 // ErrWriterClosed after Close. When ctx ends first Save returns ctx's
 // error, and the event may still be stored with its group.
 func (w *Writer) Save(ctx context.Context, s schema.Sighting) (inserted bool, err error) {
-	if _, _, _, reason := checkEvent(s.Event); reason != "" {
+	if _, _, _, reason := backend.CheckEvent(s.Event); reason != "" {
 		return false, fmt.Errorf("%w: %s", ErrRejected, reason)
 	}
 	r := &writeReq{s: s, done: make(chan struct{})}
@@ -278,23 +279,4 @@ func (w *Writer) commit(group []*writeReq) {
 		r.err = err
 		close(r.done)
 	}
-}
-
-// insertedOf turns the set of ids a batch inserted into SaveEach's
-// per-sighting answer: only an id's first sighting counts as inserted.
-func insertedOf(batch []schema.Sighting, isNew func(id []byte) bool) []bool {
-	each := make([]bool, len(batch))
-	claimed := map[string]bool{}
-	for i, s := range batch {
-		if s.Event == nil {
-			continue
-		}
-		id, ok := decodeID(s.Event.ID)
-		if !ok || claimed[string(id)] || !isNew(id) {
-			continue
-		}
-		claimed[string(id)] = true
-		each[i] = true
-	}
-	return each
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/storetest"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -53,10 +54,10 @@ func (g *gatedStore) SaveEach(ctx context.Context, batch []schema.Sighting) (sch
 func writerBackends(t *testing.T) map[string]func(t *testing.T) archive.Store {
 	return map[string]func(t *testing.T) archive.Store{
 		"sqlite": func(t *testing.T) archive.Store {
-			return openStore(t, archive.Options{DataDir: t.TempDir()})
+			return storetest.OpenStore(t, archive.Options{DataDir: t.TempDir()})
 		},
 		"postgres": func(t *testing.T) archive.Store {
-			return openStore(t, archive.Options{URL: pgtest.NewDatabase(t)})
+			return storetest.OpenStore(t, archive.Options{URL: pgtest.NewDatabase(t)})
 		},
 	}
 }
@@ -99,13 +100,13 @@ func TestWriterGroupsAndAnswersAfterCommit(t *testing.T) {
 			g := newGatedStore(st)
 			w := newTestWriter(t, g, archive.WriterOptions{MaxEvents: 64, MaxWait: time.Millisecond, Committers: 1})
 
-			first := signed(t, 1, 1700000000, nil, "first")
+			first := storetest.Signed(t, 1, 1700000000, nil, "first")
 			firstDone := saveAll(w, []*nostr.Event{first})
 			<-g.entered // the first group is committing, alone
 
 			var evs []*nostr.Event
 			for i := range 20 {
-				evs = append(evs, signed(t, 1, nostr.Timestamp(1700000001+i), nil, "later"))
+				evs = append(evs, storetest.Signed(t, 1, nostr.Timestamp(1700000001+i), nil, "later"))
 			}
 			evs = append(evs, evs[3], first) // a duplicate in the group, and of the first group
 			later := saveAll(w, evs)
@@ -174,14 +175,14 @@ func TestWriterIsolatesBadEvents(t *testing.T) {
 			close(g.gate)
 			w := newTestWriter(t, g, archive.WriterOptions{MaxEvents: 64, MaxWait: 50 * time.Millisecond})
 
-			bad := signed(t, 1, 1700000000, nil, "x")
+			bad := storetest.Signed(t, 1, 1700000000, nil, "x")
 			bad.Content = "\xff" // invalid UTF-8: refused by the rules
 			if _, err := w.Save(context.Background(), schema.Sighting{Event: bad}); !errors.Is(err, archive.ErrRejected) {
 				t.Fatalf("invalid UTF-8: %v", err)
 			}
 			var evs []*nostr.Event
 			for i := range 8 {
-				evs = append(evs, signed(t, 1, nostr.Timestamp(1700000001+i), nil, "ok"))
+				evs = append(evs, storetest.Signed(t, 1, nostr.Timestamp(1700000001+i), nil, "ok"))
 			}
 			g.poison = evs[5].ID
 			answers := saveAll(w, evs)
@@ -205,10 +206,10 @@ func TestWriterIsolatesBadEvents(t *testing.T) {
 // Close's deadline answers an error, never success; after Close every
 // Save is refused.
 func TestWriterClose(t *testing.T) {
-	st := openStore(t, archive.Options{DataDir: t.TempDir()})
+	st := storetest.OpenStore(t, archive.Options{DataDir: t.TempDir()})
 
 	w := newTestWriter(t, st, archive.WriterOptions{MaxWait: time.Hour, MaxEvents: 1000})
-	evs := []*nostr.Event{signed(t, 1, 1700000000, nil, "a"), signed(t, 1, 1700000001, nil, "b")}
+	evs := []*nostr.Event{storetest.Signed(t, 1, 1700000000, nil, "a"), storetest.Signed(t, 1, 1700000001, nil, "b")}
 	answers := saveAll(w, evs)
 	waitQueued(t, w, len(evs))
 	if err := w.Close(context.Background()); err != nil {
@@ -219,13 +220,13 @@ func TestWriterClose(t *testing.T) {
 			t.Fatalf("flushed on close: %+v", a)
 		}
 	}
-	if _, err := w.Save(context.Background(), schema.Sighting{Event: signed(t, 1, 1700000002, nil, "c")}); !errors.Is(err, archive.ErrWriterClosed) {
+	if _, err := w.Save(context.Background(), schema.Sighting{Event: storetest.Signed(t, 1, 1700000002, nil, "c")}); !errors.Is(err, archive.ErrWriterClosed) {
 		t.Fatalf("save after close: %v", err)
 	}
 
 	g := newGatedStore(st) // never opened
 	w = newTestWriter(t, g, archive.WriterOptions{})
-	held := signed(t, 1, 1700000003, nil, "held")
+	held := storetest.Signed(t, 1, 1700000003, nil, "held")
 	answers = saveAll(w, []*nostr.Event{held})
 	<-g.entered
 	ctx, cancel := context.WithCancel(context.Background())

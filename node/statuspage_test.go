@@ -161,6 +161,8 @@ func TestStatusPageAndAPIOnMonitoredNode(t *testing.T) {
 	t.Run("api", func(t *testing.T) { testAPIOnMonitoredNode(t, mn) })
 	t.Run("browser", func(t *testing.T) { testStatusPageInBrowser(t, mn) })
 	t.Run("overview", func(t *testing.T) { testOverviewInBrowser(t, mn) })
+	t.Run("nearby", func(t *testing.T) { testNearbyOnMonitoredNode(t, mn) })
+	t.Run("map", func(t *testing.T) { testMapInBrowser(t, mn) })
 }
 
 // newBrowser starts headless Chromium for one test.

@@ -239,7 +239,7 @@ func (w *webSource) relayView(r schema.Relay, snaps []schema.Snapshot, now time.
 		case probe.CheckGeo:
 			var o probe.GeoOutcome
 			if json.Unmarshal(s.Data, &o) == nil && o.Success {
-				v.Country, v.City = o.Country, o.City
+				v.Country, v.City, v.Lat, v.Lon = o.Country, o.City, o.Lat, o.Lon
 				d.Geo = &web.Geo{Country: o.Country, City: o.City, Lat: o.Lat, Lon: o.Lon, TimeZone: o.TimeZone, Geohash: o.Geohash}
 			}
 		case probe.CheckNet:

@@ -8,4 +8,9 @@
 // through Source, which the node implements over the archive; the relay
 // list is cached for a few seconds, so a busy page never turns into a
 // query storm against the store.
+//
+// The overview's world map is drawn the same way, from Natural Earth land
+// embedded in geodata/ (see geodata/NOTICE and internal/landgen, which
+// made the file); the relay list's near= filter ranks relays by their
+// great-circle distance from a place.
 package web

@@ -68,6 +68,8 @@ type overviewData struct {
 	Since    *int64
 	// Empty: the node knows no relay, not even a candidate.
 	Empty bool
+	// Map places the located relays (worldmap.go).
+	Map *worldMap
 }
 
 func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +86,10 @@ func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := overviewData{Summary: s, Stats: st, Empty: s.Networks[len(s.Networks)-1].Known == 0}
+	if d.Map, err = h.overviewMap(ctx); err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
 	if st.RefreshedAt != nil {
 		d.Archived = &st.Events.Events
 		if ev := s.Events; ev.Archived != nil && ev.StatsAt != nil && ev.StatsAt.Equal(*st.RefreshedAt) {
@@ -128,7 +134,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 			d.Next = pageLink(q, q.Offset+q.Limit)
 		}
 	}
-	d.Query = q
+	d.Query, d.Sorts = q, sortsFor(q)
 	h.render(w, r, code, "relays", "Relays", d)
 }
 

@@ -31,6 +31,7 @@ type Query struct {
 	Software string // substring of software, any case
 	Country  string // ISO 3166-1 alpha-2, any case
 	MaxRTT   int    // open RTT at most this many ms (relays without one excluded); 0 for any
+	Near     *Near  // located relays around a place (near.go); nil for all
 	Sort     string // one of sortKeys
 	Desc     bool
 	Limit    int
@@ -76,9 +77,10 @@ func parseQuery(v url.Values) (Query, error) {
 	num("max_rtt", 0, 1<<30, &q.MaxRTT)
 	num("limit", 1, MaxPageSize, &q.Limit)
 	num("offset", 0, 1<<30, &q.Offset)
+	bad = append(bad, q.parseNear(v)...)
 	if q.Sort == "" {
 		q.Sort = sortKeys[0]
-	} else if !slices.Contains(sortKeys, q.Sort) {
+	} else if !slices.Contains(sortKeys, q.Sort) && q.Sort != sortDistance {
 		bad = append(bad, fmt.Sprintf("sort: want one of %s, got %q", strings.Join(sortKeys, ", "), q.Sort))
 	}
 	switch s := v.Get("order"); s {
@@ -115,6 +117,7 @@ func (q Query) values() url.Values {
 	if q.MaxRTT > 0 {
 		v.Set("max_rtt", strconv.Itoa(q.MaxRTT))
 	}
+	q.Near.values(v)
 	if q.Sort != sortKeys[0] {
 		v.Set("sort", q.Sort)
 	}
@@ -153,7 +156,7 @@ func (q Query) match(r *Relay) bool {
 	if q.MaxRTT > 0 && (r.RTT.Open == nil || *r.RTT.Open > int64(q.MaxRTT)) {
 		return false
 	}
-	return true
+	return q.Near.admits(r)
 }
 
 // apply filters, sorts and pages relays (which it does not modify); total
@@ -165,6 +168,7 @@ func (q Query) apply(relays []Relay) (page []Relay, total int) {
 			out = append(out, relays[i])
 		}
 	}
+	q.Near.annotate(out)
 	slices.SortStableFunc(out, q.compare)
 	total = len(out)
 	lo := min(q.Offset, total)
@@ -183,6 +187,8 @@ func (q Query) compare(a, b Relay) int {
 		c = compareMissingLast(a.RTT.Open, b.RTT.Open, q.Desc)
 	case "events":
 		c = cmp.Compare(a.Events, b.Events)
+	case sortDistance:
+		c = cmp.Compare(distanceOf(&a), distanceOf(&b))
 	case "software":
 		c = compareText(a.Software, b.Software, q.Desc)
 	case "country":

@@ -124,6 +124,14 @@ type Relay struct {
 	SSLExpires   *time.Time `json:"ssl_expires"`
 	// Events archived from the relay, as of the last statistics refresh.
 	Events int64 `json:"events"`
+
+	// Lat and Lon are the GeoIP location; nil when the relay is not
+	// located (overlay networks, no GeoIP database, no match).
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+	// DistanceKM is the great-circle distance from near= in the relay
+	// list, absent otherwise.
+	DistanceKM *float64 `json:"distance_km,omitempty"`
 }
 
 // RelayDetail is one relay with its history.

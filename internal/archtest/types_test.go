@@ -50,15 +50,18 @@ func TestSharedTypesDeclaredOnce(t *testing.T) {
 }
 
 // TestDuplicateDetected keeps the check above able to fail: the fixture
-// declares Record in two packages, and Config (a role name) in both too.
+// declares Record in two packages, and Config (a role name) in both too;
+// a re-exports Shared from its own internal/ (not a duplicate), b aliases
+// Leaked from a's internal/ (a duplicate).
 func TestDuplicateDetected(t *testing.T) {
 	decls, err := exportedTypes(filepath.Join("testdata", "dup"), []string{"a", "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := duplicates(decls)
-	if len(got) != 1 || got[0].name != "Record" || strings.Join(got[0].pkgs, ",") != "a,b" {
-		t.Fatalf("duplicates = %+v, want Record in a and b only", got)
+	if len(got) != 2 || got[0].name != "Leaked" || strings.Join(got[0].pkgs, ",") != "a/internal/inner,b" ||
+		got[1].name != "Record" || strings.Join(got[1].pkgs, ",") != "a,b" {
+		t.Fatalf("duplicates = %+v, want Leaked in a/internal/inner and b, Record in a and b, and not Shared", got)
 	}
 }
 
@@ -94,6 +97,9 @@ func duplicates(decls map[string][]string) []duplicate {
 // exportedTypes maps each exported type name declared (aliases included,
 // interfaces excluded: a consumer declares its own) in the non-test Go
 // files under dir/prefix, for each prefix, to the packages declaring it.
+// An alias of a type of the package's own internal/ subtree (archive's
+// Stats = backend.Stats, backend being archive/internal/backend) is that
+// one declaration under its public name, not a second one.
 func exportedTypes(dir string, prefixes []string) (map[string][]string, error) {
 	decls := map[string][]string{}
 	fset := token.NewFileSet()
@@ -127,6 +133,9 @@ func exportedTypes(dir string, prefixes []string) (map[string][]string, error) {
 					if _, iface := ts.Type.(*ast.InterfaceType); iface || !ts.Name.IsExported() {
 						continue
 					}
+					if reexportsOwnInternal(f, ts, pkg) {
+						continue
+					}
 					if !contains(decls[ts.Name.Name], pkg) {
 						decls[ts.Name.Name] = append(decls[ts.Name.Name], pkg)
 					}
@@ -145,6 +154,33 @@ func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
+		}
+	}
+	return false
+}
+
+// reexportsOwnInternal reports whether ts is an alias (type T = x.T, same
+// name) of a type declared in pkg's own internal/ subtree.
+func reexportsOwnInternal(f *ast.File, ts *ast.TypeSpec, pkg string) bool {
+	if !ts.Assign.IsValid() {
+		return false
+	}
+	sel, ok := ts.Type.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != ts.Name.Name {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	for _, imp := range f.Imports {
+		path := strings.Trim(imp.Path.Value, `"`)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if name == x.Name {
+			return strings.Contains(path, "/"+pkg+"/internal/")
 		}
 	}
 	return false

@@ -1,0 +1,2 @@
+-- name: optimize
+PRAGMA optimize;
