@@ -229,3 +229,27 @@ func series(t *testing.T, reg *prometheus.Registry, name string) int {
 	}
 	return 0
 }
+
+// TestRunPlansFirstStart: while Run waits out its start jitter, the state
+// says when the first cycle starts; once stopped, no next run is planned.
+func TestRunPlansFirstStart(t *testing.T) {
+	r := runner(t, Spec{Name: "t", Interval: time.Hour, Jitter: time.Hour}, Options{},
+		func(context.Context) (Stats, error) { return Stats{}, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	before := time.Now()
+	go func() { done <- r.Run(ctx) }()
+	for r.State().Next.IsZero() {
+		time.Sleep(time.Millisecond)
+	}
+	if next := r.State().Next; next.Before(before) || next.After(time.Now().Add(time.Hour)) {
+		t.Errorf("first start planned at %v, want within the jitter from now", next)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if st := r.State(); !st.Next.IsZero() || st.Successes+st.Failures != 0 || !st.Started.IsZero() {
+		t.Errorf("after a stop during the jitter: %+v, want no cycle and no next run", st)
+	}
+}
