@@ -28,9 +28,13 @@ func TestValidatorWarnsWhenNothingIsReachable(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := openStore(t)
+			// A closed port may be handed out again: dead distinct URLs.
 			var urls []string
-			for range dead {
-				urls = append(urls, deadURL(t))
+			for seen := map[string]bool{}; len(urls) < dead; {
+				if u := deadURL(t); !seen[u] {
+					seen[u] = true
+					urls = append(urls, u)
+				}
 			}
 			if c.healthy {
 				urls = append(urls[1:], newRelay(t, nil, relayOpts{}))

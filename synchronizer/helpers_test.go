@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,16 +26,9 @@ func transportFor(t testing.TB, m *testnet.Manifest, dir string) *transport.Tran
 	t.Helper()
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = true
-	cfg.DNSResolver = m.DNS
-	cfg.ExtraCAFile = filepath.Join(dir, m.CAFile)
+	m.Reach(&cfg, dir, 5*time.Second)
 	cfg.ReadTimeout = 5 * time.Second
 	cfg.HandshakeTimeout = 5 * time.Second
-	for _, p := range []struct {
-		cfg *transport.ProxyConfig
-		net testnet.NetworkName
-	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
-		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: m.Proxies[p.net], Timeout: 5 * time.Second}
-	}
 	tr, err := transport.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
