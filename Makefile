@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/bigbrotr
 STATICCHECK_VERSION := v0.8.2
 # Packages whose goroutines we race-test: the relay and the store, the loops, and the status page.
-RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/...
+RACE_PKGS := ./node/... ./relayserver/... ./websource/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # The shipped binary checks Schnorr signatures with libsecp256k1 (go-nostr's
 # vendored C through cgo: 3-4x the pure-Go rate, and signature checks bound

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 )
 
 func TestConfigExampleEqualsDefaults(t *testing.T) {
@@ -40,8 +42,8 @@ func TestDecodeByKeyMatchesStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKey := Default()
-	if problems, err := decodeByKey(data, &byKey); err != nil || len(problems) > 0 {
-		t.Fatalf("decodeByKey: %v %q", err, problems)
+	if problems, err := tomlstrict.DecodeByKey(data, &byKey); err != nil || len(problems) > 0 {
+		t.Fatalf("tomlstrict.DecodeByKey: %v %q", err, problems)
 	}
 	if problems := byKey.validate(); len(problems) > 0 {
 		t.Fatal(problems)
@@ -270,16 +272,5 @@ func TestConfigPrivateRelayURLs(t *testing.T) {
 	if _, err := ParseConfig([]byte("[network]\nallow_private = true\n[[synchronizer.relay]]\nurl = \"ws://relay.example.com\"\n")); err == nil ||
 		!strings.Contains(err.Error(), `write "wss://relay.example.com"`) {
 		t.Fatalf("public ws:// override: %v", err)
-	}
-}
-
-func TestDatabaseMaxConnsDefault(t *testing.T) {
-	d := Default().Database
-	if d.MaxConns != 0 || d.maxConns() != DefaultMaxConns() || DefaultMaxConns() < 4 {
-		t.Fatalf("max_conns %d resolves to %d, want the derived %d (>= 4)", d.MaxConns, d.maxConns(), DefaultMaxConns())
-	}
-	d.MaxConns = 3
-	if d.maxConns() != 3 {
-		t.Fatalf("an explicit max_conns is not kept: %d", d.maxConns())
 	}
 }

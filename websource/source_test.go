@@ -1,10 +1,9 @@
-package node
+package websource
 
 import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -82,9 +81,9 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg := Default()
-	cfg.Monitor.Interval = time.Hour
-	ws := newWebSource(cfg, store, nil, nil)
+	// Online as the node derives it for an hourly monitor: two intervals
+	// and a check's budget.
+	ws := New(Options{Store: store, Online: 2*time.Hour + 5*time.Minute})
 	relays, err := ws.Relays(ctx)
 	if err != nil || len(relays) != 3 {
 		t.Fatalf("Relays = %d, %v", len(relays), err)
@@ -170,31 +169,4 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
-}
-
-func TestSetupHints(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		mutate func(*Config)
-		want   []string
-	}{
-		{"default", func(*Config) {}, nil},
-		{"no seeds, no finder", func(c *Config) { c.Seeder.File, c.Finder.Enabled = "none", false }, []string{"Nothing gives this node relays"}},
-		{"seeder off", func(c *Config) { c.Seeder.Enabled = false }, []string{"The seeder has no list"}},
-		{"validator and monitor off", func(c *Config) { c.Validator.Enabled, c.Monitor.Enabled = false, false },
-			[]string{"[validator] enabled = false", "[monitor] enabled = false"}},
-	} {
-		cfg := Default()
-		c.mutate(&cfg)
-		got := setupHints(cfg)
-		if len(got) != len(c.want) {
-			t.Errorf("%s: %q, want %d hints", c.name, got, len(c.want))
-			continue
-		}
-		for i, w := range c.want {
-			if !strings.HasPrefix(got[i], w) {
-				t.Errorf("%s: hint %q, want it to start %q", c.name, got[i], w)
-			}
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"bytes"

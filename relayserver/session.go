@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 // A REQ the client closed or replaced ends silently: its queued,
 // unsent messages are dropped.
 type session struct {
-	n      *Node
+	srv    *Server
 	ws     *khatru.WebSocket
 	hangUp func(code int, reason string) // closes the connection (asynchronously)
 	ctx    context.Context               // khatru's connection context: ends with the connection
@@ -41,7 +41,7 @@ type session struct {
 	wake    chan struct{}
 }
 
-// reqState is one REQ: the subscription's tag in n.subs.
+// reqState is one REQ: the subscription's tag in the Server's registry.
 type reqState struct {
 	id     string
 	cancel context.CancelCauseFunc
@@ -63,8 +63,8 @@ var (
 	errShuttingDown   = errors.New("relay shutting down")
 )
 
-func newSession(n *Node, ctx context.Context, ws *khatru.WebSocket, hangUp func(int, string)) *session {
-	s := &session{n: n, ws: ws, hangUp: hangUp, ctx: ctx, wake: make(chan struct{}, 1)}
+func newSession(srv *Server, ctx context.Context, ws *khatru.WebSocket, hangUp func(int, string)) *session {
+	s := &session{srv: srv, ws: ws, hangUp: hangUp, ctx: ctx, wake: make(chan struct{}, 1)}
 	s.qctx, s.stop = context.WithCancelCause(ctx)
 	go s.writeLoop()
 	return s
@@ -96,7 +96,7 @@ func (s *session) onReq(payload []byte) {
 	}
 	id := env.SubscriptionID
 	if msg := s.checkReq(env); msg != "" {
-		s.n.metrics.filterRejected(msg)
+		s.srv.metrics.filterRejected(msg)
 		// The client will take the id as closed: so must the relay.
 		s.closeSub(id, errReplaced)
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
@@ -104,10 +104,10 @@ func (s *session) onReq(payload []byte) {
 	}
 	ctx, cancel := context.WithCancelCause(s.qctx)
 	req := &reqState{id: id, cancel: cancel, done: make(chan struct{})}
-	prev, msg := s.n.subs.Open(s.ws, id, env.Filters, req)
+	prev, msg := s.srv.subs.Open(s.ws, id, env.Filters, req)
 	if msg != "" {
 		cancel(nil)
-		s.n.metrics.filterRejected(msg)
+		s.srv.metrics.filterRejected(msg)
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
 		return
 	}
@@ -115,22 +115,21 @@ func (s *session) onReq(payload []byte) {
 		// The old query stops (and gives back its slot) before the new
 		// one starts. Stores return promptly once cancelled; the wait is
 		// bounded by the query timeout all the same.
-		old := prev.(*reqState)
-		s.drop(old, errReplaced)
+		s.drop(prev, errReplaced)
 		select {
-		case <-old.done:
-		case <-time.After(s.n.cfg.Relay.QueryTimeout):
+		case <-prev.done:
+		case <-time.After(s.srv.cfg.QueryTimeout):
 		}
 	}
 	if msg := s.admit(); msg != "" {
 		close(req.done)
-		s.n.metrics.filterRejected(msg)
+		s.srv.metrics.filterRejected(msg)
 		s.closeSub(id, errReplaced)
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
 		return
 	}
-	s.n.metrics.filters.Add(float64(len(env.Filters)))
-	limits := s.n.filterLimits()
+	s.srv.metrics.filters.Add(float64(len(env.Filters)))
+	limits := s.srv.cfg.filterLimits()
 	queries := make([]nostr.Filter, len(env.Filters))
 	for i, f := range env.Filters {
 		limits.Normalize(ctx, &f)
@@ -142,12 +141,12 @@ func (s *session) onReq(payload []byte) {
 // admit applies the per-IP rate and the per-connection cap on running
 // queries; on success the caller owns one running slot (see done).
 func (s *session) admit() string {
-	if !s.n.conns.queryRate.Allow(policies.ClientIP(s.ws.Request)) {
+	if !s.srv.conns.queryRate.Allow(policies.ClientIP(s.ws.Request)) {
 		return "rate-limited: too many REQ and COUNT messages from your IP; slow down"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if max := s.n.cfg.Relay.MaxQueriesPerConnection; s.running >= max {
+	if max := s.srv.cfg.MaxQueriesPerConnection; s.running >= max {
 		return fmt.Sprintf("rate-limited: %d queries are already running on this connection; wait for their EOSE or COUNT", max)
 	}
 	s.running++
@@ -166,11 +165,11 @@ func (s *session) checkReq(env nostr.ReqEnvelope) string {
 	if s.qctx.Err() != nil {
 		return "error: " + errShuttingDown.Error()
 	}
-	if msg := policies.CheckID(env.SubscriptionID); msg != "" {
+	if msg := checkID(env.SubscriptionID); msg != "" {
 		return msg
 	}
 	for _, f := range env.Filters {
-		if msg := s.n.filterCheck(f); msg != "" {
+		if msg := s.srv.filterCheck(f); msg != "" {
 			return msg
 		}
 	}
@@ -185,7 +184,7 @@ func (s *session) runReq(ctx context.Context, req *reqState, filters []nostr.Fil
 		if f.Limit == policies.NoStoredEvents {
 			continue
 		}
-		reason := s.n.streamQuery(ctx, f, func(ev *nostr.Event) error {
+		reason := s.srv.streamQuery(ctx, f, func(ev *nostr.Event) error {
 			return s.sendEvent(req, ev)
 		})
 		if reason != "" {
@@ -215,7 +214,7 @@ func (s *session) endReq(req *reqState, reason string) {
 	s.pending++
 	s.mu.Unlock()
 	s.signal()
-	s.n.subs.Close(s.ws, req.id, req)
+	s.srv.subs.Close(s.ws, req.id, req)
 }
 
 func (s *session) onClose(payload []byte) {
@@ -228,8 +227,8 @@ func (s *session) onClose(payload []byte) {
 }
 
 func (s *session) closeSub(id string, cause error) {
-	if tag := s.n.subs.Close(s.ws, id, nil); tag != nil {
-		s.drop(tag.(*reqState), cause)
+	if req := s.srv.subs.Close(s.ws, id, nil); req != nil {
+		s.drop(req, cause)
 	}
 }
 
@@ -248,24 +247,24 @@ func (s *session) onCount(payload []byte) {
 		return
 	}
 	id := env.SubscriptionID
-	msg := policies.CheckID(id)
+	msg := checkID(id)
 	if msg == "" {
-		msg = s.n.filterCheck(env.Filter)
+		msg = s.srv.filterCheck(env.Filter)
 	}
 	if msg != "" {
-		s.n.metrics.filterRejected(msg)
+		s.srv.metrics.filterRejected(msg)
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
 		return
 	}
 	if msg := s.admit(); msg != "" {
-		s.n.metrics.filterRejected(msg)
+		s.srv.metrics.filterRejected(msg)
 		s.send(nil, nostr.ClosedEnvelope{SubscriptionID: id, Reason: msg})
 		return
 	}
-	s.n.conns.touch(s.ctx)
+	s.srv.conns.touch(s.ctx)
 	go func() {
 		defer s.done()
-		n, reason := s.n.count(s.qctx, env.Filter)
+		n, reason := s.srv.count(s.qctx, env.Filter)
 		switch reason {
 		case "":
 			s.send(nil, nostr.CountEnvelope{SubscriptionID: id, Count: &n})
@@ -291,8 +290,8 @@ func (s *session) sendEvent(req *reqState, ev *nostr.Event) error {
 // it is closed rather than left with a silent gap.
 func (s *session) sendLive(req *reqState, ev *nostr.Event) {
 	if err := s.sendEvent(req, ev); errors.Is(err, errOutputFull) {
-		s.n.metrics.queryErrors.WithLabelValues("output").Inc()
-		s.endReq(req, outputFullReason(s.n.cfg.Relay.MaxQueuedBytes))
+		s.srv.metrics.queryErrors.WithLabelValues("output").Inc()
+		s.endReq(req, outputFullReason(s.srv.cfg.MaxQueuedBytes))
 	}
 }
 
@@ -305,7 +304,7 @@ func outputFullReason(max int) string {
 func (s *session) send(req *reqState, env interface{ MarshalJSON() ([]byte, error) }) {
 	b, err := env.MarshalJSON()
 	if err != nil {
-		s.n.log.Warn("encode message", "err", err)
+		s.srv.log.Warn("encode message", "err", err)
 		return
 	}
 	_ = s.enqueue(req, b, false)
@@ -321,7 +320,7 @@ func (s *session) enqueue(req *reqState, b []byte, capped bool) error {
 		s.mu.Unlock()
 		return nil
 	}
-	max := s.n.cfg.Relay.MaxQueuedBytes
+	max := s.srv.cfg.MaxQueuedBytes
 	if capped && s.queued > 0 && s.queued+len(b) > max {
 		s.mu.Unlock()
 		return errOutputFull
@@ -335,7 +334,7 @@ func (s *session) enqueue(req *reqState, b []byte, capped bool) error {
 		// without reading the replies. Nothing more is queued for it.
 		s.hungUp = true
 		s.mu.Unlock()
-		s.n.metrics.queryErrors.WithLabelValues("output").Inc()
+		s.srv.metrics.queryErrors.WithLabelValues("output").Inc()
 		s.hangUp(1008, "not reading: too many replies waiting")
 		return errOutputFull
 	}

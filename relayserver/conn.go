@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"bufio"
@@ -20,7 +20,7 @@ import (
 // hold no subscription for relay.idle_timeout, and closes them all on
 // shutdown (http.Server.Shutdown ignores hijacked connections).
 type connTracker struct {
-	n       *Node
+	srv     *Server
 	limiter *policies.ConnLimiter
 	idle    time.Duration
 	// queryRate limits REQ and COUNT messages per IP across connections.
@@ -48,20 +48,20 @@ type trackedConn struct {
 
 type trackedConnKey struct{}
 
-func newConnTracker(n *Node, l *policies.ConnLimiter, idle time.Duration) *connTracker {
-	return &connTracker{n: n, limiter: l, idle: idle, conns: make(map[*trackedConn]struct{})}
+func newConnTracker(srv *Server, l *policies.ConnLimiter, idle time.Duration) *connTracker {
+	return &connTracker{srv: srv, limiter: l, idle: idle, conns: make(map[*trackedConn]struct{})}
 }
 
 func (t *connTracker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	release, ok := t.limiter.Acquire(r)
 	if !ok {
-		t.n.metrics.connections.WithLabelValues("refused").Inc()
+		t.srv.metrics.connections.WithLabelValues("refused").Inc()
 		http.Error(w, fmt.Sprintf("rate-limited: too many connections from your IP (max %d)", t.limiter.Max()), http.StatusTooManyRequests)
 		return
 	}
 	tc := &trackedConn{t: t, release: release}
 	r = r.WithContext(context.WithValue(r.Context(), trackedConnKey{}, tc))
-	t.n.relay.ServeHTTP(&hijackWriter{ResponseWriter: w, tc: tc}, r)
+	t.srv.relay.ServeHTTP(&hijackWriter{ResponseWriter: w, tc: tc}, r)
 	tc.mu.Lock()
 	hijacked := tc.raw != nil
 	tc.mu.Unlock()
@@ -83,7 +83,7 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c := &observedConn{Conn: raw, tc: h.tc}
-	c.tap = newFrameTap(raw, h.tc.t.n.cfg.Relay.MaxMessageLength, h.tc.divert)
+	c.tap = newFrameTap(raw, h.tc.t.srv.cfg.MaxMessageLength, h.tc.divert)
 	// Bytes a client sent ahead of the handshake's answer would reach
 	// khatru's reader around the tap: the tap takes them first.
 	if n := brw.Reader.Buffered(); n > 0 {
@@ -118,8 +118,8 @@ func (t *connTracker) add(tc *trackedConn) {
 	closed := t.closed
 	t.conns[tc] = struct{}{}
 	t.mu.Unlock()
-	t.n.metrics.connections.WithLabelValues("accepted").Inc()
-	t.n.metrics.open.Inc()
+	t.srv.metrics.connections.WithLabelValues("accepted").Inc()
+	t.srv.metrics.open.Inc()
 	if closed {
 		go tc.close(1001, "relay shutting down")
 	}
@@ -136,7 +136,7 @@ func (t *connTracker) remove(tc *trackedConn) func() {
 		}
 		tc.mu.Unlock()
 		tc.release()
-		t.n.metrics.open.Dec()
+		t.srv.metrics.open.Dec()
 	}
 }
 
@@ -230,7 +230,7 @@ func (t *connTracker) onConnect(ctx context.Context) {
 	}
 	tc.mu.Lock()
 	tc.ws = ws
-	tc.sess = newSession(t.n, ctx, ws, func(code int, reason string) { go tc.close(code, reason) })
+	tc.sess = newSession(t.srv, ctx, ws, func(code int, reason string) { go tc.close(code, reason) })
 	tc.timer = time.AfterFunc(t.idle, tc.idleTimeout)
 	tc.mu.Unlock()
 	khatru.RequestAuth(ctx)
@@ -253,7 +253,7 @@ func (tc *trackedConn) idleTimeout() {
 	if active > 0 {
 		return
 	}
-	tc.t.n.metrics.idleClosed.Inc()
+	tc.t.srv.metrics.idleClosed.Inc()
 	tc.close(1000, fmt.Sprintf("idle timeout: no open subscription for %s", tc.t.idle))
 }
 

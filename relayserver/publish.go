@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"context"
@@ -19,13 +19,13 @@ var ErrNotSigned = errors.New("event id does not match its content; sign it firs
 // here; the signature is not re-verified because the node signed it itself.
 // Delivery to subscribers happens in the writer relay's OnEventSaved and
 // OnEphemeralEvent hooks, as for events arriving over WebSocket.
-func (n *Node) Publish(ctx context.Context, ev *nostr.Event) error {
+func (s *Server) Publish(ctx context.Context, ev *nostr.Event) error {
 	if ev == nil || !ev.CheckID() {
 		return ErrNotSigned
 	}
-	if _, err := n.writer.AddEvent(ctx, ev); err != nil {
+	if _, err := s.writer.AddEvent(ctx, ev); err != nil {
 		return fmt.Errorf("publish event %s: %w", ev.ID, err)
 	}
-	n.metrics.published.Inc()
+	s.metrics.published.Inc()
 	return nil
 }

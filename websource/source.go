@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/discovery"
-	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/synchronizer"
@@ -25,33 +23,32 @@ var webChecks = []string{string(probe.CheckRTT), string(probe.CheckNIP11), strin
 // rateWindow is how far back the ingest rate looks.
 const rateWindow = 5 * time.Minute
 
-// loopPeriod is a loop this node runs and the time between its cycles (0
-// for one that runs once).
-type loopPeriod struct {
-	name   string
-	period time.Duration
-	// interval is the configured interval: the period, except for the
-	// monitor, which wakes every period and checks each relay every
-	// interval.
-	interval time.Duration
+// Options are what the Source reads besides the archive.
+type Options struct {
+	Store archive.Store
+	// Online is how recent a successful RTT check must be for a relay to
+	// count as online.
+	Online time.Duration
+	// Loops reports the loops' health; nil reports none.
+	Loops func() []web.LoopHealth
+	// Setup is what the configuration leaves out that an empty node needs;
+	// Warnings are the loops' live warnings ("" when none).
+	Setup    []string
+	Warnings []func() string
+	// Now defaults to time.Now.
+	Now func() time.Time
 }
 
-// webSource is what the status page and the API read: the archive (relays,
+// Source is what the status page and the API read: the archive (relays,
 // newest snapshots, statistics), the loops' health and an ingest-rate
 // sampler.
-type webSource struct {
-	store archive.Store
-	// health is the loops' own record of their cycles.
-	health *iloop.Health
-	loops  []loopPeriod
-	// setup is what the configuration leaves out (setupHints); warnings
-	// are the loops' live warnings.
+type Source struct {
+	store    archive.Store
+	online   time.Duration
+	loops    func() []web.LoopHealth
 	setup    []string
 	warnings []func() string
-	// online is how recent a successful RTT check must be for a relay to
-	// count as online (see newWebSource).
-	online time.Duration
-	now    func() time.Time
+	now      func() time.Time
 
 	mu      sync.Mutex
 	ingest  ingestCounter
@@ -74,48 +71,19 @@ type ingestSample struct {
 	counted int64
 }
 
-func newWebSource(cfg Config, store archive.Store, health *iloop.Health, loops []loop) *webSource {
-	// A relay is checked again Interval after its last check, at the
-	// monitor's next tick, within its check budget; two intervals plus the
-	// slowest (overlay) budget is when a success has gone stale.
-	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	w := &webSource{store: store, health: health, online: online, now: time.Now, setup: setupHints(cfg)}
-	for _, l := range loops {
-		if l.warning != nil {
-			w.warnings = append(w.warnings, l.warning)
-		}
-		lp := loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)}
-		lp.interval = lp.period
-		if l.name == LoopMonitor {
-			lp.interval = cfg.Monitor.Interval
-		}
-		w.loops = append(w.loops, lp)
+// New returns the Source over o.Store.
+func New(o Options) *Source {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return w
+	return &Source{store: o.Store, online: o.Online, loops: o.Loops, setup: o.Setup, warnings: o.Warnings, now: o.Now}
 }
 
-// loopPeriodOf is the time between a loop's cycle starts.
-func loopPeriodOf(cfg Config, name string) time.Duration {
-	switch name {
-	case LoopFinder:
-		return cfg.Finder.Interval
-	case LoopValidator:
-		return cfg.Validator.Interval
-	case LoopMonitor:
-		return cfg.Monitor.Tick()
-	case LoopSynchronizer:
-		return cfg.Synchronizer.Interval
-	case LoopStats:
-		return cfg.Stats.Interval
-	}
-	return 0 // the seeder runs once
-}
-
-var _ web.Source = (*webSource)(nil)
+var _ web.Source = (*Source)(nil)
 
 // Relays joins the validated relays with their newest snapshots and the
 // per-relay event counts of the statistics.
-func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
+func (w *Source) Relays(ctx context.Context) ([]web.Relay, error) {
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return nil, err
@@ -147,7 +115,7 @@ func (w *webSource) Relays(ctx context.Context) ([]web.Relay, error) {
 
 // Relay finds url as stored, else as normalized (a client may send the
 // URL with a trailing slash or upper-case host).
-func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web.RelayDetail, error) {
+func (w *Source) Relay(ctx context.Context, url string, since time.Time) (web.RelayDetail, error) {
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return web.RelayDetail{}, err
@@ -210,7 +178,7 @@ func (w *webSource) Relay(ctx context.Context, url string, since time.Time) (web
 
 // relayView decodes a relay's newest snapshots into its list row and the
 // detail-only parts (NIP-11 document, certificate, location).
-func (w *webSource) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
+func (w *Source) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Time) (web.Relay, web.RelayDetail) {
 	v := web.Relay{URL: r.URL.String(), Network: string(r.Network), DiscoveredAt: r.DiscoveredAt.UTC()}
 	var d web.RelayDetail
 	for _, s := range snaps {
@@ -290,8 +258,8 @@ func (o rttSnapshot) rtt() web.RTT {
 }
 
 // Overview counts candidates by network, follows the archive's size and
-// ingest rate, and reads the loops' health.
-func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
+// ingest rate, and reads the loops' health from their metrics.
+func (w *Source) Overview(ctx context.Context) (web.Overview, error) {
 	cands, err := w.store.ListState(ctx, "validator", "candidate")
 	if err != nil {
 		return web.Overview{}, err
@@ -308,7 +276,9 @@ func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
 	if ov.Events, err = w.sampleIngest(ctx); err != nil {
 		return web.Overview{}, err
 	}
-	ov.Loops = w.loopHealth()
+	if w.loops != nil {
+		ov.Loops = w.loops()
+	}
 	ov.Setup = w.setup
 	for _, f := range w.warnings {
 		if msg := f(); msg != "" {
@@ -318,34 +288,10 @@ func (w *webSource) Overview(ctx context.Context) (web.Overview, error) {
 	return ov, nil
 }
 
-// setupHints says what in cfg keeps an empty node empty or idle, as the
-// fix to make in node.toml. None for the default configuration, which
-// seeds the built-in list at start.
-func setupHints(cfg Config) []string {
-	var out []string
-	seeds := cfg.Seeder.Enabled && cfg.Seeder.File != discovery.SeedsNone
-	switch {
-	case !seeds && !cfg.Finder.Enabled:
-		out = append(out, `Nothing gives this node relays: the seeder has no list ([seeder] enabled = false or file = "none") and the finder is off. Set [seeder] enabled = true and leave file unset to use the built-in list of public relays, or set file to a list of your own; [finder] enabled = true then finds more in their events.`)
-	case !seeds:
-		out = append(out, `The seeder has no list ([seeder] enabled = false or file = "none"): the finder only learns relays from relays the node already knows, so an empty node stays empty. Leave [seeder] file unset for the built-in list, or set it to a list of your own.`)
-	}
-	if !cfg.Validator.Enabled {
-		out = append(out, `[validator] enabled = false: candidates are never checked, so no relay is admitted, monitored or synced.`)
-	}
-	if !cfg.Monitor.Enabled {
-		out = append(out, `[monitor] enabled = false: relays are not checked and no NIP-66 events are published.`)
-	}
-	if !cfg.Synchronizer.Enabled {
-		out = append(out, `[synchronizer] enabled = false: no events are archived from relays.`)
-	}
-	return out
-}
-
 // sampleIngest moves the archive cursor forward and derives the archive
 // size (the last refresh's count plus what was archived after its head)
 // and the rate (events archived per second over rateWindow).
-func (w *webSource) sampleIngest(ctx context.Context) (web.Ingest, error) {
+func (w *Source) sampleIngest(ctx context.Context) (web.Ingest, error) {
 	st, err := w.store.Stats(ctx)
 	if err != nil {
 		return web.Ingest{}, err
@@ -395,7 +341,7 @@ func (w *webSource) sampleIngest(ctx context.Context) (web.Ingest, error) {
 }
 
 // Stats converts the archive's statistics.
-func (w *webSource) Stats(ctx context.Context) (web.Stats, error) {
+func (w *Source) Stats(ctx context.Context) (web.Stats, error) {
 	st, err := w.store.Stats(ctx)
 	if err != nil {
 		return web.Stats{}, err
@@ -430,7 +376,7 @@ func (w *webSource) Stats(ctx context.Context) (web.Stats, error) {
 
 // syncState reads the synchronizer's record of a relay, nil when it has
 // none (or an unreadable one: the page still shows the rest).
-func (w *webSource) syncState(ctx context.Context, url schema.RelayURL) (*web.SyncState, error) {
+func (w *Source) syncState(ctx context.Context, url schema.RelayURL) (*web.SyncState, error) {
 	st, err := w.store.GetState(ctx, synchronizer.ServiceName, synchronizer.StateCursor, url.String())
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, nil

@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"encoding/json"
@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/policies"
 )
 
 // Software is the NIP-11 "software" URL (the spec wants the project homepage).
@@ -57,42 +56,42 @@ type limitation struct {
 	RestrictedWrites bool `json:"restricted_writes"`
 }
 
-func (n *Node) infoDocument() infoDoc {
-	c := n.cfg
-	desc, arch := c.Node.Description, archiveDoc{Mode: string(archive.Full), Served: "every archived event, whole"}
-	if notice := archiveNotice(c); notice != "" {
+func (s *Server) infoDocument() infoDoc {
+	c, in := s.cfg, s.info
+	desc, arch := in.Description, archiveDoc{Mode: string(archive.Full), Served: "every archived event, whole"}
+	if notice := ArchiveNotice(in.Mode); notice != "" {
 		desc = strings.TrimSpace(desc + " " + notice)
 		arch = archiveDoc{Mode: string(archive.Lil), MetadataOnly: true,
 			Served: "this relay's own events and its writers' only; other archived events are counted by COUNT, not served"}
 	}
 	return infoDoc{
-		Name:          c.Node.Name,
+		Name:          in.Name,
 		Description:   desc,
-		PubKey:        n.pubKey,
-		Self:          n.pubKey,
-		Contact:       c.Node.Contact,
-		Icon:          c.Node.Icon,
+		PubKey:        s.pubKey,
+		Self:          s.pubKey,
+		Contact:       in.Contact,
+		Icon:          in.Icon,
 		SupportedNIPs: supportedNIPs,
 		Software:      Software,
-		Version:       n.version,
+		Version:       in.Version,
 		Limitation: limitation{
-			MaxMessageLength: c.Relay.MaxMessageLength,
-			MaxSubscriptions: c.Relay.MaxSubscriptions,
-			MaxLimit:         c.Relay.MaxLimit,
-			DefaultLimit:     c.Relay.DefaultLimit,
-			MaxSubidLength:   policies.MaxSubscriptionIDLength,
-			MaxEventTags:     c.Relay.MaxEventTags,
-			MaxContentLength: c.Relay.MaxContentLength,
+			MaxMessageLength: c.MaxMessageLength,
+			MaxSubscriptions: c.MaxSubscriptions,
+			MaxLimit:         c.MaxLimit,
+			DefaultLimit:     c.DefaultLimit,
+			MaxSubidLength:   maxSubscriptionIDLength,
+			MaxEventTags:     c.MaxEventTags,
+			MaxContentLength: c.MaxContentLength,
 			RestrictedWrites: true,
 		},
 		Archive: arch,
 	}
 }
 
-// archiveNotice is what the status page and NIP-11 description say about
-// the archive: lilNotice in lil mode, nothing in full mode.
-func archiveNotice(c Config) string {
-	if archive.Mode(c.Database.Mode) == archive.Lil {
+// ArchiveNotice is what the status page and the NIP-11 description say
+// about an archive of mode: lilNotice in lil mode, nothing in full mode.
+func ArchiveNotice(mode archive.Mode) string {
+	if mode == archive.Lil {
 		return lilNotice
 	}
 	return ""
@@ -105,37 +104,33 @@ func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
 }
 
-func (n *Node) serveNIP11(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveNIP11(w http.ResponseWriter, r *http.Request) {
 	setCORS(w.Header())
 	w.Header().Set("Content-Type", "application/nostr+json")
 	if r.Method == http.MethodHead {
 		return
 	}
-	_, _ = w.Write(n.nip11)
+	_, _ = w.Write(s.nip11)
 }
 
-func (n *Node) renderNIP11() {
-	n.nip11, _ = json.Marshal(n.infoDocument())
+func (s *Server) renderNIP11() {
+	s.nip11, _ = json.Marshal(s.infoDocument())
 }
 
-// handler routes the relay's one URL: WebSocket upgrades to khatru (through
-// the connection tracker), NIP-11 requests to the node's document, CORS
-// preflights, and everything else to the status page and the JSON API
-// (package web).
-func (n *Node) handler() http.Handler {
-	n.renderNIP11()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
-			n.conns.serveWebSocket(w, r)
-		case strings.Contains(r.Header.Get("Accept"), "application/nostr+json"):
-			n.serveNIP11(w, r)
-		case r.Method == http.MethodOptions:
-			setCORS(w.Header())
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			setCORS(w.Header())
-			n.web.ServeHTTP(w, r)
-		}
-	})
+// ServeHTTP routes the relay's one URL: WebSocket upgrades to khatru
+// (through the connection tracker), NIP-11 requests to the node's
+// document, CORS preflights, and everything else to Options.Site.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
+		s.conns.serveWebSocket(w, r)
+	case strings.Contains(r.Header.Get("Accept"), "application/nostr+json"):
+		s.serveNIP11(w, r)
+	case r.Method == http.MethodOptions:
+		setCORS(w.Header())
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		setCORS(w.Header())
+		s.site.ServeHTTP(w, r)
+	}
 }

@@ -1,4 +1,4 @@
-package node
+package nodekey
 
 import (
 	"errors"
@@ -13,28 +13,32 @@ import (
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
 
-// KeyFileName is the generated key's file inside data_dir.
-const KeyFileName = "node.key"
+// Env is the environment variable that, when set, is the node key; it
+// overrides the configuration.
+const Env = "BIGBROTR_PRIVATE_KEY"
+
+// FileName is the generated key's file inside data_dir.
+const FileName = "node.key"
 
 // ErrKey is matched (errors.Is) by every failure to obtain the node key.
 var ErrKey = errors.New("node key")
 
-// KeySource says where the node key came from, for the startup log.
-type KeySource string
+// Source says where the node key came from, for the startup log.
+type Source string
 
 const (
-	KeyFromEnv       KeySource = "env " + EnvPrivateKey
-	KeyFromFile      KeySource = "node.private_key_file"
-	KeyFromDataDir   KeySource = "data_dir/" + KeyFileName
-	KeyNewlyGenerate KeySource = "generated into data_dir/" + KeyFileName
+	FromEnv       Source = "env " + Env
+	FromFile      Source = "node.private_key_file"
+	FromDataDir   Source = "data_dir/" + FileName
+	NewlyGenerate Source = "generated into data_dir/" + FileName
 )
 
 // secp256k1N is the curve order; a secret key is a scalar in [1, N-1].
 var secp256k1N, _ = new(big.Int).SetString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16)
 
-// ParseSecretKey accepts a secret key as 64 hex characters or an nsec and
-// returns it in lowercase hex.
-func ParseSecretKey(s string) (string, error) {
+// Parse accepts a secret key as 64 hex characters or an nsec and returns
+// it in lowercase hex.
+func Parse(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "nsec1") {
 		prefix, v, err := nip19.Decode(s)
@@ -53,28 +57,29 @@ func ParseSecretKey(s string) (string, error) {
 	return s, nil
 }
 
-// LoadKey returns the node's secret key in hex: from BIGBROTR_PRIVATE_KEY,
-// else from node.private_key_file, else from data_dir/node.key, generating
-// and saving one (mode 0600) on first start. Errors match ErrKey.
-func LoadKey(c NodeConfig) (string, KeySource, error) {
-	if v := os.Getenv(EnvPrivateKey); v != "" {
-		sk, err := ParseSecretKey(v)
+// Load returns the node's secret key in hex: from BIGBROTR_PRIVATE_KEY,
+// else from keyFile (node.private_key_file) when set, else from
+// dataDir/node.key, generating and saving one (mode 0600) on first start.
+// Errors match ErrKey.
+func Load(keyFile, dataDir string) (string, Source, error) {
+	if v := os.Getenv(Env); v != "" {
+		sk, err := Parse(v)
 		if err != nil {
-			return "", "", fmt.Errorf("%w: %s: %v", ErrKey, EnvPrivateKey, err)
+			return "", "", fmt.Errorf("%w: %s: %v", ErrKey, Env, err)
 		}
-		return sk, KeyFromEnv, nil
+		return sk, FromEnv, nil
 	}
-	if c.PrivateKeyFile != "" {
-		sk, err := readKeyFile(c.PrivateKeyFile)
+	if keyFile != "" {
+		sk, err := readKeyFile(keyFile)
 		if err != nil {
 			return "", "", fmt.Errorf("%w: node.private_key_file: %v", ErrKey, err)
 		}
-		return sk, KeyFromFile, nil
+		return sk, FromFile, nil
 	}
-	path := filepath.Join(c.DataDir, KeyFileName)
+	path := filepath.Join(dataDir, FileName)
 	sk, err := readKeyFile(path)
 	if err == nil {
-		return sk, KeyFromDataDir, nil
+		return sk, FromDataDir, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", "", fmt.Errorf("%w: %v", ErrKey, err)
@@ -83,15 +88,15 @@ func LoadKey(c NodeConfig) (string, KeySource, error) {
 	if err != nil {
 		return "", "", fmt.Errorf("%w: %v", ErrKey, err)
 	}
-	return sk, KeyNewlyGenerate, nil
+	return sk, NewlyGenerate, nil
 }
 
 func readKeyFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", unwrapPath(err)
+		return "", err
 	}
-	sk, err := ParseSecretKey(string(b))
+	sk, err := Parse(string(b))
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", path, err)
 	}
@@ -102,7 +107,7 @@ func readKeyFile(path string) (string, error) {
 // data_dir cannot end up with different keys.
 func generateKeyFile(path string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", unwrapPath(err)
+		return "", err
 	}
 	sk := nostr.GeneratePrivateKey()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -110,7 +115,7 @@ func generateKeyFile(path string) (string, error) {
 		return readKeyFile(path)
 	}
 	if err != nil {
-		return "", unwrapPath(err)
+		return "", err
 	}
 	if _, err := f.WriteString(sk + "\n"); err != nil {
 		f.Close()

@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"errors"
@@ -11,10 +11,10 @@ import (
 // relay.max_queued_bytes are refused (the query is cut), short replies get
 // twice that, and a client past even that is hung up on.
 func TestSessionOutputCap(t *testing.T) {
-	n := &Node{cfg: Default(), metrics: newRelayMetrics(prometheus.NewRegistry())}
-	n.cfg.Relay.MaxQueuedBytes = 1000
+	srv := &Server{cfg: DefaultConfig(), metrics: newRelayMetrics(prometheus.NewRegistry())}
+	srv.cfg.MaxQueuedBytes = 1000
 	hung := ""
-	s := &session{n: n, wake: make(chan struct{}, 1), hangUp: func(_ int, reason string) { hung = reason }}
+	s := &session{srv: srv, wake: make(chan struct{}, 1), hangUp: func(_ int, reason string) { hung = reason }}
 	req := &reqState{id: "a"}
 	if err := s.enqueue(req, make([]byte, 1500), true); err != nil {
 		t.Fatalf("one event larger than the cap, queue empty: %v", err)

@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"strconv"
 
 	"github.com/nbd-wtf/go-nostr"
-
-	"github.com/bigbrotr/bigbrotr/policies"
 )
 
 // errStop ends a store iteration early without being an error.
@@ -37,11 +35,7 @@ func internalQuery(context.Context, nostr.Filter) (chan *nostr.Event, error) {
 	return closedChan(), nil
 }
 
-func (n *Node) filterLimits() policies.FilterLimits {
-	return policies.FilterLimits{MaxLimit: n.cfg.Relay.MaxLimit, DefaultLimit: n.cfg.Relay.DefaultLimit, MaxValues: n.cfg.Relay.MaxFilterValues}
-}
-
-func (n *Node) filterCheck(f nostr.Filter) string { return n.filterLimits().Check(f) }
+func (s *Server) filterCheck(f nostr.Filter) string { return s.cfg.filterLimits().Check(f) }
 
 // streamQuery runs one normalized filter against the archive within
 // relay.query_timeout, passing each event to emit. It returns "" when the
@@ -50,22 +44,22 @@ func (n *Node) filterCheck(f nostr.Filter) string { return n.filterLimits().Chec
 // served: in lil mode an archived event without its sig, tags and content
 // would fail every client's id and signature check, so REQ skips it
 // while COUNT (and the status page) still count it.
-func (n *Node) streamQuery(ctx context.Context, f nostr.Filter, emit func(*nostr.Event) error) string {
-	n.metrics.queries.Inc()
-	qctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
+func (s *Server) streamQuery(ctx context.Context, f nostr.Filter, emit func(*nostr.Event) error) string {
+	s.metrics.queries.Inc()
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	err := n.store.QueryServable(qctx, f, emit)
-	return n.cutReason(ctx, err, "query", f)
+	err := s.store.QueryServable(qctx, f, emit)
+	return s.cutReason(ctx, err, "query", f)
 }
 
 // count counts one filter within relay.query_timeout: the count, or the
 // reason it has none (as streamQuery's).
-func (n *Node) count(ctx context.Context, f nostr.Filter) (int64, string) {
-	n.metrics.counts.Inc()
-	cctx, cancel := context.WithTimeout(ctx, n.cfg.Relay.QueryTimeout)
+func (s *Server) count(ctx context.Context, f nostr.Filter) (int64, string) {
+	s.metrics.counts.Inc()
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	c, err := n.store.CountEvents(cctx, f)
-	if reason := n.cutReason(ctx, err, "count", f); reason != "" {
+	c, err := s.store.CountEvents(cctx, f)
+	if reason := s.cutReason(ctx, err, "count", f); reason != "" {
 		return 0, reason
 	}
 	return c, ""
@@ -74,36 +68,29 @@ func (n *Node) count(ctx context.Context, f nostr.Filter) (int64, string) {
 // cutReason turns how a query ended into what the client is told. ctx is
 // the query's parent: its cause says whether the client, the connection
 // or the relay stopped it.
-func (n *Node) cutReason(ctx context.Context, err error, what string, f nostr.Filter) string {
+func (s *Server) cutReason(ctx context.Context, err error, what string, f nostr.Filter) string {
 	switch {
 	case err == nil:
 		return ""
 	case ctx.Err() != nil:
 		if errors.Is(context.Cause(ctx), errShuttingDown) {
-			n.metrics.queryErrors.WithLabelValues("shutdown").Inc()
+			s.metrics.queryErrors.WithLabelValues("shutdown").Inc()
 			return "error: relay shutting down; this answer is incomplete"
 		}
 		return reasonSilent
 	case errors.Is(err, errOutputFull):
-		n.metrics.queryErrors.WithLabelValues("output").Inc()
-		return outputFullReason(n.cfg.Relay.MaxQueuedBytes)
+		s.metrics.queryErrors.WithLabelValues("output").Inc()
+		return outputFullReason(s.cfg.MaxQueuedBytes)
 	case errors.Is(err, context.DeadlineExceeded):
-		n.metrics.queryErrors.WithLabelValues("timeout").Inc()
-		n.log.Debug(what+" timed out", "filter", f.String())
+		s.metrics.queryErrors.WithLabelValues("timeout").Inc()
+		s.log.Debug(what+" timed out", "filter", f.String())
 		return fmt.Sprintf("error: %s took longer than %s and was cut; narrow the filter (e.g. a smaller limit or a since/until window)",
-			what, n.cfg.Relay.QueryTimeout)
+			what, s.cfg.QueryTimeout)
 	default:
-		n.metrics.queryErrors.WithLabelValues("error").Inc()
-		n.log.Warn(what+" failed", "filter", f.String(), "err", err)
+		s.metrics.queryErrors.WithLabelValues("error").Inc()
+		s.log.Warn(what+" failed", "filter", f.String(), "err", err)
 		return "error: the archive could not answer this " + what + "; try again later"
 	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// wholeAuthors are the pubkeys whose events the archive keeps whole even
-// in lil mode: the node's own (30166, 10166, 0, 10002 and anything it
-// publishes) and relay.writers', the events the node exists to serve.
-func wholeAuthors(cfg Config, pub string) []string {
-	return append([]string{pub}, cfg.Relay.Writers...)
-}

@@ -1,4 +1,4 @@
-package policies
+package relayserver
 
 import (
 	"context"
@@ -9,17 +9,16 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// MaxSubscriptionIDLength is NIP-01's bound on a subscription id.
-const MaxSubscriptionIDLength = 64
+// maxSubscriptionIDLength is NIP-01's bound on a subscription id.
+const maxSubscriptionIDLength = 64
 
-// Subscriptions is the registry of open subscriptions: it enforces the
+// subscriptions is the registry of open subscriptions: it enforces the
 // per-connection limits khatru v0.19.1 does not track (distinct open ids,
 // filters per REQ, id length) and is where live events find their
-// listeners. The node opens and closes subscriptions itself (it handles REQ
-// and CLOSE, see node/session.go); each carries an opaque tag naming the
-// REQ that opened it, so that the end of a replaced REQ cannot close its
-// successor.
-type Subscriptions struct {
+// listeners. The session opens and closes subscriptions (it handles REQ
+// and CLOSE); each carries the REQ that opened it, so that the end of a
+// replaced REQ cannot close its successor.
+type subscriptions struct {
 	max, maxFilters int
 	onChange        func(ws *khatru.WebSocket, active int)
 
@@ -29,21 +28,20 @@ type Subscriptions struct {
 
 type openSub struct {
 	filters []nostr.Filter
-	tag     any
+	req     *reqState
 }
 
-// Listener is one open subscription that an event must be sent to.
-type Listener struct {
-	WS  *khatru.WebSocket
-	ID  string
-	Tag any
+// listener is one open subscription that an event must be sent to.
+type listener struct {
+	ws  *khatru.WebSocket
+	req *reqState
 }
 
-// NewSubscriptions limits each connection to max open subscriptions and each
+// newSubscriptions limits each connection to max open subscriptions and each
 // REQ to maxFilters filters. onChange, if not nil, is called (outside any
 // lock) whenever a connection's number of open subscriptions changes.
-func NewSubscriptions(max, maxFilters int, onChange func(ws *khatru.WebSocket, active int)) *Subscriptions {
-	return &Subscriptions{
+func newSubscriptions(max, maxFilters int, onChange func(ws *khatru.WebSocket, active int)) *subscriptions {
+	return &subscriptions{
 		max:        max,
 		maxFilters: maxFilters,
 		onChange:   onChange,
@@ -51,24 +49,24 @@ func NewSubscriptions(max, maxFilters int, onChange func(ws *khatru.WebSocket, a
 	}
 }
 
-// CheckID returns the refusal message for a subscription id, or "".
-func CheckID(id string) string {
+// checkID returns the refusal message for a subscription id, or "".
+func checkID(id string) string {
 	if id == "" {
 		return "invalid: subscription id must not be empty"
 	}
-	if len(id) > MaxSubscriptionIDLength {
-		return fmt.Sprintf("invalid: subscription id longer than %d characters", MaxSubscriptionIDLength)
+	if len(id) > maxSubscriptionIDLength {
+		return fmt.Sprintf("invalid: subscription id longer than %d characters", maxSubscriptionIDLength)
 	}
 	return ""
 }
 
 // Open registers REQ id on ws with its filters (as the client sent them:
-// live events are matched against these) under tag. A REQ reusing an open
-// id replaces that subscription, whose tag is returned as prev so that the
+// live events are matched against these) for req. A REQ reusing an open
+// id replaces that subscription, whose REQ is returned as prev so that the
 // caller can stop what it was doing. msg is the refusal, if any; a refused
 // REQ leaves an open subscription of the same id in place.
-func (s *Subscriptions) Open(ws *khatru.WebSocket, id string, filters []nostr.Filter, tag any) (prev any, msg string) {
-	if msg := CheckID(id); msg != "" {
+func (s *subscriptions) Open(ws *khatru.WebSocket, id string, filters []nostr.Filter, req *reqState) (prev *reqState, msg string) {
+	if msg := checkID(id); msg != "" {
 		return nil, msg
 	}
 	if len(filters) > s.maxFilters {
@@ -85,11 +83,11 @@ func (s *Subscriptions) Open(ws *khatru.WebSocket, id string, filters []nostr.Fi
 		s.mu.Unlock()
 		return nil, fmt.Sprintf("blocked: too many open subscriptions on this connection (max %d); CLOSE one first", s.max)
 	}
-	subs[id] = &openSub{filters: filters, tag: tag}
+	subs[id] = &openSub{filters: filters, req: req}
 	active := len(subs)
 	s.mu.Unlock()
 	if old != nil {
-		return old.tag, ""
+		return old.req, ""
 	}
 	if s.onChange != nil {
 		s.onChange(ws, active)
@@ -98,13 +96,13 @@ func (s *Subscriptions) Open(ws *khatru.WebSocket, id string, filters []nostr.Fi
 }
 
 // Close removes subscription id of ws if it is still the one opened with
-// tag (nil: whichever is open) and returns the tag of what it removed, or
+// req (nil: whichever is open) and returns the REQ it removed, or
 // nil.
-func (s *Subscriptions) Close(ws *khatru.WebSocket, id string, tag any) (closed any) {
+func (s *subscriptions) Close(ws *khatru.WebSocket, id string, req *reqState) (closed *reqState) {
 	s.mu.Lock()
 	subs := s.conns[ws]
 	sub := subs[id]
-	if sub == nil || (tag != nil && sub.tag != tag) {
+	if sub == nil || (req != nil && sub.req != req) {
 		s.mu.Unlock()
 		return nil
 	}
@@ -117,11 +115,11 @@ func (s *Subscriptions) Close(ws *khatru.WebSocket, id string, tag any) (closed 
 	if s.onChange != nil {
 		s.onChange(ws, active)
 	}
-	return sub.tag
+	return sub.req
 }
 
 // OnDisconnect is a khatru OnDisconnect hook dropping the connection's state.
-func (s *Subscriptions) OnDisconnect(ctx context.Context) {
+func (s *subscriptions) OnDisconnect(ctx context.Context) {
 	if ws := khatru.GetConnection(ctx); ws != nil {
 		s.mu.Lock()
 		delete(s.conns, ws)
@@ -130,15 +128,15 @@ func (s *Subscriptions) OnDisconnect(ctx context.Context) {
 }
 
 // Listening returns the open subscriptions with a filter matching ev.
-func (s *Subscriptions) Listening(ev *nostr.Event) []Listener {
+func (s *subscriptions) Listening(ev *nostr.Event) []listener {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Listener
+	var out []listener
 	for ws, subs := range s.conns {
-		for id, sub := range subs {
+		for _, sub := range subs {
 			for _, f := range sub.filters {
 				if f.Matches(ev) {
-					out = append(out, Listener{WS: ws, ID: id, Tag: sub.tag})
+					out = append(out, listener{ws: ws, req: sub.req})
 					break
 				}
 			}
@@ -147,15 +145,8 @@ func (s *Subscriptions) Listening(ev *nostr.Event) []Listener {
 	return out
 }
 
-// Active returns the number of open subscriptions on ws.
-func (s *Subscriptions) Active(ws *khatru.WebSocket) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns[ws])
-}
-
 // Total returns the number of open subscriptions on all connections.
-func (s *Subscriptions) Total() int {
+func (s *subscriptions) Total() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0

@@ -1,8 +1,9 @@
-package node
+package tomlstrict
 
 import (
 	"bytes"
 	"encoding"
+	"errors"
 	"reflect"
 	"regexp"
 	"sort"
@@ -12,15 +13,42 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// decodeByKey decodes data over cfg one key at a time. It is the fallback
-// for a file the strict decoder refused for a value (a malformed duration,
-// a string where a number belongs): that decoder stops at the first such
-// value, and the operator would fix the file one error per run. Here every
-// bad value becomes a problem naming its key, the keys after it are still
-// decoded, and unknown keys are still reported, so the caller can list
-// them together with what validation finds. A syntax error, after which
-// nothing can be decoded, is returned as err.
-func decodeByKey(data []byte, cfg *Config) (problems []string, err error) {
+// Decode decodes data strictly over defaults() and returns the value and
+// every problem found, each naming its key: "unknown key a.b" for a key
+// the struct does not have, "a.b: message (line N)" for a value that does
+// not decode. err is set only when nothing can be decoded (a syntax
+// error), as one line.
+//
+// The strict decoder stops at the first bad value, and an operator would
+// fix a file one error per run; so when it fails, data is decoded again
+// one key at a time, each bad value becomes a problem, the keys after it
+// are still decoded and unknown keys are still reported.
+func Decode[T any](data []byte, defaults func() T) (T, []string, error) {
+	v := defaults()
+	md, strictErr := toml.NewDecoder(bytes.NewReader(data)).Decode(&v)
+	if strictErr == nil {
+		var problems []string
+		for _, k := range md.Undecoded() {
+			problems = append(problems, "unknown key "+k.String())
+		}
+		sort.Strings(problems)
+		return v, problems, nil
+	}
+	v = defaults()
+	problems, err := DecodeByKey(data, &v)
+	if err != nil || len(problems) == 0 {
+		return v, nil, errors.New(oneLine(strictErr.Error()))
+	}
+	return v, problems, nil
+}
+
+// DecodeByKey is Decode's second pass: it decodes data over the struct
+// cfg points to, one key at a time, and returns the problems: unknown keys
+// first, sorted, then bad values in the order of the file's keys. A
+// syntax error, after which nothing can be decoded, is returned as err.
+// On a file without problems it must read what the strict decoder reads
+// (the node's configuration test holds it to that over every key).
+func DecodeByKey(data []byte, cfg any) (problems []string, err error) {
 	var root map[string]toml.Primitive
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&root)
 	if err != nil {
@@ -142,4 +170,9 @@ func underFailed(key string, failed map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// oneLine keeps a decoder error on a single line for the CLI.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -1,4 +1,4 @@
-package node
+package relayserver
 
 import (
 	"context"
@@ -27,57 +27,57 @@ var supportedNIPs = []int{1, 9, 11, 40, 42, 45, 70}
 // and reads the list of the relay an EVENT was routed to, without its lock;
 // with this split the list it reads (writer's) is never written, which
 // removes khatru v0.19.1's data race between CLOSE and EVENT handlers. Live
-// events are delivered by n.broadcast from the node's own locked registry.
-func (n *Node) buildRelay() {
-	rc := n.cfg.Relay
-	logger := slog.NewLogLogger(n.log.With("component", "khatru").Handler(), slog.LevelDebug)
+// events are delivered by s.broadcast from the node's own locked registry.
+func (s *Server) buildRelay() {
+	rc := s.cfg
+	logger := slog.NewLogLogger(s.log.With("component", "khatru").Handler(), slog.LevelDebug)
 	front := khatru.NewRouter()
 	reader, writer := khatru.NewRelay(), khatru.NewRelay()
 	for _, rl := range []*khatru.Relay{front.Relay, reader, writer} {
 		rl.Log = logger
 		rl.MaxMessageSize = int64(rc.MaxMessageLength)
-		n.fillInfo(rl)
+		s.fillInfo(rl)
 	}
 	front.Route().Req(func(nostr.Filter) bool { return true }).Relay(reader)
 	front.Route().Event(func(*nostr.Event) bool { return true }).Relay(writer)
 
-	writers := append([]string{n.pubKey}, rc.Writers...)
-	n.writers = policies.NewWriters(writers...)
-	n.conns = newConnTracker(n, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
-	n.subs = policies.NewSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, n.conns.subscriptionsChanged)
-	n.conns.queryRate = policies.NewRateLimiter(rc.QueryRatePerIP, rc.QueryBurstPerIP, nil)
+	writers := append([]string{s.pubKey}, rc.Writers...)
+	s.writers = policies.NewWriters(writers...)
+	s.conns = newConnTracker(s, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
+	s.subs = newSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, s.conns.subscriptionsChanged)
+	s.conns.queryRate = policies.NewRateLimiter(rc.QueryRatePerIP, rc.QueryBurstPerIP, nil)
 	caps := policies.EventCaps{MaxTags: rc.MaxEventTags, MaxContentLength: rc.MaxContentLength}
 
 	// Connection-level hooks run on the front relay.
-	front.OnConnect = append(front.OnConnect, n.conns.onConnect)
-	front.OnDisconnect = append(front.OnDisconnect, n.subs.OnDisconnect, n.conns.onDisconnect)
+	front.OnConnect = append(front.OnConnect, s.conns.onConnect)
+	front.OnDisconnect = append(front.OnDisconnect, s.subs.OnDisconnect, s.conns.onDisconnect)
 
 	// Writes: the first refusal wins, cheapest checks first; the archive
 	// lookups (deleted?) run only for events a writer sent.
 	rejectors := []func(context.Context, *nostr.Event) (bool, string){
-		n.writers.RejectEvent,
+		s.writers.RejectEvent,
 		policies.RejectMalformed,
 		caps.Reject,
-		policies.RejectExpired(n.now),
-		n.rejectDeleted,
+		policies.RejectExpired(s.now),
+		s.rejectDeleted,
 	}
 	writer.RejectEvent = append(writer.RejectEvent, func(ctx context.Context, ev *nostr.Event) (bool, string) {
-		n.conns.touch(ctx)
+		s.conns.touch(ctx)
 		for _, reject := range rejectors {
 			if no, msg := reject(ctx, ev); no {
-				n.metrics.eventRejected(msg)
+				s.metrics.eventRejected(msg)
 				return true, msg
 			}
 		}
 		return false, ""
 	})
-	writer.StoreEvent = append(writer.StoreEvent, n.saveEvent)
-	writer.ReplaceEvent = append(writer.ReplaceEvent, n.saveEvent)
+	writer.StoreEvent = append(writer.StoreEvent, s.saveEvent)
+	writer.ReplaceEvent = append(writer.ReplaceEvent, s.saveEvent)
 	writer.OnEventSaved = append(writer.OnEventSaved, func(_ context.Context, ev *nostr.Event) {
-		n.metrics.eventsStored.Inc()
-		n.broadcast(ev)
+		s.metrics.eventsStored.Inc()
+		s.broadcast(ev)
 	})
-	writer.OnEphemeralEvent = append(writer.OnEphemeralEvent, func(_ context.Context, ev *nostr.Event) { n.broadcast(ev) })
+	writer.OnEphemeralEvent = append(writer.OnEphemeralEvent, func(_ context.Context, ev *nostr.Event) { s.broadcast(ev) })
 	// khatru answers an ephemeral EVENT "mute: no one was listening" when
 	// its own (always empty) list was notified and the front relay has no
 	// ephemeral hook; delivery is ours, so give it one.
@@ -92,15 +92,15 @@ func (n *Node) buildRelay() {
 	})
 	writer.QueryEvents = append(writer.QueryEvents, internalQuery)
 
-	n.relay, n.writer = front.Relay, writer
+	s.relay, s.writer = front.Relay, writer
 }
 
 // broadcast queues ev for every open subscription it matches.
-func (n *Node) broadcast(ev *nostr.Event) int {
-	targets := n.subs.Listening(ev)
+func (s *Server) broadcast(ev *nostr.Event) int {
+	targets := s.subs.Listening(ev)
 	for _, l := range targets {
-		if sess := sessionOf(l.WS); sess != nil {
-			sess.sendLive(l.Tag.(*reqState), ev)
+		if sess := sessionOf(l.ws); sess != nil {
+			sess.sendLive(l.req, ev)
 		}
 	}
 	return len(targets)
@@ -111,17 +111,17 @@ func (n *Node) broadcast(ev *nostr.Event) int {
 // It goes through the group-commit writer and returns once the group
 // holding the event committed, so khatru sends OK true only for a
 // committed event.
-func (n *Node) saveEvent(ctx context.Context, ev *nostr.Event) error {
-	inserted, err := n.group.Save(ctx, schema.Sighting{Event: ev, SeenAt: n.now()})
+func (s *Server) saveEvent(ctx context.Context, ev *nostr.Event) error {
+	inserted, err := s.group.Save(ctx, schema.Sighting{Event: ev, SeenAt: s.now()})
 	switch {
 	case errors.Is(err, archive.ErrRejected):
-		n.metrics.eventRejected("invalid")
+		s.metrics.eventRejected("invalid")
 		return errStorageRule
 	case errors.Is(err, archive.ErrWriterClosed):
 		return errEventShutdown
 	case err != nil:
 		if ctx.Err() == nil {
-			n.log.Warn("save event", "id", ev.ID, "err", err)
+			s.log.Warn("save event", "id", ev.ID, "err", err)
 		}
 		return errInternal
 	case !inserted:
@@ -147,8 +147,8 @@ const (
 // and for replaceable/addressable kinds by address up to the deletion time.
 // khatru's own checks query with "#e"/"#a" keys that match nothing, so the
 // check lives here.
-func (n *Node) rejectDeleted(ctx context.Context, ev *nostr.Event) (bool, string) {
-	if deleted, err := n.store.IsDeleted(ctx, ev.ID); err == nil && deleted {
+func (s *Server) rejectDeleted(ctx context.Context, ev *nostr.Event) (bool, string) {
+	if deleted, err := s.store.IsDeleted(ctx, ev.ID); err == nil && deleted {
 		return true, "blocked: this event was deleted by its author"
 	}
 	if !nostr.IsReplaceableKind(ev.Kind) && !nostr.IsAddressableKind(ev.Kind) {
@@ -157,7 +157,7 @@ func (n *Node) rejectDeleted(ctx context.Context, ev *nostr.Event) (bool, string
 	addr := strings.Join([]string{itoa(ev.Kind), ev.PubKey, ev.Tags.GetD()}, ":")
 	since := ev.CreatedAt
 	found := false
-	err := n.store.QueryEvents(ctx, nostr.Filter{
+	err := s.store.QueryEvents(ctx, nostr.Filter{
 		Kinds: []int{5}, Authors: []string{ev.PubKey}, Since: &since, Limit: 1,
 		Tags: nostr.TagMap{"a": []string{addr}},
 	}, func(*nostr.Event) error { found = true; return errStop })
@@ -170,8 +170,8 @@ func (n *Node) rejectDeleted(ctx context.Context, ev *nostr.Event) (bool, string
 // fillInfo sets khatru's copy of the NIP-11 document; the node serves its
 // own rendering (see nip11.go), but khatru's must not be left with an empty
 // pubkey either.
-func (n *Node) fillInfo(rl *khatru.Relay) {
-	doc := n.infoDocument()
+func (s *Server) fillInfo(rl *khatru.Relay) {
+	doc := s.infoDocument()
 	rl.Info.Name = doc.Name
 	rl.Info.Description = doc.Description
 	rl.Info.PubKey = doc.PubKey

@@ -1,0 +1,10 @@
+// Package websource is what the status page and the JSON API read: it
+// implements web.Source over the archive's Store, joining validated relays
+// with their newest monitor snapshots and the archive's statistics, and
+// following the archive's ingest rate between statistics refreshes.
+//
+// Package web may import only schema, so the view over archive and the
+// monitor's snapshot formats lives here; what only the node knows (the
+// loops' health, what its configuration leaves out) is handed in through
+// Options. Only package node imports this one.
+package websource
