@@ -7,22 +7,17 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-// loopHealth is each loop's health as its runner keeps it: the record the
-// loop gauges export too, so the status page sees what Prometheus and the
-// alert rules see.
+// loopHealth lists the loops this node runs, in their order, with their
+// health as their runners keep it: the record the loop gauges export too,
+// so the status page sees what Prometheus and the alert rules see.
 func (w *webSource) loopHealth() []web.LoopHealth {
-	return loopHealth(w.health.Snapshot(), w.loops, w.now())
-}
-
-// loopHealth lists the loops this node runs, in their order, from their
-// states.
-func loopHealth(states []iloop.State, loops []loopPeriod, now time.Time) []web.LoopHealth {
-	byName := make(map[string]iloop.State, len(states))
-	for _, s := range states {
+	byName := map[string]iloop.State{}
+	for _, s := range w.health.Snapshot() {
 		byName[s.Name] = s
 	}
-	out := make([]web.LoopHealth, 0, len(loops))
-	for _, l := range loops {
+	now := w.now()
+	out := make([]web.LoopHealth, 0, len(w.loops))
+	for _, l := range w.loops {
 		s := byName[l.name]
 		h := web.LoopHealth{Name: l.name, Period: l.period.Seconds(), Interval: l.interval.Seconds(),
 			Successes: s.Successes, Failures: s.Failures, Running: s.Running, ItemsDue: s.Due, ItemsDone: s.Done}
