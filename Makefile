@@ -3,8 +3,8 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/bigbrotr
 STATICCHECK_VERSION := v0.8.2
-# Packages whose goroutines we race-test: the relay and the store, the loops, and the status page.
-RACE_PKGS := ./node/... ./relayserver/... ./websource/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/...
+# Packages whose goroutines we race-test: the relay and the store, the loops, the status page and the alerts.
+RACE_PKGS := ./node/... ./relayserver/... ./websource/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/... ./alerts/... ./changes/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # The shipped binary checks Schnorr signatures with libsecp256k1 (go-nostr's
 # vendored C through cgo: 3-4x the pure-Go rate, and signature checks bound
@@ -59,7 +59,8 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# PostgreSQL tests start their own throwaway cluster; they need the server binaries.
+# PostgreSQL tests start their own throwaway cluster; they need the server binaries, and the
+# read-replica tests pg_basebackup (postgresql-client, which postgresql pulls in).
 postgres-deps:
 	@if [ -z "$(PG_BIN)" ]; then \
 		echo "installing Debian's postgresql (server binaries for the throwaway test clusters)"; \

@@ -22,13 +22,21 @@ type Config struct {
 	// committed in one transaction.
 	GroupCommitEvents int           `toml:"group_commit_events"`
 	GroupCommitWait   time.Duration `toml:"group_commit_wait"`
+	// ReadURLs are streaming replicas of URL that serve REQ, COUNT, the
+	// status page and the API (Options.ReadURLs); ReadMaxLag and
+	// ReadCheckInterval bound how stale a replica may be and how often
+	// that is measured.
+	ReadURLs          []string      `toml:"read_urls"`
+	ReadMaxLag        time.Duration `toml:"read_max_lag"`
+	ReadCheckInterval time.Duration `toml:"read_check_interval"`
 }
 
 // DefaultConfig is the [database] section of a node without a config
 // file: the embedded store, full mode.
 func DefaultConfig() Config {
 	return Config{Mode: string(Full), CacheMB: DefaultCacheMB,
-		GroupCommitEvents: DefaultGroupEvents, GroupCommitWait: DefaultGroupWait}
+		GroupCommitEvents: DefaultGroupEvents, GroupCommitWait: DefaultGroupWait,
+		ReadURLs: []string{}, ReadMaxLag: DefaultReadMaxLag, ReadCheckInterval: DefaultReadCheckInterval}
 }
 
 // DefaultMaxConns is database.max_conns when 0: enough connections for
@@ -79,6 +87,17 @@ func (c Config) Validate() error {
 	}
 	if c.GroupCommitWait <= 0 || c.GroupCommitWait > time.Second {
 		add("group_commit_wait", "want a duration in (0, 1s] such as \"2ms\", got %q", c.GroupCommitWait.String())
+	}
+	for i, u := range c.ReadURLs {
+		if !IsPostgres(u) {
+			add(fmt.Sprintf("read_urls[%d]", i), "want postgres://... (a streaming replica of database.url)")
+		}
+	}
+	if c.ReadMaxLag <= 0 || c.ReadMaxLag > 24*time.Hour {
+		add("read_max_lag", "want a duration in (0, 24h] such as \"30s\", got %q", c.ReadMaxLag.String())
+	}
+	if c.ReadCheckInterval < 100*time.Millisecond || c.ReadCheckInterval > time.Minute {
+		add("read_check_interval", "want a duration in [100ms, 1m] such as \"2s\", got %q", c.ReadCheckInterval.String())
 	}
 	return errors.Join(errs...)
 }

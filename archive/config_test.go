@@ -32,13 +32,15 @@ func TestConfigValidate(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	bad := Config{URL: "mysql://x", Mode: "medium", MaxConns: -1, CacheMB: 0, GroupCommitEvents: 0, GroupCommitWait: 2 * time.Second}
+	bad := Config{URL: "mysql://x", Mode: "medium", MaxConns: -1, CacheMB: 0, GroupCommitEvents: 0, GroupCommitWait: 2 * time.Second,
+		ReadURLs: []string{"postgres://r1/x", "mysql://r2/x"}, ReadMaxLag: 0, ReadCheckInterval: 10 * time.Millisecond}
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("a config wrong in every key passed")
 	}
 	got := strings.Split(err.Error(), "\n")
-	want := []string{"database.url: ", "database.mode: ", "database.max_conns: ", "database.cache_mb: ", "database.group_commit_events: ", "database.group_commit_wait: "}
+	want := []string{"database.url: ", "database.mode: ", "database.max_conns: ", "database.cache_mb: ", "database.group_commit_events: ", "database.group_commit_wait: ",
+		"database.read_urls[1]: ", "database.read_max_lag: ", "database.read_check_interval: "}
 	if len(got) != len(want) {
 		t.Fatalf("problems %q, want one per key", got)
 	}
@@ -46,5 +48,44 @@ func TestConfigValidate(t *testing.T) {
 		if !strings.HasPrefix(got[i], w) {
 			t.Errorf("problem %d = %q, want prefix %q", i, got[i], w)
 		}
+	}
+}
+
+// Replicas are judged against the resolved primary URL: a PostgreSQL one,
+// not listed among them, and no replica twice, however the URLs spell
+// user, password, port and options.
+func TestConfigCheckReplicas(t *testing.T) {
+	tests := []struct {
+		name, url string
+		replicas  []string
+		want      []string // one problem a line, in order
+	}{
+		{"none", "", nil, nil},
+		{"distinct", "postgres://u@p/db", []string{"postgres://u@r1/db", "postgres://u@r2/db", "postgres://u@p:5433/db"}, nil},
+		{"embedded primary", "", []string{"postgres://u@r1/db"}, []string{"database.read_urls: replicas need database.url"}},
+		{"primary again", "postgres://u:pw@P/db", []string{"postgres://x@p:5432/db?sslmode=disable"},
+			[]string{"database.read_urls[0]: names the same server and database as database.url"}},
+		{"twice", "postgres://u@p/db", []string{"postgres://u@r1/db", "postgres://v@r1:5432/db", "postgres://u@r1/other"},
+			[]string{"database.read_urls[1]: names the same server and database as read_urls[0]"}},
+		{"sockets", "postgres:///db?host=/run/a", []string{"postgres:///db?host=/run/b"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.URL, c.ReadURLs = tt.url, tt.replicas
+			err := c.CheckReplicas()
+			var got []string
+			if err != nil {
+				got = strings.Split(err.Error(), "\n")
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("problems %q, want %q", got, tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("problem %d = %q, want prefix %q", i, got[i], w)
+				}
+			}
+		})
 	}
 }

@@ -30,7 +30,14 @@ type MaintenanceConfig struct {
 	Retention time.Duration `toml:"retention"`
 	// CycleTimeout bounds one refresh and prune.
 	CycleTimeout time.Duration `toml:"cycle_timeout"`
+	// ChangesRetention keeps relay state changes this long (0: forever).
+	// Not a key of [stats]: the node sets it from [changes] retention.
+	ChangesRetention time.Duration `toml:"-"`
 }
+
+// UptimeKept is how far back the daily uptime counts are kept: the 90
+// days the status page's bars show, and a day's margin.
+const UptimeKept = 91 * 24 * time.Hour
 
 // DefaultMaintenanceConfig returns the documented defaults.
 func DefaultMaintenanceConfig() MaintenanceConfig {
@@ -62,15 +69,17 @@ type Maintenance struct {
 
 // MaintenanceStats is what one cycle did.
 type MaintenanceStats struct {
-	Pruned PruneResult
-	Views  int // statistics refreshed
-	Failed bool
+	Pruned        PruneResult
+	PrunedChanges int64 // changes and uptime days deleted
+	Views         int   // statistics refreshed
+	Failed        bool
 }
 
 // LoopStats is the cycle in the runner's terms.
 func (st MaintenanceStats) LoopStats() loop.Stats {
 	ls := loop.Stats{Attrs: []slog.Attr{slog.Int64("pruned_snapshots", st.Pruned.Snapshots),
-		slog.Int64("pruned_documents", st.Pruned.Metadata), slog.Int("views", st.Views)}}
+		slog.Int64("pruned_documents", st.Pruned.Metadata), slog.Int64("pruned_changes", st.PrunedChanges),
+		slog.Int("views", st.Views)}}
 	ls.AddItems("", st.Views)
 	if st.Failed {
 		ls.AddReject(ReasonRefreshFailed)
@@ -98,19 +107,29 @@ func NewMaintenance(cfg MaintenanceConfig, store Store, o loop.Options) (*Mainte
 	return l, nil
 }
 
-// RunOnce prunes first, so that the refreshed relay statistics read what
-// stays. A failing view fails the cycle but the other views are still
-// refreshed.
+// RunOnce prunes first (snapshots past the retention, then changes and
+// uptime days), so that the refreshed relay statistics read what stays.
+// A failing view fails the cycle but the other views are still refreshed.
 func (l *Maintenance) RunOnce(ctx context.Context) (MaintenanceStats, error) {
 	var st MaintenanceStats
+	now := l.Now()
 	if l.cfg.Retention > 0 {
-		res, err := l.store.PruneSnapshots(ctx, l.Now().Add(-l.cfg.Retention))
+		res, err := l.store.PruneSnapshots(ctx, now.Add(-l.cfg.Retention))
 		st.Pruned = res
 		if err != nil {
 			return st, err
 		}
 	}
-	n, err := l.store.RefreshStats(ctx)
-	st.Views, st.Failed = n, err != nil
+	changesBefore := time.Time{}
+	if l.cfg.ChangesRetention > 0 {
+		changesBefore = now.Add(-l.cfg.ChangesRetention)
+	}
+	n, err := l.store.PruneChanges(ctx, changesBefore, now.Add(-UptimeKept))
+	st.PrunedChanges = n
+	if err != nil {
+		return st, fmt.Errorf("prune changes: %w", err)
+	}
+	views, err := l.store.RefreshStats(ctx)
+	st.Views, st.Failed = views, err != nil
 	return st, err
 }

@@ -14,9 +14,15 @@ import (
 // maintStore records the maintenance calls; the rest of Store is not used.
 type maintStore struct {
 	archive.Store
-	before             time.Time
-	pruned, refreshed  bool
-	pruneErr, viewsErr error
+	before                      time.Time
+	changesBefore, uptimeBefore time.Time
+	pruned, refreshed           bool
+	pruneErr, viewsErr          error
+}
+
+func (s *maintStore) PruneChanges(_ context.Context, changesBefore, uptimeBefore time.Time) (int64, error) {
+	s.changesBefore, s.uptimeBefore = changesBefore, uptimeBefore
+	return 2, nil
 }
 
 func (s *maintStore) PruneSnapshots(_ context.Context, before time.Time) (archive.PruneResult, error) {
@@ -50,6 +56,7 @@ func TestMaintenanceCycle(t *testing.T) {
 			st := &maintStore{pruneErr: c.pruneErr, viewsErr: c.viewErr}
 			cfg := archive.DefaultMaintenanceConfig()
 			cfg.Retention = c.retention
+			cfg.ChangesRetention = c.retention
 			m, err := archive.NewMaintenance(cfg, st, loop.Options{Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
@@ -63,6 +70,18 @@ func TestMaintenanceCycle(t *testing.T) {
 			}
 			if c.wantPrune && !st.before.Equal(now.Add(-c.retention)) {
 				t.Errorf("pruned before %v, want now - retention", st.before)
+			}
+			if c.wantRefresh {
+				// Changes are kept for ever with no retention; uptime days
+				// always for the bars' 90 days and a margin.
+				wantChanges := time.Time{}
+				if c.retention > 0 {
+					wantChanges = now.Add(-c.retention)
+				}
+				if !st.changesBefore.Equal(wantChanges) || !st.uptimeBefore.Equal(now.Add(-archive.UptimeKept)) || res.PrunedChanges != 2 {
+					t.Errorf("changes pruned before %v, uptime before %v (%d); want %v and now - %v", st.changesBefore, st.uptimeBefore,
+						res.PrunedChanges, wantChanges, archive.UptimeKept)
+				}
 			}
 			ls := res.LoopStats()
 			if got := ls.Rejects[archive.ReasonRefreshFailed]; (got == 1) != c.wantFailed {

@@ -37,6 +37,12 @@ type Options struct {
 	Publish PublishFunc
 	// Profile is the content of the kind 0 event.
 	Profile Profile
+	// SavePeers stores the events fetched from Config.Peers; nil: peers
+	// are not asked.
+	SavePeers SavePeersFunc
+	// Observed, when set, receives each batch of snapshots once stored
+	// (the state-change tracker); its error is logged, never retried.
+	Observed func(ctx context.Context, snaps []schema.Snapshot) error
 }
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
@@ -51,6 +57,9 @@ type Monitor struct {
 	publish PublishFunc
 	profile Profile
 	m       *metrics
+
+	savePeers SavePeersFunc
+	observed  func(context.Context, []schema.Snapshot) error // Options.Observed
 }
 
 // New validates cfg, opens the GeoIP databases (a missing one disables its
@@ -67,7 +76,8 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	if err != nil {
 		return nil, fmt.Errorf("monitor: signer: %w", err)
 	}
-	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish, profile: o.Profile}
+	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish, profile: o.Profile,
+		savePeers: o.SavePeers, observed: o.Observed}
 	// The monitor wakes every tick and checks the relays that are due; its
 	// first wake waits up to a tick (at most a minute).
 	tick := cfg.Tick()

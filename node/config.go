@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
@@ -51,6 +52,9 @@ type Config struct {
 	Synchronizer SynchronizerSection `toml:"synchronizer"`
 	Monitor      MonitorSection      `toml:"monitor"`
 	Stats        StatsSection        `toml:"stats"`
+
+	Changes ChangesSection `toml:"changes"`
+	Alerts  alerts.Config  `toml:"alerts"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -90,6 +94,9 @@ func Default() Config {
 		Synchronizer: SynchronizerSection{Enabled: true, Config: syncDefaults()},
 		Monitor:      monitorDefaults(),
 		Stats:        statsDefaults(),
+
+		Changes: changesDefaults(),
+		Alerts:  alertsDefaults(),
 	}
 }
 
@@ -186,6 +193,9 @@ func (c *Config) resolve() *ConfigError {
 	if len(problems) == 0 {
 		problems = append(problems, c.validate()...)
 	}
+	if err := c.Database.CheckReplicas(); err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	}
 	for _, g := range []struct{ key, path, kind string }{
 		{"monitor.geoip_city", c.Monitor.GeoIPCity, "City"},
 		{"monitor.geoip_asn", c.Monitor.GeoIPASN, "ASN"},
@@ -223,8 +233,9 @@ func (c *Config) validate() []string {
 	// publish_relays and the synchronizer's overrides may name.
 	urls := schema.ParseOptions{AllowPrivate: c.Network.AllowPrivate}
 	c.Monitor.URLs, c.Synchronizer.URLs = urls, urls
+	c.Alerts.URLs = urls
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats, c.Changes, c.Alerts} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}

@@ -165,7 +165,9 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		add(loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
 	}
 	if want(LoopStats, cfg.Stats.Enabled) {
-		s, err := archive.NewMaintenance(cfg.Stats.MaintenanceConfig, store, lo)
+		mc := cfg.Stats.MaintenanceConfig
+		mc.ChangesRetention = cfg.Changes.Retention
+		s, err := archive.NewMaintenance(mc, store, lo)
 		if err != nil {
 			return fail(err)
 		}

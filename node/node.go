@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/relayserver"
@@ -51,6 +52,8 @@ type Node struct {
 	group *archive.Writer // group-commit writer of the EVENT path
 	front *relayserver.Server
 	loops []loop
+
+	alerts *alerts.Service // nil unless [alerts] enabled
 
 	listener        net.Listener
 	metricsListener net.Listener
@@ -119,6 +122,11 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		Logger:     o.Logger,
 		MaxConns:   cfg.Database.PoolSize(),
 		CacheMB:    cfg.Database.CacheMB,
+		// REQ, COUNT and the status page mark their reads with
+		// archive.AllowReplica; everything else stays on the primary.
+		ReadURLs:          cfg.Database.ReadURLs,
+		ReadMaxLag:        cfg.Database.ReadMaxLag,
+		ReadCheckInterval: cfg.Database.ReadCheckInterval,
 	}); err != nil {
 		return src, fmt.Errorf("open archive: %w", err)
 	}
@@ -136,7 +144,14 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		return src, err
 	}
 
-	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
+	if n.alerts, err = n.newAlerts(cfg, n.store, sk, o.Logger, o.Registry); err != nil {
+		return src, err
+	}
+	env := &monitorEnv{secretKey: sk, publish: n.Publish}
+	if n.alerts != nil {
+		env.notify = n.alerts.Notify
+	}
+	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", env); err != nil {
 		return src, err
 	}
 	site, err := newSite(cfg, n.store, n.loops, o.Logger, n.pubKey, n.version)
@@ -148,6 +163,7 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 		Info: relayserver.Info{Name: cfg.Node.Name, Description: cfg.Node.Description, Contact: cfg.Node.Contact,
 			Icon: cfg.Node.Icon, Version: n.version, Mode: archive.Mode(cfg.Database.Mode)},
 		Logger: o.Logger, Registerer: o.Registry, Now: o.Now,
+		Admit: n.alertsAdmit, Saved: n.alertsSaved,
 	}); err != nil {
 		return src, err
 	}
@@ -205,6 +221,9 @@ func (n *Node) Run(ctx context.Context) error {
 			}
 			return nil
 		})
+	}
+	if n.alerts != nil {
+		g.Go(func() error { return n.alerts.Run(gctx) })
 	}
 	g.Go(func() error {
 		<-gctx.Done()

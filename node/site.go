@@ -22,7 +22,8 @@ func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pu
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	src := websource.Options{Store: store, Online: online, Loops: health.loopHealth, Setup: setupHints(cfg)}
+	src := websource.Options{Store: store, Online: online, Loops: health.loopHealth, Setup: setupHints(cfg),
+		Self: pub, AgreementWindow: cfg.Monitor.AgreementWindow}
 	for _, l := range loops {
 		if l.warning != nil {
 			src.Warnings = append(src.Warnings, l.warning)

@@ -55,7 +55,7 @@ func (s *Server) buildRelay() {
 	// Writes: the first refusal wins, cheapest checks first; the archive
 	// lookups (deleted?) run only for events a writer sent.
 	rejectors := []func(context.Context, *nostr.Event) (bool, string){
-		s.writers.RejectEvent,
+		s.rejectWriter,
 		policies.RejectMalformed,
 		caps.Reject,
 		policies.RejectExpired(s.now),
@@ -76,6 +76,9 @@ func (s *Server) buildRelay() {
 	writer.OnEventSaved = append(writer.OnEventSaved, func(_ context.Context, ev *nostr.Event) {
 		s.metrics.eventsStored.Inc()
 		s.broadcast(ev)
+		if s.saved != nil {
+			s.saved(ev)
+		}
 	})
 	writer.OnEphemeralEvent = append(writer.OnEphemeralEvent, func(_ context.Context, ev *nostr.Event) { s.broadcast(ev) })
 	// khatru answers an ephemeral EVENT "mute: no one was listening" when

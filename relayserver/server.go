@@ -1,12 +1,14 @@
 package relayserver
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/fiatjaf/khatru"
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
@@ -33,6 +35,12 @@ type Options struct {
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 	Now        func() time.Time
+
+	// Admit, when set, lets an event past the writers allowlist (the other
+	// rules still apply): the operator alerts' gift wraps. Saved, when
+	// set, receives every event stored through the relay.
+	Admit func(ctx context.Context, ev *nostr.Event) bool
+	Saved func(ev *nostr.Event)
 }
 
 // Info is what the NIP-11 document says about the node besides the limits
@@ -63,6 +71,9 @@ type Server struct {
 	conns   *connTracker
 	metrics *relayMetrics
 	nip11   []byte
+
+	admit func(context.Context, *nostr.Event) bool // Options.Admit
+	saved func(*nostr.Event)                       // Options.Saved
 }
 
 // New builds the relay and registers its metrics.
@@ -80,7 +91,7 @@ func New(o Options) (*Server, error) {
 		o.Now = time.Now
 	}
 	s := &Server{cfg: o.Config, info: o.Info, pubKey: o.PubKey, log: o.Logger, now: o.Now, site: o.Site,
-		store: o.Store, group: o.Writer}
+		store: o.Store, group: o.Writer, admit: o.Admit, saved: o.Saved}
 	s.metrics = newRelayMetrics(o.Registerer)
 	s.buildRelay()
 	s.renderNIP11()

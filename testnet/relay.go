@@ -32,10 +32,11 @@ type relay struct {
 	nip11     []byte
 	rate      sync.Map // *khatru.WebSocket → *rateState
 	serving   sync.WaitGroup
-	spamKey   string        // signs the events endless streams make up
-	spamSeq   atomic.Uint64 // keeps made-up events (and challenges) distinct
-	busy      atomic.Int64  // hostile work running now: raw sessions, streams, stalled connections
-	pings     atomic.Int64  // pings a ping-flood relay has sent
+	spamKey   string                 // signs the events endless streams make up
+	spamSeq   atomic.Uint64          // keeps made-up events (and challenges) distinct
+	busy      atomic.Int64           // hostile work running now: raw sessions, streams, stalled connections
+	pings     atomic.Int64           // pings a ping-flood relay has sent
+	operator  atomic.Pointer[[]byte] // NIP-11 document with SetOperator's pubkey; nil: nip11
 }
 
 type connKey struct{}

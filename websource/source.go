@@ -37,6 +37,11 @@ type Options struct {
 	Warnings []func() string
 	// Now defaults to time.Now.
 	Now func() time.Time
+
+	// Self is this node's pubkey and AgreementWindow how far back other
+	// monitors' reports count (monitors.go; default 3h).
+	Self            string
+	AgreementWindow time.Duration
 }
 
 // Source is what the status page and the API read: the archive (relays,
@@ -53,6 +58,8 @@ type Source struct {
 	mu      sync.Mutex
 	ingest  ingestCounter
 	samples []ingestSample
+
+	quorum *quorumView // other monitors (monitors.go)
 }
 
 // ingestCounter follows the archive between statistics refreshes: the
@@ -76,14 +83,20 @@ func New(o Options) *Source {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Source{store: o.Store, online: o.Online, loops: o.Loops, setup: o.Setup, warnings: o.Warnings, now: o.Now}
+	s := &Source{store: o.Store, online: o.Online, loops: o.Loops, setup: o.Setup, warnings: o.Warnings, now: o.Now}
+	s.quorum = newQuorumView(s, o.Self, o.AgreementWindow)
+	return s
 }
 
+// Every read of the status page and the API may be answered by a read
+// replica (database.read_urls): each Source method marks its context with
+// archive.AllowReplica. A page a replica's lag behind is still right.
 var _ web.Source = (*Source)(nil)
 
 // Relays joins the validated relays with their newest snapshots and the
 // per-relay event counts of the statistics.
 func (w *Source) Relays(ctx context.Context) ([]web.Relay, error) {
+	ctx = archive.AllowReplica(ctx)
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return nil, err
@@ -116,6 +129,7 @@ func (w *Source) Relays(ctx context.Context) ([]web.Relay, error) {
 // Relay finds url as stored, else as normalized (a client may send the
 // URL with a trailing slash or upper-case host).
 func (w *Source) Relay(ctx context.Context, url string, since time.Time) (web.RelayDetail, error) {
+	ctx = archive.AllowReplica(ctx)
 	relays, err := w.store.Relays(ctx)
 	if err != nil {
 		return web.RelayDetail{}, err
@@ -202,7 +216,7 @@ func (w *Source) relayView(r schema.Relay, snaps []schema.Snapshot, now time.Tim
 		case probe.CheckNIPs:
 			var o probe.NIPsOutcome
 			if json.Unmarshal(s.Data, &o) == nil {
-				v.VerifiedNIPs = o.Verified
+				v.VerifiedNIPs, v.DisprovedNIPs = o.Verified, disprovedNIPs(&o)
 			}
 		case probe.CheckGeo:
 			var o probe.GeoOutcome
@@ -260,6 +274,7 @@ func (o rttSnapshot) rtt() web.RTT {
 // Overview counts candidates by network, follows the archive's size and
 // ingest rate, and reads the loops' health from their metrics.
 func (w *Source) Overview(ctx context.Context) (web.Overview, error) {
+	ctx = archive.AllowReplica(ctx)
 	cands, err := w.store.ListState(ctx, "validator", "candidate")
 	if err != nil {
 		return web.Overview{}, err
@@ -311,7 +326,9 @@ func (w *Source) sampleIngest(ctx context.Context) (web.Ingest, error) {
 		if err != nil {
 			return web.Ingest{}, err
 		}
-		c.head, c.counted, c.extra = head, c.counted+n, c.extra+n
+		// max: a replica behind the primary may answer with an older head
+		// than the last; going back would count those events twice.
+		c.head, c.counted, c.extra = max(c.head, head), c.counted+n, c.extra+n
 	}
 	if !st.RefreshedAt.Equal(c.base) {
 		// A new refresh: count once what was archived after its head (at
@@ -342,6 +359,7 @@ func (w *Source) sampleIngest(ctx context.Context) (web.Ingest, error) {
 
 // Stats converts the archive's statistics.
 func (w *Source) Stats(ctx context.Context) (web.Stats, error) {
+	ctx = archive.AllowReplica(ctx)
 	st, err := w.store.Stats(ctx)
 	if err != nil {
 		return web.Stats{}, err

@@ -60,6 +60,9 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},
 		{"LeasesExpire", testLeasesExpire},
+		{"Changes", testChanges},
+		{"Uptime", testUptime},
+		{"PruneChanges", testPruneChanges},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, o) })
 	}
@@ -86,6 +89,7 @@ var eventTests = []struct {
 	{"Cancellation", testCancellation},
 	{"Concurrent", testConcurrent},
 	{"Scan", testScan},
+	{"Provenance", testProvenance},
 }
 
 // base is the fixed clock of the suite: every created_at is relative to it.
