@@ -41,6 +41,12 @@ type relay struct {
 
 type connKey struct{}
 
+// countSent makes l count the bytes the relay writes into its Stats.
+func (r *relay) countSent(l *relayListener) *relayListener {
+	l.sent = &r.stats.sent
+	return l
+}
+
 // bind opens the relay's sockets (none for Closed: its port is reserved by
 // binding and releasing it, and nothing else binds its private address).
 func (r *relay) bind(ctx context.Context, port int) error {
@@ -54,13 +60,13 @@ func (r *relay) bind(ctx context.Context, port int) error {
 	if r.plan.profile == Closed {
 		return ln.Close()
 	}
-	r.listeners = append(r.listeners, newRelayListener(ln, &r.stats.conns, &r.conns))
+	r.listeners = append(r.listeners, r.countSent(newRelayListener(ln, &r.stats.conns, &r.conns)))
 	if r.plan.ipv6 {
 		ln6, err := lc.Listen(ctx, "tcp", net.JoinHostPort("::1", strconv.Itoa(r.plan.port)))
 		if err != nil {
 			r.plan.ipv6 = false // port taken on ::1: stay IPv4-only
 		} else {
-			r.listeners = append(r.listeners, newRelayListener(ln6, &r.stats.conns, &r.conns))
+			r.listeners = append(r.listeners, r.countSent(newRelayListener(ln6, &r.stats.conns, &r.conns)))
 		}
 	}
 	return nil
@@ -88,6 +94,7 @@ func (r *relay) serve(ctx context.Context, tlsCert *tls.Certificate) {
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, c)
 		},
+		ConnState: r.conns.connState,
 	}
 	for _, ln := range r.listeners {
 		var l net.Listener = ln

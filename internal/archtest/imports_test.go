@@ -49,6 +49,7 @@ var allowed = map[string][]string{
 	"internal/testdns":  {},
 	"bench":             {"*"},
 	"bench/frontdoor":   {"*"},
+	"chaos":             {"testnet"},
 	// shared helpers
 	"internal/loop":       {},
 	"internal/procstat":   {},
