@@ -113,6 +113,9 @@ func TestDiskGuard(t *testing.T) {
 	}}
 	done := make(chan error, 1)
 	go func() { done <- g.holdWrites(t.Context()) }()
+	// The second look at the disk comes after the first one's pause took
+	// effect: the gauge is read then, not while the first is under way.
+	<-checks
 	<-checks
 	select {
 	case err := <-done:
