@@ -95,7 +95,7 @@ node-deps:
 unit:
 	$(GO) test -count=1 -timeout 12m ./...
 	@# The packages whose results depend on the signature implementation, again as shipped.
-	@if [ -n "$(SIG_TAGS)" ]; then set -x; $(GO) test -count=1 $(SIG_TAGS) -timeout 5m ./archive/syncer/ ./cmd/bigbrotr/; fi
+	@if [ -n "$(SIG_TAGS)" ]; then set -x; $(GO) test -count=1 $(SIG_TAGS) -timeout 5m ./synchronizer/ ./cmd/bigbrotr/; fi
 
 race:
 	$(GO) test -count=1 -race -timeout 12m $(RACE_PKGS)
@@ -117,7 +117,7 @@ bench: ## print the benchmark figures (ingest, query, bytes per event, front doo
 	$(GO) test -run '^$$' -bench NNodes -benchtime 1x -timeout 60m ./bench/nnodes/
 	$(GO) test -run '^$$' -bench Start1000 -benchtime 1x -timeout 10m ./testnet/
 	$(GO) test -run '^$$' -bench Cycle1000 -benchtime 1x -timeout 10m ./monitor/
-	$(GO) test $(SIG_TAGS) -run '^$$' -bench Sync500k -benchtime 1x -timeout 30m ./archive/syncer/
+	$(GO) test $(SIG_TAGS) -run '^$$' -bench Sync500k -benchtime 1x -timeout 30m ./synchronizer/
 
 clean:
 	rm -rf bin

@@ -35,7 +35,7 @@ type sample struct {
 // and the store). It fails when RSS grows by more
 // than 1 MB per 10 minutes. Run it with `make soak`.
 //
-// Reading the slope: the synchronizer's signature cache (archive/syncer,
+// Reading the slope: the synchronizer's signature cache (synchronizer,
 // two generations of 2^19 verified pairs, ~46 MB of heap when both are
 // full) fills with the first million distinct events verified and grows
 // in steps as its map doubles; at this network's pace (~250k events an

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -12,17 +13,7 @@ import (
 // before its next one: 0 when never attempted, then base, 2·base, 4·base, ...
 // capped at max.
 func backoff(failures int, base, max time.Duration) time.Duration {
-	if failures <= 0 {
-		return 0
-	}
-	d := base
-	for i := 1; i < failures; i++ {
-		if d >= max/2 {
-			return max
-		}
-		d *= 2
-	}
-	return min(d, max)
+	return loop.Backoff(failures, base, max)
 }
 
 // isDue reports whether c's backoff has elapsed at now.

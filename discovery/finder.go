@@ -29,7 +29,8 @@ type Finder struct {
 	paths []Path // compiled Sources[i].Path
 	store FinderStore
 	tr    *transport.Transport
-	d     deps
+	urls  schema.ParseOptions
+	*loop.Runner
 
 	run sync.Mutex // one RunOnce at a time
 	mu  sync.Mutex // guards col and st while relays are fetched concurrently
@@ -60,32 +61,17 @@ func NewFinder(cfg FinderConfig, store FinderStore, tr *transport.Transport, o O
 	if store == nil || tr == nil {
 		return nil, errors.New("finder: nil store or transport")
 	}
-	f := &Finder{cfg: cfg, store: store, tr: tr}
+	f := &Finder{cfg: cfg, store: store, tr: tr, urls: o.URLs}
 	for _, s := range cfg.Sources {
 		p, _ := ParsePath(s.Path) // checked by Validate
 		f.paths = append(f.paths, p)
 	}
-	d, err := o.build(NameFinder, append(schema.RejectReasons(), ReasonBadEvent, ReasonOverLimit))
-	if err != nil {
-		return nil, fmt.Errorf("finder: metrics: %w", err)
+	reasons := append(schema.RejectReasons(), ReasonBadEvent, ReasonOverLimit)
+	var err error
+	if f.Runner, err = loop.New(spec(NameFinder, cfg.Interval, cfg.CycleTimeout, reasons), o.Options, f.RunOnce); err != nil {
+		return nil, err
 	}
-	f.d = d
 	return f, nil
-}
-
-// Run finds every interval until ctx is done.
-func (f *Finder) Run(ctx context.Context) error {
-	return loop.Run(ctx, f.d.spec(NameFinder, f.cfg.Interval, f.cfg.CycleTimeout), f.cycle)
-}
-
-// Once runs one cycle with its log line and metrics: `bigbrotr finder --once`.
-func (f *Finder) Once(ctx context.Context) error {
-	return loop.Once(ctx, f.d.spec(NameFinder, f.cfg.Interval, f.cfg.CycleTimeout), f.cycle)
-}
-
-func (f *Finder) cycle(ctx context.Context) (loop.Stats, error) {
-	st, err := f.RunOnce(ctx)
-	return st.loopStats(), err
 }
 
 // RunOnce runs the three phases in turn: HTTP sources, relay lists asked
@@ -97,7 +83,7 @@ func (f *Finder) RunOnce(ctx context.Context) (FinderStats, error) {
 	f.run.Lock()
 	defer f.run.Unlock()
 	st := &FinderStats{}
-	f.col, f.st = newCollector(f.d.urls), st
+	f.col, f.st = newCollector(f.urls), st
 	var errs []error
 	if len(f.cfg.Sources) > 0 {
 		errs = append(errs, f.sources(ctx))
@@ -153,7 +139,8 @@ func (f *Finder) count(fn func(st *FinderStats, rejects map[string]int)) {
 	fn(f.st, f.col.rejects)
 }
 
-func (st FinderStats) loopStats() loop.Stats {
+// LoopStats is the cycle in the runner's terms.
+func (st FinderStats) LoopStats() loop.Stats {
 	return loop.Stats{
 		Items:   st.Networks,
 		Rejects: st.Rejected,

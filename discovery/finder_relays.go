@@ -87,7 +87,7 @@ func (f *Finder) relays(ctx context.Context) error {
 // relay runs one walk step on one relay and persists what it got, in order:
 // events, candidates, cursor.
 func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) error {
-	now := f.d.now()
+	now := f.Now()
 	if cur.Until == 0 {
 		cur.Started = now.Unix()
 	}
@@ -100,7 +100,7 @@ func (f *Finder) relay(ctx context.Context, r schema.Relay, cur relayCursor) err
 		}
 	})
 	if fetchErr != nil {
-		f.d.logger.Debug("relay fetch failed", "relay", r.URL, "events", len(events), "error", fetchErr)
+		f.Logger().Debug("relay fetch failed", "relay", r.URL, "events", len(events), "error", fetchErr)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -40,7 +40,7 @@ func (f *Finder) sources(ctx context.Context) error {
 	configured := map[string]bool{}
 	for i, src := range f.cfg.Sources {
 		configured[src.URL] = true
-		now := f.d.now()
+		now := f.Now()
 		if t, ok := last[src.URL]; ok && now.Sub(t) < f.cfg.SourceCooldown {
 			f.st.SourcesSkipped++
 			continue
@@ -51,7 +51,7 @@ func (f *Finder) sources(ctx context.Context) error {
 		urls, err := f.fetchSource(ctx, client, src.URL, f.paths[i])
 		if err != nil {
 			f.st.SourceFailures++
-			f.d.logger.Warn("source failed", "source", src.URL, "error", err)
+			f.Logger().Warn("source failed", "source", src.URL, "error", err)
 			continue
 		}
 		f.st.SourcesFetched++

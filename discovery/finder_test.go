@@ -17,6 +17,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -29,7 +30,7 @@ func finderConfig() FinderConfig {
 
 func newFinder(t *testing.T, cfg FinderConfig, st FinderStore, now func() time.Time) *Finder {
 	t.Helper()
-	f, err := NewFinder(cfg, st, newTransport(t, true), Options{Now: now})
+	f, err := NewFinder(cfg, st, newTransport(t, true), Options{Options: loop.Options{Now: now}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,24 +1,16 @@
 package discovery
 
 import (
-	"log/slog"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
-// Options are the dependencies every loop of this package shares.
+// Options are the dependencies of this package's loops: those every loop
+// shares, and the URL policy.
 type Options struct {
-	// Logger receives one line per cycle and warnings; nil discards.
-	Logger *slog.Logger
-	// Registerer receives the loop metrics (bigbrotr_loop_*); nil
-	// registers nothing. Every loop may share one registry.
-	Registerer prometheus.Registerer
-	// Now is the clock; nil means time.Now. Tests inject a fixed one.
-	Now func() time.Time
+	loop.Options
 	// URLs is the policy every found or seeded URL is normalized under;
 	// the zero value accepts public relays only. The node sets
 	// AllowPrivate from [network] allow_private.
@@ -36,46 +28,9 @@ const (
 	NameValidator = "validator"
 )
 
-type deps struct {
-	logger  *slog.Logger
-	metrics *loop.Metrics
-	now     func() time.Time
-	urls    schema.ParseOptions
-	seeds   string
-}
-
-func (o Options) build(name string, reasons []string) (deps, error) {
-	d := deps{logger: o.Logger, now: o.Now, urls: o.URLs, seeds: o.Seeds}
-	if d.logger == nil {
-		d.logger = slog.New(slog.DiscardHandler)
-	}
-	d.logger = d.logger.With("loop", name)
-	if d.now == nil {
-		d.now = time.Now
-	}
-	m, err := loop.NewMetrics(o.Registerer)
-	if err != nil {
-		return d, err
-	}
-	nets := make([]string, len(schema.Networks))
-	for i, n := range schema.Networks {
-		nets[i] = string(n)
-	}
-	m.Init(name, nets, reasons)
-	d.metrics = m
-	return d, nil
-}
-
-// spec is the runner description of a loop; the first cycle waits a random
-// tenth of the interval (at most a minute) so that loops started together
-// spread out.
-func (d deps) spec(name string, interval, timeout time.Duration) loop.Spec {
-	return loop.Spec{
-		Name:     name,
-		Interval: interval,
-		Jitter:   min(interval/10, time.Minute),
-		Timeout:  timeout,
-		Logger:   d.logger,
-		Metrics:  d.metrics,
-	}
+// spec is the runner description of a discovery loop: items are counted
+// by network, rejects by reasons.
+func spec(name string, interval, timeout time.Duration, reasons []string) loop.Spec {
+	return loop.Spec{Name: name, Interval: interval, Timeout: timeout,
+		Networks: loop.Names(schema.Networks), Reasons: reasons}
 }

@@ -55,9 +55,11 @@ const maxSeedLine = 64 << 10
 
 // Seeder inserts the relays of a seed file as candidates.
 type Seeder struct {
+	*loop.Runner
 	cfg   SeederConfig
 	store CandidateStore
-	d     deps
+	urls  schema.ParseOptions
+	seeds string
 }
 
 // SeederStats is what one seeding did.
@@ -78,21 +80,14 @@ func NewSeeder(cfg SeederConfig, store CandidateStore, o Options) (*Seeder, erro
 	if store == nil {
 		return nil, errors.New("seeder: nil store")
 	}
-	d, err := o.build(NameSeeder, schema.RejectReasons())
-	if err != nil {
-		return nil, fmt.Errorf("seeder: metrics: %w", err)
+	s := &Seeder{cfg: cfg, store: store, urls: o.URLs, seeds: o.Seeds}
+	// No interval: the seeder is a start-up step, not a periodic loop, so
+	// Run seeds once and returns.
+	var err error
+	if s.Runner, err = loop.New(spec(NameSeeder, 0, 0, schema.RejectReasons()), o.Options, s.RunOnce); err != nil {
+		return nil, err
 	}
-	return &Seeder{cfg: cfg, store: store, d: d}, nil
-}
-
-// Run seeds once, with the cycle's log line and metrics, and returns: the
-// seeder is a start-up step, not a periodic loop.
-func (s *Seeder) Run(ctx context.Context) error {
-	spec := s.d.spec(NameSeeder, 0, 0)
-	return loop.Once(ctx, spec, func(ctx context.Context) (loop.Stats, error) {
-		st, err := s.RunOnce(ctx)
-		return st.loopStats(), err
-	})
+	return s, nil
 }
 
 // RunOnce reads the seed file (or the built-in list) and inserts its
@@ -106,10 +101,10 @@ func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
 	case SeedsNone:
 		return st, nil
 	case "":
-		if s.d.seeds == "" {
+		if s.seeds == "" {
 			return st, nil
 		}
-		in = strings.NewReader(s.d.seeds)
+		in = strings.NewReader(s.seeds)
 	default:
 		f, err := os.Open(s.cfg.File)
 		if err != nil {
@@ -118,7 +113,7 @@ func (s *Seeder) RunOnce(ctx context.Context) (SeederStats, error) {
 		defer f.Close()
 		in = f
 	}
-	c := newCollector(s.d.urls)
+	c := newCollector(s.urls)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 4096), maxSeedLine)
 	flush := func() error {
@@ -160,7 +155,7 @@ func (s *Seeder) source() string {
 		return "none"
 	case s.cfg.File != "":
 		return s.cfg.File
-	case s.d.seeds != "":
+	case s.seeds != "":
 		return "built-in"
 	}
 	return "none"
@@ -173,7 +168,8 @@ func (st SeederStats) finish(c *collector) SeederStats {
 	return st
 }
 
-func (st SeederStats) loopStats() loop.Stats {
+// LoopStats is the seeding in the runner's terms.
+func (st SeederStats) LoopStats() loop.Stats {
 	return loop.Stats{
 		Items:   st.Networks,
 		Rejects: st.Rejected,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -34,7 +35,7 @@ func TestSeeder(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	sd, err := NewSeeder(SeederConfig{File: file}, s, Options{Registerer: reg})
+	sd, err := NewSeeder(SeederConfig{File: file}, s, Options{Options: loop.Options{Registerer: reg}})
 	if err != nil {
 		t.Fatal(err)
 	}

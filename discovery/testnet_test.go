@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -37,18 +38,10 @@ func startTestnet(t *testing.T) *testnet.Network {
 
 func testnetTransport(t *testing.T, n *testnet.Network, allowPrivate bool) *transport.Transport {
 	t.Helper()
-	m := n.Manifest()
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = allowPrivate
-	cfg.DNSResolver = n.DNSAddr()
-	cfg.ExtraCAFile = filepath.Join(n.Dir(), m.CAFile)
+	n.Manifest().Reach(&cfg, n.Dir(), 10*time.Second)
 	cfg.ReadTimeout = 5 * time.Second
-	for _, p := range []struct {
-		cfg *transport.ProxyConfig
-		net testnet.NetworkName
-	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
-		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: "socks5://" + n.ProxyAddr(p.net), Timeout: 10 * time.Second}
-	}
 	tr, err := transport.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +57,7 @@ type loops struct {
 
 func newLoops(t *testing.T, n *testnet.Network, st archive.Store, tr *transport.Transport, reg prometheus.Registerer) loops {
 	t.Helper()
-	o := Options{Registerer: reg}
+	o := Options{Options: loop.Options{Registerer: reg}}
 	sd, err := NewSeeder(SeederConfig{File: filepath.Join(n.Dir(), n.Manifest().SeedFile)}, st, o)
 	if err != nil {
 		t.Fatal(err)

@@ -114,8 +114,8 @@ type Validator struct {
 	cfg   ValidatorConfig
 	store ValidatorStore
 	tr    *transport.Transport
-	d     deps
 	reach reach
+	*loop.Runner
 }
 
 // ValidatorStats is what one cycle did, by network.
@@ -135,26 +135,12 @@ func NewValidator(cfg ValidatorConfig, store ValidatorStore, tr *transport.Trans
 	if store == nil || tr == nil {
 		return nil, errors.New("validator: nil store or transport")
 	}
-	d, err := o.build(NameValidator, ValidationReasons())
-	if err != nil {
-		return nil, fmt.Errorf("validator: metrics: %w", err)
+	v := &Validator{cfg: cfg, store: store, tr: tr}
+	var err error
+	if v.Runner, err = loop.New(spec(NameValidator, cfg.Interval, cfg.CycleTimeout, ValidationReasons()), o.Options, v.RunOnce); err != nil {
+		return nil, err
 	}
-	return &Validator{cfg: cfg, store: store, tr: tr, d: d}, nil
-}
-
-// Run validates every interval until ctx is done.
-func (v *Validator) Run(ctx context.Context) error {
-	return loop.Run(ctx, v.d.spec(NameValidator, v.cfg.Interval, v.cfg.CycleTimeout), v.cycle)
-}
-
-// Once runs one cycle with its log line and metrics: `bigbrotr validator --once`.
-func (v *Validator) Once(ctx context.Context) error {
-	return loop.Once(ctx, v.d.spec(NameValidator, v.cfg.Interval, v.cfg.CycleTimeout), v.cycle)
-}
-
-func (v *Validator) cycle(ctx context.Context) (loop.Stats, error) {
-	st, err := v.RunOnce(ctx)
-	return st.loopStats(), err
+	return v, nil
 }
 
 // RunOnce probes the due candidates of every enabled network once. Networks
@@ -166,7 +152,7 @@ func (v *Validator) RunOnce(ctx context.Context) (ValidatorStats, error) {
 		Failed: map[schema.Network]int{}, Dropped: map[schema.Network]int{}, Reasons: map[string]int{},
 	}
 	var mu sync.Mutex
-	start := v.d.now()
+	start := v.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, n := range schema.Networks {
 		if !v.tr.NetworkEnabled(n) {
@@ -232,7 +218,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 		return err // outcomes under a dying context say nothing about the relays
 	}
 	v.noteReach(ctx, reasons, false)
-	now := v.d.now()
+	now := v.Now()
 	var (
 		promote []schema.Relay
 		failed  []schema.Candidate
@@ -250,7 +236,7 @@ func (v *Validator) batch(ctx context.Context, n schema.Network, batch []schema.
 		} else {
 			failed = append(failed, c)
 		}
-		v.d.logger.Debug("candidate failed", "relay", c.URL, "reason", reasons[i], "failures", c.Failures)
+		v.Logger().Debug("candidate failed", "relay", c.URL, "reason", reasons[i], "failures", c.Failures)
 	}
 	if len(promote) > 0 {
 		if err := v.store.Promote(ctx, promote); err != nil {
@@ -289,7 +275,8 @@ func sum[K comparable](m map[K]int) int {
 	return t
 }
 
-func (st ValidatorStats) loopStats() loop.Stats {
+// LoopStats is the cycle in the runner's terms.
+func (st ValidatorStats) LoopStats() loop.Stats {
 	items := map[string]int{}
 	for n, c := range st.Probed {
 		items[string(n)] = c

@@ -41,7 +41,7 @@ func (v *Validator) noteReach(ctx context.Context, reasons []string, cycleEnd bo
 		}
 	}
 	if msg := v.NoneReachable(); msg != "" && (cycleEnd || v.reach.probed.Load() >= reachWarnAfter) && v.reach.warned.CompareAndSwap(false, true) {
-		v.d.logger.WarnContext(ctx, msg, "probed", v.reach.probed.Load(),
+		v.Logger().WarnContext(ctx, msg, "probed", v.reach.probed.Load(),
 			"hint", "candidates are dialled directly (or through [network] proxies); a firewall or a sandbox without outbound access fails every dial")
 	}
 }

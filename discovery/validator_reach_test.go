@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 )
 
 // TestValidatorWarnsWhenNothingIsReachable: candidates none of which can be
@@ -26,9 +28,13 @@ func TestValidatorWarnsWhenNothingIsReachable(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := openStore(t)
+			// A closed port may be handed out again: dead distinct URLs.
 			var urls []string
-			for range dead {
-				urls = append(urls, deadURL(t))
+			for seen := map[string]bool{}; len(urls) < dead; {
+				if u := deadURL(t); !seen[u] {
+					seen[u] = true
+					urls = append(urls, u)
+				}
 			}
 			if c.healthy {
 				urls = append(urls[1:], newRelay(t, nil, relayOpts{}))
@@ -38,7 +44,7 @@ func TestValidatorWarnsWhenNothingIsReachable(t *testing.T) {
 			cfg := testValidatorConfig()
 			cfg.BatchSize, cfg.Concurrency = 10, 10
 			v, err := NewValidator(cfg, s, newTransport(t, c.allowPrivate),
-				Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+				Options{Options: loop.Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -177,7 +178,7 @@ func TestValidatorDropsAfterMaxFailures(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	cfg := testValidatorConfig()
 	cfg.RetryBase, cfg.RetryMax, cfg.MaxFailures = time.Minute, 4*time.Minute, 3
-	v, err := NewValidator(cfg, s, newTransport(t, true), Options{Now: func() time.Time { return now }})
+	v, err := NewValidator(cfg, s, newTransport(t, true), Options{Options: loop.Options{Now: func() time.Time { return now }}})
 	if err != nil {
 		t.Fatal(err)
 	}

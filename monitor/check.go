@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -41,9 +42,9 @@ func outcome[O probe.Outcome](r *Result, c probe.Check) O {
 // the relay reachable, nips and http (which reuse the NIP-11 response) and
 // geo and net (which reuse the DNS addresses).
 func (m *Monitor) checkRelay(ctx context.Context, u schema.RelayURL) (*Result, error) {
-	res := &Result{URL: u, At: m.now(), Outcomes: map[probe.Check]probe.Outcome{}}
+	res := &Result{URL: u, At: m.Now(), Outcomes: map[probe.Check]probe.Outcome{}}
 	t := probe.Target{
-		URL: u, Transport: m.tr, GeoIP: m.geo, Auth: m.cfg.Auth, Now: m.now,
+		URL: u, Transport: m.tr, GeoIP: m.geo, Auth: m.cfg.Auth, Now: m.Now,
 		NIP11MaxBytes: m.cfg.NIP11MaxBytes, Limits: m.cfg.Client,
 	}
 	if m.cfg.WriteProbe {
@@ -129,7 +130,7 @@ func (m *Monitor) attempt(ctx context.Context, c probe.Check, t probe.Target) (p
 		if st.Success || try >= m.cfg.Retries || !retryable(st.Reason) {
 			return o, nil
 		}
-		if !sleep(ctx, backoff(try, m.cfg.RetryDelay, m.cfg.RetryMaxDelay)) {
+		if !loop.Sleep(ctx, backoff(try, m.cfg.RetryDelay, m.cfg.RetryMaxDelay)) {
 			return nil, ctx.Err()
 		}
 	}
@@ -151,21 +152,6 @@ func retryable(r probe.Reason) bool {
 // plus up to half of that as jitter, so that relays failing together do
 // not retry in step.
 func backoff(try int, base, max time.Duration) time.Duration {
-	d := base
-	for i := 0; i < try && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
+	d := loop.Backoff(try+1, base, max)
 	return d + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

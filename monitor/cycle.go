@@ -25,14 +25,20 @@ type Stats struct {
 	Published   int // 30166 events the node accepted
 	Announced   int // 10166, kind 0 and kind 10002 events published
 	Snapshots   int // new snapshot rows
-	mu          sync.Mutex
 }
 
-func newStats() *Stats {
-	return &Stats{Checked: map[schema.Network]int{}, Reachable: map[schema.Network]int{}, Unreachable: map[probe.Reason]int{}}
+// tally is the cycle's Stats while the networks and the writer add to it.
+type tally struct {
+	mu sync.Mutex
+	Stats
 }
 
-func (st *Stats) loopStats() loop.Stats {
+func newTally() *tally {
+	return &tally{Stats: Stats{Checked: map[schema.Network]int{}, Reachable: map[schema.Network]int{}, Unreachable: map[probe.Reason]int{}}}
+}
+
+// LoopStats is the cycle in the runner's terms.
+func (st Stats) LoopStats() loop.Stats {
 	ls := loop.Stats{Items: map[string]int{}, Rejects: map[string]int{}}
 	for n, c := range st.Checked {
 		ls.Items[string(n)] = c
@@ -55,9 +61,9 @@ func (st *Stats) loopStats() loop.Stats {
 // them, and hands each result to one writer that stores snapshots and
 // health, publishes the 30166 and releases the lease. A relay is due when
 // no node finished it within the last interval.
-func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
-	st := newStats()
-	start := m.now()
+func (m *Monitor) RunOnce(ctx context.Context) (Stats, error) {
+	st := newTally()
+	start := m.Now()
 	ext := m.newPublisher(ctx)
 	defer ext.close()
 	var errs []error
@@ -68,7 +74,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 	}
 	health, err := m.loadHealth(ctx)
 	if err != nil {
-		return st, errors.Join(append(errs, err)...)
+		return st.Stats, errors.Join(append(errs, err)...)
 	}
 	leases := m.keepLeases(ctx)
 	defer leases.Stop()
@@ -82,7 +88,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 		g.Go(func() error { return m.network(gctx, nw, start, health, w, st) })
 	}
 	errs = append(errs, g.Wait(), w.close())
-	return st, errors.Join(errs...)
+	return st.Stats, errors.Join(errs...)
 }
 
 // done is one finished relay on its way to the writer.
@@ -93,7 +99,7 @@ type done struct {
 }
 
 // network works through one network's due relays.
-func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Time, health map[string]health, w *writer, st *Stats) error {
+func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Time, health map[string]health, w *writer, st *tally) error {
 	conc := m.cfg.concurrency(nw)
 	budget := m.cfg.RelayBudget(nw)
 	results := make(chan done)
@@ -104,8 +110,8 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 		if !exhausted && firstErr == nil && ctx.Err() == nil && inflight < conc {
 			// Due: not finished within the last interval before this cycle
 			// started, as a duration the store measures on its own clock.
-			rels, err := m.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: m.holder, Networks: []schema.Network{nw},
-				Limit: conc - inflight, TTL: m.cfg.LeaseTTL, DoneWithin: m.cfg.Interval + m.now().Sub(start)})
+			rels, err := m.store.LeaseRelays(ctx, schema.LeaseRequest{Loop: Name, Holder: m.Holder(), Networks: []schema.Network{nw},
+				Limit: conc - inflight, TTL: m.cfg.LeaseTTL, DoneWithin: m.cfg.Interval + m.Now().Sub(start)})
 			if err != nil {
 				firstErr = fmt.Errorf("monitor: lease %s relays: %w", nw, err)
 			}
@@ -153,8 +159,8 @@ func (m *Monitor) network(ctx context.Context, nw schema.Network, start time.Tim
 func (m *Monitor) keepLeases(ctx context.Context) *loop.Leases[schema.RelayURL] {
 	ttl := m.cfg.LeaseTTL
 	return loop.KeepLeases(ctx, ttl/3, func(ctx context.Context, urls []schema.RelayURL) error {
-		return m.store.RenewLeases(ctx, Name, m.holder, urls, ttl)
-	}, func(n int, err error) { m.log.Warn("renew leases", "relays", n, "err", err) })
+		return m.store.RenewLeases(ctx, Name, m.Holder(), urls, ttl)
+	}, func(n int, err error) { m.Logger().Warn("renew leases", "relays", n, "err", err) })
 }
 
 func urlsOf(rels []schema.Relay) []schema.RelayURL {

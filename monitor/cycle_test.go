@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
@@ -69,8 +70,8 @@ func small(t *testing.T) *testnet.Network {
 
 func newMonitor(t testing.TB, cfg monitor.Config, s archive.Store, n *testnet.Network, c *collector, holder string, now func() time.Time) *monitor.Monitor {
 	t.Helper()
-	m, err := monitor.New(cfg, s, netTransport(t, n), monitor.Options{Signer: keySigner(testKey), Publish: c.publish,
-		Profile: monitor.Profile{Name: "test monitor"}, Holder: holder, Now: now})
+	m, err := monitor.New(cfg, s, netTransport(t, n), monitor.Options{Options: loop.Options{Holder: holder, Now: now}, Signer: keySigner(testKey), Publish: c.publish,
+		Profile: monitor.Profile{Name: "test monitor"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestLeasesShared(t *testing.T) {
 	var (
 		wg  sync.WaitGroup
 		cs  [3]*collector
-		sts [3]*monitor.Stats
+		sts [3]monitor.Stats
 	)
 	for i := range cs {
 		cs[i] = &collector{}

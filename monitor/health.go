@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -52,11 +53,8 @@ func (c Config) ladderWait(failures int) time.Duration {
 	if failures < c.BackoffAfter {
 		return c.Interval
 	}
-	d := c.Interval
-	for i := c.BackoffAfter; i <= failures && d < c.BackoffMax; i++ {
-		d *= 2
-	}
-	return max(min(d, c.BackoffMax), c.Interval)
+	// The first failure on the ladder waits two intervals.
+	return max(loop.Backoff(failures-c.BackoffAfter+2, c.Interval, c.BackoffMax), c.Interval)
 }
 
 // backedOff reports whether a relay with state h is to be skipped in a

@@ -51,17 +51,10 @@ func netTransport(t testing.TB, n *testnet.Network) *transport.Transport {
 	t.Helper()
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = true
-	cfg.DNSResolver = n.DNSAddr()
-	cfg.ExtraCAFile = filepath.Join(n.Dir(), n.Manifest().CAFile)
+	n.Manifest().Reach(&cfg, n.Dir(), 5*time.Second)
 	// DialTimeout 2s: the resolver retries a lost UDP query after 1s (see
 	// nodeConfig).
 	cfg.ReadTimeout, cfg.DialTimeout, cfg.HandshakeTimeout = 5*time.Second, dialTimeout, 5*time.Second
-	for _, p := range []struct {
-		cfg *transport.ProxyConfig
-		net testnet.NetworkName
-	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
-		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: "socks5://" + n.ProxyAddr(p.net), Timeout: 5 * time.Second}
-	}
 	tr, err := transport.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,17 +2,11 @@ package monitor
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
@@ -32,8 +26,10 @@ type Profile struct {
 	Website string `json:"website,omitempty"`
 }
 
-// Options are the monitor's dependencies.
+// Options are the monitor's dependencies: those every loop shares (its
+// clock also stamps check times and created_at) and its own.
 type Options struct {
+	loop.Options
 	// Signer is the node key: it signs every published event, the RTT write
 	// test and NIP-42 AUTH. Required.
 	Signer nostr.Signer
@@ -41,15 +37,6 @@ type Options struct {
 	Publish PublishFunc
 	// Profile is the content of the kind 0 event.
 	Profile Profile
-	// Holder names this node in leases; "" means host name, pid and a
-	// random suffix.
-	Holder string
-	// Logger receives one line per cycle and warnings; nil discards.
-	Logger *slog.Logger
-	// Registerer receives the loop and monitor metrics; nil registers nothing.
-	Registerer prometheus.Registerer
-	// Now is the clock (check times, created_at); nil means time.Now.
-	Now func() time.Time
 	// SavePeers stores the events fetched from Config.Peers; nil: peers
 	// are not asked.
 	SavePeers SavePeersFunc
@@ -60,6 +47,7 @@ type Options struct {
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
 type Monitor struct {
+	*loop.Runner
 	cfg     Config
 	store   Store
 	tr      *transport.Transport
@@ -68,10 +56,6 @@ type Monitor struct {
 	pubkey  string
 	publish PublishFunc
 	profile Profile
-	holder  string
-	log     *slog.Logger
-	now     func() time.Time
-	loopM   *loop.Metrics
 	m       *metrics
 
 	savePeers SavePeersFunc
@@ -92,29 +76,16 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	if err != nil {
 		return nil, fmt.Errorf("monitor: signer: %w", err)
 	}
-	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish,
-		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now, savePeers: o.SavePeers}
-	m.observed = o.Observed
-	if m.log == nil {
-		m.log = slog.New(slog.DiscardHandler)
+	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish, profile: o.Profile,
+		savePeers: o.SavePeers, observed: o.Observed}
+	// The monitor wakes every tick and checks the relays that are due; its
+	// first wake waits up to a tick (at most a minute).
+	tick := cfg.Tick()
+	spec := loop.Spec{Name: Name, Interval: tick, Jitter: min(tick, time.Minute), Timeout: cfg.CycleTimeout,
+		Networks: loop.Names(schema.Networks)}
+	if m.Runner, err = loop.New(spec, o.Options, m.RunOnce); err != nil {
+		return nil, err
 	}
-	// Every line carries loop=monitor, the cycle's own line included:
-	// loop.Once logs through the Spec's logger as given.
-	m.log = m.log.With("loop", Name)
-	if m.now == nil {
-		m.now = time.Now
-	}
-	if m.holder == "" {
-		m.holder = defaultHolder()
-	}
-	if m.loopM, err = loop.NewMetrics(o.Registerer); err != nil {
-		return nil, fmt.Errorf("monitor: metrics: %w", err)
-	}
-	nets := make([]string, len(schema.Networks))
-	for i, n := range schema.Networks {
-		nets[i] = string(n)
-	}
-	m.loopM.Init(Name, nets, nil)
 	if m.m, err = newMetrics(o.Registerer, cfg); err != nil {
 		return nil, fmt.Errorf("monitor: metrics: %w", err)
 	}
@@ -125,17 +96,10 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 	if cfg.enabled(probe.CheckNet) {
 		asn = cfg.GeoIPASN
 	}
-	if m.geo, err = probe.OpenGeoIP(city, asn, m.log); err != nil {
+	if m.geo, err = probe.OpenGeoIP(city, asn, m.Logger()); err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)
 	}
 	return m, nil
-}
-
-func defaultHolder() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }
 
 // Close releases the GeoIP databases; call it after Run or Once returned.
@@ -143,23 +107,6 @@ func (m *Monitor) Close() error { return m.geo.Close() }
 
 // PublicKey is the monitor's (the node's) public key.
 func (m *Monitor) PublicKey() string { return m.pubkey }
-
-func (m *Monitor) spec() loop.Spec {
-	tick := m.cfg.Tick()
-	return loop.Spec{Name: Name, Interval: tick, Jitter: min(tick, time.Minute), Timeout: m.cfg.CycleTimeout,
-		Logger: m.log, Metrics: m.loopM}
-}
-
-// Run checks due relays every tick until ctx is done.
-func (m *Monitor) Run(ctx context.Context) error { return loop.Run(ctx, m.spec(), m.cycle) }
-
-// Once runs one cycle with its log line and metrics: `bigbrotr monitor --once`.
-func (m *Monitor) Once(ctx context.Context) error { return loop.Once(ctx, m.spec(), m.cycle) }
-
-func (m *Monitor) cycle(ctx context.Context) (loop.Stats, error) {
-	st, err := m.RunOnce(ctx)
-	return st.loopStats(), err
-}
 
 // activeConfig is the configuration without the checks that cannot run:
 // geo and net without their GeoIP database.

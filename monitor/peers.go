@@ -59,11 +59,11 @@ func (m *Monitor) fetchPeers(ctx context.Context) {
 		}
 		if err != nil {
 			m.m.peerFetches.WithLabelValues("error").Inc()
-			m.log.Warn("peer monitors' events not fetched", "peer", u.String(), "stored", n, "err", err)
+			m.Logger().Warn("peer monitors' events not fetched", "peer", u.String(), "stored", n, "err", err)
 			continue
 		}
 		m.m.peerFetches.WithLabelValues("ok").Inc()
-		m.log.Debug("peer monitors' events fetched", "peer", u.String(), "stored", n)
+		m.Logger().Debug("peer monitors' events fetched", "peer", u.String(), "stored", n)
 	}
 }
 
@@ -77,7 +77,7 @@ func (m *Monitor) fetchPeer(ctx context.Context, peer schema.RelayURL) (int, err
 		return 0, err
 	}
 	defer c.Close()
-	now := m.now()
+	now := m.Now()
 	var (
 		batch  []schema.Sighting
 		stored int

@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
@@ -56,7 +57,7 @@ func TestPeersFetched(t *testing.T) {
 	cfg.URLs.AllowPrivate = true
 	cfg.Peers = []string{"ws://127.0.0.1:1", peer} // the first refuses connections
 	reg := prometheus.NewRegistry()
-	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Signer: keySigner(testKey), Publish: (&collector{}).publish, Registerer: reg,
+	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Options: loop.Options{Registerer: reg}, Signer: keySigner(testKey), Publish: (&collector{}).publish,
 		SavePeers: func(_ context.Context, b []schema.Sighting) error {
 			mu.Lock()
 			defer mu.Unlock()

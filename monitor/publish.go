@@ -27,13 +27,13 @@ func (m *Monitor) emit(ctx context.Context, ev *nostr.Event, ext *publisher) boo
 	kind := strconv.Itoa(ev.Kind)
 	if err := m.signer.SignEvent(ctx, ev); err != nil {
 		m.m.published(kind, destNode, err)
-		m.log.Warn("sign event", "kind", ev.Kind, "err", err)
+		m.Logger().Warn("sign event", "kind", ev.Kind, "err", err)
 		return false
 	}
 	err := m.publish(ctx, ev)
 	m.m.published(kind, destNode, err)
 	if err != nil {
-		m.log.Warn("publish to node", "kind", ev.Kind, "id", ev.ID, "err", err)
+		m.Logger().Warn("publish to node", "kind", ev.Kind, "id", ev.ID, "err", err)
 	}
 	ext.send(ev)
 	return err == nil
@@ -61,7 +61,7 @@ func (m *Monitor) announce(ctx context.Context, ext *publisher) (int, error) {
 			last[s.Key] = time.Unix(unix, 0)
 		}
 	}
-	now := m.now()
+	now := m.Now()
 	due := func(key string, every time.Duration) bool {
 		t, ok := last[key]
 		return !ok || !now.Before(t.Add(every))
@@ -168,10 +168,10 @@ func (p *publisher) run(ctx context.Context, url string, q <-chan *nostr.Event) 
 		if down == nil && conn == nil {
 			dctx, cancel := context.WithTimeout(ctx, m.cfg.PublishTimeout)
 			conn, down = relayclient.Dial(dctx, m.tr, url, relayclient.Options{Limits: m.cfg.Client,
-				Signer: m.signer.SignEvent, Now: m.now})
+				Signer: m.signer.SignEvent, Now: m.Now})
 			cancel()
 			if down != nil {
-				m.log.Warn("publish relay unreachable", "relay", url, "err", down)
+				m.Logger().Warn("publish relay unreachable", "relay", url, "err", down)
 			}
 		}
 		if down != nil {
@@ -181,7 +181,7 @@ func (p *publisher) run(ctx context.Context, url string, q <-chan *nostr.Event) 
 		err := m.sendEvent(ctx, conn, ev)
 		m.m.published(kind, destRelays, err)
 		if err != nil {
-			m.log.Debug("publish to relay", "relay", url, "kind", ev.Kind, "err", err)
+			m.Logger().Debug("publish to relay", "relay", url, "kind", ev.Kind, "err", err)
 			if !errors.Is(err, relayclient.ErrRefused) { // the connection is in doubt: redial next time
 				_ = conn.Close()
 				conn = nil

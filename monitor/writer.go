@@ -17,7 +17,7 @@ import (
 type writer struct {
 	m      *Monitor
 	ctx    context.Context
-	st     *Stats
+	st     *tally
 	health map[string]health // read-only: the state at the cycle's start
 	ext    *publisher
 	leases *loop.Leases[schema.RelayURL] // renewed until released here
@@ -35,7 +35,7 @@ type item struct {
 
 const writeBatch = 64
 
-func (m *Monitor) newWriter(ctx context.Context, st *Stats, h map[string]health, ext *publisher, leases *loop.Leases[schema.RelayURL]) *writer {
+func (m *Monitor) newWriter(ctx context.Context, st *tally, h map[string]health, ext *publisher, leases *loop.Leases[schema.RelayURL]) *writer {
 	w := &writer{m: m, ctx: ctx, st: st, health: h, ext: ext, leases: leases, in: make(chan item, 4*writeBatch)}
 	w.wg.Go(w.loop)
 	return w
@@ -95,13 +95,13 @@ func (w *writer) flush(batch []item) {
 		d := it.d
 		if d.err != nil || d.res == nil {
 			if w.ctx.Err() == nil {
-				m.log.Warn("relay check failed", "relay", d.relay.URL, "err", d.err)
+				m.Logger().Warn("relay check failed", "relay", d.relay.URL, "err", d.err)
 			}
 			unfinished = append(unfinished, d.relay.URL)
 			continue
 		}
 		res := d.res
-		snaps = append(snaps, snapshots(res, m.log)...)
+		snaps = append(snaps, snapshots(res, m.Logger())...)
 		h := w.health[d.relay.URL.String()].next(res.Reachable(), res.At)
 		states = append(states, h.state(d.relay.URL.String()))
 		checkedNet[res.URL.Network()]++
@@ -113,7 +113,7 @@ func (w *writer) flush(batch []item) {
 			}
 		} else {
 			unreachable[unreachableReason(res)]++
-			m.log.Debug("relay unreachable", "relay", d.relay.URL, "reason", unreachableReason(res), "failures", h.Failures)
+			m.Logger().Debug("relay unreachable", "relay", d.relay.URL, "reason", unreachableReason(res), "failures", h.Failures)
 		}
 		finished = append(finished, d.relay.URL)
 	}
@@ -136,17 +136,17 @@ func (w *writer) flush(batch []item) {
 	w.leases.Drop(finished...)
 	w.leases.Drop(unfinished...)
 	if len(finished) > 0 {
-		if err := m.store.ReleaseLeases(ctx, Name, m.holder, finished, len(errs) == 0); err != nil {
+		if err := m.store.ReleaseLeases(ctx, Name, m.Holder(), finished, len(errs) == 0); err != nil {
 			errs = append(errs, fmt.Errorf("monitor: release leases: %w", err))
 		}
 	}
 	if len(unfinished) > 0 {
-		if err := m.store.ReleaseLeases(ctx, Name, m.holder, unfinished, false); err != nil {
+		if err := m.store.ReleaseLeases(ctx, Name, m.Holder(), unfinished, false); err != nil {
 			errs = append(errs, fmt.Errorf("monitor: release leases: %w", err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		m.log.Warn("store", "err", err)
+		m.Logger().Warn("store", "err", err)
 		if w.err == nil {
 			w.err = err
 		}

@@ -1,12 +1,10 @@
 package node
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/changes"
 )
 
@@ -48,21 +46,4 @@ func (c ChangesSection) Validate() error {
 
 func (c ChangesSection) rules() changes.Rules {
 	return changes.Rules{DownAfter: c.DownAfter, ExpiryWarning: c.ExpiryWarning}
-}
-
-// uptimeKept is how far back the daily uptime counts are kept: the 90
-// days the bars show, and a day's margin.
-const uptimeKept = 91 * 24 * time.Hour
-
-// pruneChanges is the stats loop's pruning of changes and uptime days.
-func pruneChanges(ctx context.Context, store archive.Store, retention time.Duration, now time.Time) (int64, error) {
-	before := time.Time{}
-	if retention > 0 {
-		before = now.Add(-retention)
-	}
-	n, err := store.PruneChanges(ctx, before, now.Add(-uptimeKept))
-	if err != nil {
-		return n, fmt.Errorf("prune changes: %w", err)
-	}
-	return n, nil
 }

@@ -2,11 +2,11 @@ package node
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -34,11 +34,12 @@ func TestStatsLoopPrunesChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Default()
-	l, err := newStatsLoop(cfg.Stats, store, slog.New(slog.DiscardHandler), nil)
+	mc := cfg.Stats.MaintenanceConfig
+	mc.ChangesRetention = cfg.Changes.Retention
+	l, err := archive.NewMaintenance(mc, store, iloop.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.changesRetention = cfg.Changes.Retention
 	if err := l.Once(ctx); err != nil {
 		t.Fatal(err)
 	}

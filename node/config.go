@@ -10,13 +10,13 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -110,9 +110,9 @@ func finderDefaults() discovery.FinderConfig {
 
 // syncDefaults spells the synchronizer's empty lists as [], the way
 // node.toml.example writes them.
-func syncDefaults() syncer.Config {
-	c := syncer.DefaultConfig()
-	c.Networks, c.Filters, c.Relays = []string{}, []syncer.Filter{}, []syncer.RelayOverride{}
+func syncDefaults() synchronizer.Config {
+	c := synchronizer.DefaultConfig()
+	c.Networks, c.Filters, c.Relays = []string{}, []synchronizer.Filter{}, []synchronizer.RelayOverride{}
 	return c
 }
 

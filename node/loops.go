@@ -10,10 +10,11 @@ import (
 
 	"github.com/bigbrotr/bigbrotr"
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
@@ -22,7 +23,10 @@ const (
 	LoopSeeder       = discovery.NameSeeder
 	LoopFinder       = discovery.NameFinder
 	LoopValidator    = discovery.NameValidator
-	LoopSynchronizer = syncer.Name
+	LoopSynchronizer = synchronizer.Name
+	// LoopStats refreshes the statistics and prunes old snapshots: the
+	// archive's maintenance, `bigbrotr stats [--once]`.
+	LoopStats = archive.MaintenanceLoop
 )
 
 // LoopNames lists the loops in pipeline order.
@@ -49,15 +53,29 @@ type ValidatorSection struct {
 // SynchronizerSection is [synchronizer].
 type SynchronizerSection struct {
 	Enabled bool `toml:"enabled"`
-	syncer.Config
+	synchronizer.Config
+}
+
+// StatsSection is [stats]: the archive's maintenance (statistics behind
+// the status page and the JSON API, retention of monitor snapshots).
+type StatsSection struct {
+	Enabled bool `toml:"enabled"`
+	archive.MaintenanceConfig
+}
+
+func statsDefaults() StatsSection {
+	return StatsSection{Enabled: true, MaintenanceConfig: archive.DefaultMaintenanceConfig()}
 }
 
 // loop is one runnable crawler loop: Run blocks until ctx is done (the
 // seeder returns after its one pass), Once runs a single cycle.
 type loop struct {
 	name string
-	run  func(context.Context) error
-	once func(context.Context) error
+	// health is where every loop of the node keeps its state (one Health
+	// for all of them), for the status page.
+	health *iloop.Health
+	run    func(context.Context) error
+	once   func(context.Context) error
 	// close, when set, releases what the loop holds if it is never run (a
 	// later start-up step failed); run and once release it themselves.
 	close func() error
@@ -72,6 +90,8 @@ type loop struct {
 // monitor out.
 func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheus.Registerer, only string, env *monitorEnv) ([]loop, error) {
 	var loops []loop
+	lo := iloop.Options{Logger: log, Registerer: reg, Health: iloop.NewHealth()}
+	add := func(l loop) { l.health = lo.Health; loops = append(loops, l) }
 	// fail releases the loops built so far (the monitor's GeoIP databases).
 	fail := func(err error) ([]loop, error) { closeLoops(loops); return nil, err }
 	tr, err := transport.New(cfg.Network, log.With("component", "transport"))
@@ -82,7 +102,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 	// operator's own relays must get past discovery and the monitor first.
 	urls := schema.ParseOptions{AllowPrivate: cfg.Network.AllowPrivate}
 	cfg.Monitor.URLs, cfg.Synchronizer.URLs = urls, urls
-	opts := discovery.Options{Logger: log, Registerer: reg, URLs: urls}
+	opts := discovery.Options{Options: lo, URLs: urls}
 	want := func(name string, enabled bool) bool {
 		if only != "" {
 			return name == only
@@ -96,29 +116,29 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopSeeder, run: s.Run, once: s.Run})
+		add(loop{name: LoopSeeder, run: s.Run, once: s.Once})
 	}
 	if want(LoopFinder, cfg.Finder.Enabled) {
 		f, err := discovery.NewFinder(cfg.Finder.FinderConfig, store, tr, opts)
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopFinder, run: f.Run, once: f.Once})
+		add(loop{name: LoopFinder, run: f.Run, once: f.Once})
 	}
 	if want(LoopValidator, cfg.Validator.Enabled) {
 		v, err := discovery.NewValidator(cfg.Validator.ValidatorConfig, store, tr, opts)
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopValidator, run: v.Run, once: v.Once, warning: v.NoneReachable})
+		add(loop{name: LoopValidator, run: v.Run, once: v.Once, warning: v.NoneReachable})
 	}
 	if env != nil && want(LoopMonitor, cfg.Monitor.Enabled) {
-		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Logger: log, Registerer: reg})
+		m, err := newMonitor(cfg, store, tr, *env, monitor.Options{Options: lo})
 		if err != nil {
 			return fail(err)
 		}
 		// The monitor holds the GeoIP databases open until its loop ends.
-		loops = append(loops, loop{name: LoopMonitor,
+		add(loop{name: LoopMonitor,
 			run:   func(ctx context.Context) error { defer m.Close(); return m.Run(ctx) },
 			once:  func(ctx context.Context) error { defer m.Close(); return m.Once(ctx) },
 			close: m.Close,
@@ -131,8 +151,8 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		} else if sk, _, err = LoadKey(cfg.Node); err != nil {
 			return fail(err)
 		}
-		s, err := syncer.New(cfg.Synchronizer.Config, store, tr, syncer.Options{
-			Logger: log, Registerer: reg,
+		s, err := synchronizer.New(cfg.Synchronizer.Config, store, tr, synchronizer.Options{
+			Options: lo,
 			// NIP-42: relays that ask are answered with the node key.
 			Signer: func(_ context.Context, ev *nostr.Event) error { return ev.Sign(sk) },
 			// The free-space guard watches the embedded store's disk; a
@@ -142,17 +162,27 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if err != nil {
 			return fail(err)
 		}
-		loops = append(loops, loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
+		add(loop{name: LoopSynchronizer, run: s.Run, once: s.Once})
 	}
 	if want(LoopStats, cfg.Stats.Enabled) {
-		s, err := newStatsLoop(cfg.Stats, store, log, reg)
+		mc := cfg.Stats.MaintenanceConfig
+		mc.ChangesRetention = cfg.Changes.Retention
+		s, err := archive.NewMaintenance(mc, store, lo)
 		if err != nil {
 			return fail(err)
 		}
-		s.changesRetention = cfg.Changes.Retention
-		loops = append(loops, loop{name: LoopStats, run: s.Run, once: s.Once})
+		add(loop{name: LoopStats, run: s.Run, once: s.Once})
 	}
 	return loops, nil
+}
+
+// loopsHealth is the Health the loops keep their state in (an empty one
+// when the node runs no loop).
+func loopsHealth(loops []loop) *iloop.Health {
+	if len(loops) == 0 {
+		return iloop.NewHealth()
+	}
+	return loops[0].health
 }
 
 // closeLoops releases the resources of loops that will never run.

@@ -154,7 +154,7 @@ func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", env); err != nil {
 		return src, err
 	}
-	site, err := newSite(cfg, n.store, o.Registry, n.loops, o.Logger, n.pubKey, n.version)
+	site, err := newSite(cfg, n.store, n.loops, o.Logger, n.pubKey, n.version)
 	if err != nil {
 		return src, err
 	}

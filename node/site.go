@@ -4,10 +4,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
@@ -17,8 +16,8 @@ import (
 // newSite builds the status page and the JSON API over the archive
 // (package websource), with what only the node knows: the loops' health,
 // their warnings and what the configuration leaves out.
-func newSite(cfg Config, store archive.Store, reg prometheus.Gatherer, loops []loop, log *slog.Logger, pub, version string) (*web.Handler, error) {
-	health := newWebSource(cfg, reg, loops)
+func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pub, version string) (*web.Handler, error) {
+	health := newWebSource(cfg, loopsHealth(loops), loops)
 	// A relay is checked again Interval after its last check, at the
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
@@ -39,10 +38,9 @@ func newSite(cfg Config, store archive.Store, reg prometheus.Gatherer, loops []l
 }
 
 // webSource is the node's part of the status page's source: the loops'
-// health, read back from their metrics (web_loops.go).
+// health, as their runners keep it (web_loops.go).
 type webSource struct {
-	// gather reads the loop metrics of this process.
-	gather prometheus.Gatherer
+	health *iloop.Health
 	loops  []loopPeriod
 	now    func() time.Time
 }
@@ -58,8 +56,8 @@ type loopPeriod struct {
 	interval time.Duration
 }
 
-func newWebSource(cfg Config, gather prometheus.Gatherer, loops []loop) *webSource {
-	w := &webSource{gather: gather, now: time.Now}
+func newWebSource(cfg Config, health *iloop.Health, loops []loop) *webSource {
+	w := &webSource{health: health, now: time.Now}
 	for _, l := range loops {
 		lp := loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)}
 		lp.interval = lp.period

@@ -135,7 +135,7 @@ func loopCycles(t *testing.T, reg prometheus.Gatherer, name string) float64 {
 	}
 	total := 0.0
 	for _, f := range fams {
-		if f.GetName() != metricLoopCycles {
+		if f.GetName() != "bigbrotr_loop_cycles_total" {
 			continue
 		}
 		for _, m := range f.GetMetric() {

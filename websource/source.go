@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -395,14 +395,14 @@ func (w *Source) Stats(ctx context.Context) (web.Stats, error) {
 // syncState reads the synchronizer's record of a relay, nil when it has
 // none (or an unreadable one: the page still shows the rest).
 func (w *Source) syncState(ctx context.Context, url schema.RelayURL) (*web.SyncState, error) {
-	st, err := w.store.GetState(ctx, syncer.ServiceName, syncer.StateCursor, url.String())
+	st, err := w.store.GetState(ctx, synchronizer.ServiceName, synchronizer.StateCursor, url.String())
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	rs, err := syncer.DecodeRelayState(st.Value)
+	rs, err := synchronizer.DecodeRelayState(st.Value)
 	if err != nil {
 		return nil, nil
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/synchronizer"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -118,7 +118,7 @@ func TestWebSourceReadsMonitorSnapshots(t *testing.T) {
 		t.Errorf("sync state %+v for a relay never synced", d.Sync)
 	}
 	// The synchronizer's record of the relay, as it stores it.
-	if err := store.PutState(ctx, []schema.State{{Service: syncer.ServiceName, Type: syncer.StateCursor, Key: up.String(),
+	if err := store.PutState(ctx, []schema.State{{Service: synchronizer.ServiceName, Type: synchronizer.StateCursor, Key: up.String(),
 		Value: json.RawMessage(`{"next":1800000000,"filters":"x","day":1799990000,"day_events":42,"exhausted":3,"flagged":true}`)}}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 func TestProgressBar(t *testing.T) {
 	var out bytes.Buffer
 	ctx, finish := withProgressBar(context.Background(), &out, "validator")
-	err := loop.Once(ctx, loop.Spec{Name: "validator"}, func(ctx context.Context) (loop.Stats, error) {
+	r, err := loop.New(loop.Spec{Name: "validator"}, loop.Options{}, func(ctx context.Context) (loop.Stats, error) {
 		p := loop.ProgressFrom(ctx)
 		p.Due(10)
 		p.Done(10)
@@ -23,6 +23,10 @@ func TestProgressBar(t *testing.T) {
 		p.Done(5)
 		return loop.Stats{}, nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Once(ctx)
 	finish()
 	if err != nil {
 		t.Fatal(err)

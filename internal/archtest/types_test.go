@@ -16,7 +16,7 @@ import (
 // exported value type may be declared twice: the records they exchange
 // live once, in schema, so that adding a field is one edit and no layer
 // converts them field by field.
-var shared = []string{"schema", "archive", "discovery", "monitor"}
+var shared = []string{"schema", "archive", "discovery", "monitor", "synchronizer"}
 
 // roleNames are declared by each package for itself: the same role (a
 // package's settings, its constructor options, its counters) with

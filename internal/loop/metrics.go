@@ -2,6 +2,7 @@ package loop
 
 import (
 	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -102,8 +103,8 @@ func Register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *erro
 // reasons, so that dashboards and rate() see them before the first event.
 func (m *Metrics) Init(loop string, networks, reasons []string) {
 	m.duration.WithLabelValues(loop)
-	m.cycles.WithLabelValues(loop, "success")
-	m.cycles.WithLabelValues(loop, "failure")
+	m.cycles.WithLabelValues(loop, string(OutcomeSuccess))
+	m.cycles.WithLabelValues(loop, string(OutcomeFailure))
 	m.lastSuccess.WithLabelValues(loop)
 	m.started.WithLabelValues(loop)
 	m.running.WithLabelValues(loop)
@@ -125,15 +126,27 @@ func (m *Metrics) Reject(loop, reason string, n int) {
 	}
 }
 
-// begin marks a cycle of loop started at unix seconds, with no progress yet.
-func (m *Metrics) begin(loop string, unix float64) {
-	m.started.WithLabelValues(loop).Set(unix)
-	m.running.WithLabelValues(loop).Set(1)
-	m.itemsDue.WithLabelValues(loop).Set(0)
-	m.itemsDone.WithLabelValues(loop).Set(0)
+// show sets the gauges from a loop's state: the metrics export what the
+// status page reads.
+func (m *Metrics) show(st State) {
+	if !st.Started.IsZero() {
+		m.started.WithLabelValues(st.Name).Set(float64(st.Started.UnixMilli()) / 1000)
+	}
+	running := 0.0
+	if st.Running {
+		running = 1
+	}
+	m.running.WithLabelValues(st.Name).Set(running)
+	m.itemsDue.WithLabelValues(st.Name).Set(float64(st.Due))
+	m.itemsDone.WithLabelValues(st.Name).Set(float64(st.Done))
+	if !st.LastSuccess.IsZero() {
+		m.lastSuccess.WithLabelValues(st.Name).Set(float64(st.LastSuccess.Unix()))
+	}
 }
 
-func (m *Metrics) record(loop string, s Stats) {
+// finish counts a finished cycle of loop: its items and rejects whatever
+// the outcome, its outcome and duration unless it was stopped.
+func (m *Metrics) finish(loop string, s Stats, outcome Outcome, took time.Duration) {
 	for network, n := range s.Items {
 		if n > 0 {
 			m.items.WithLabelValues(loop, network).Add(float64(n))
@@ -142,4 +155,9 @@ func (m *Metrics) record(loop string, s Stats) {
 	for reason, n := range s.Rejects {
 		m.Reject(loop, reason, n)
 	}
+	if outcome == OutcomeStopped {
+		return
+	}
+	m.duration.WithLabelValues(loop).Observe(took.Seconds())
+	m.cycles.WithLabelValues(loop, string(outcome)).Inc()
 }

@@ -8,13 +8,14 @@ import (
 
 // Progress counts the items of one running cycle: how many it has to do
 // (due) and how many it did (done). A cycle reaches its Progress through
-// the context Once gives it; the status page reads it back from the
-// metrics, and a one-shot command can watch it (WithObserver) to draw a
-// progress bar. A nil *Progress (a cycle run outside Once) ignores every
-// call, so cycle code never checks.
+// the context the runner gives it; the counts go to the loop's State (the
+// status page and the gauges read them there), and a one-shot command can
+// watch them (WithObserver) to draw a progress bar. A nil *Progress (a
+// cycle run outside a Runner) ignores every call, so cycle code never
+// checks.
 type Progress struct {
-	loop      string
-	m         *Metrics
+	slot      *slot // nil: counted, not shown
+	gen       uint64
 	due, done atomic.Int64
 	mu        sync.Mutex // serialises observer calls
 	observe   Observer
@@ -33,14 +34,14 @@ func ProgressFrom(ctx context.Context) *Progress {
 	return p
 }
 
-// WithObserver makes every cycle Once runs under ctx report its progress to
-// f (the one-shot commands' progress bar).
+// WithObserver makes every cycle a runner runs under ctx report its
+// progress to f (the one-shot commands' progress bar).
 func WithObserver(ctx context.Context, f Observer) context.Context {
 	return context.WithValue(ctx, observerKey{}, f)
 }
 
-func newProgress(ctx context.Context, loop string, m *Metrics) *Progress {
-	p := &Progress{loop: loop, m: m}
+func newProgress(ctx context.Context, s *slot, gen uint64) *Progress {
+	p := &Progress{slot: s, gen: gen}
 	p.observe, _ = ctx.Value(observerKey{}).(Observer)
 	return p
 }
@@ -72,14 +73,15 @@ func (p *Progress) Counts() (done, due int64) {
 }
 
 func (p *Progress) publish() {
+	// Under one lock, so that the state and the observer see the counts
+	// in the order they changed.
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	done, due := p.Counts()
-	if m := p.m; m != nil {
-		m.itemsDone.WithLabelValues(p.loop).Set(float64(done))
-		m.itemsDue.WithLabelValues(p.loop).Set(float64(due))
+	if p.slot != nil {
+		p.slot.progress(p.gen, done, due)
 	}
 	if p.observe != nil {
-		p.mu.Lock()
 		p.observe(done, due)
-		p.mu.Unlock()
 	}
 }

@@ -17,36 +17,41 @@ import (
 // it runs; the next cycle starts from zero; a cycle run outside Once (nil
 // Progress) may report all the same.
 func TestProgress(t *testing.T) {
-	m, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var seen [][2]int64
 	ctx := WithObserver(context.Background(), func(done, due int64) { seen = append(seen, [2]int64{done, due}) })
-	spec := Spec{Name: "t", Metrics: m}
-	_ = Once(ctx, spec, func(ctx context.Context) (Stats, error) {
+	first := true
+	var r *Runner
+	r = runner(t, Spec{Name: "t"}, Options{Registerer: prometheus.NewRegistry()}, func(ctx context.Context) (Stats, error) {
+		m := r.metrics
+		if !first {
+			if value(m.itemsDue.WithLabelValues("t")) != 0 || value(m.itemsDone.WithLabelValues("t")) != 0 || r.State().Due != 0 {
+				t.Error("a new cycle starts with the last cycle's progress")
+			}
+			return Stats{}, nil
+		}
+		first = false
 		p := ProgressFrom(ctx)
 		p.Due(3)
 		p.Done(1)
 		if value(m.running.WithLabelValues("t")) != 1 || value(m.itemsDue.WithLabelValues("t")) != 3 || value(m.itemsDone.WithLabelValues("t")) != 1 {
 			t.Error("gauges do not follow the running cycle")
 		}
+		if st := r.State(); !st.Running || st.Done != 1 || st.Due != 3 {
+			t.Errorf("state %+v does not follow the running cycle", st)
+		}
 		p.Done(0) // ignored
 		p.Done(2)
 		return Stats{}, nil
 	})
+	m := r.metrics
+	_ = r.Once(ctx)
 	if want := [][2]int64{{0, 3}, {1, 3}, {3, 3}}; len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] || seen[2] != want[2] {
 		t.Errorf("observer saw %v, want %v", seen, want)
 	}
 	if value(m.running.WithLabelValues("t")) != 0 || value(m.itemsDone.WithLabelValues("t")) != 3 || value(m.started.WithLabelValues("t")) == 0 {
 		t.Error("after the cycle: want not running, its last progress kept and its start time")
 	}
-	_ = Once(context.Background(), spec, func(ctx context.Context) (Stats, error) {
-		if value(m.itemsDue.WithLabelValues("t")) != 0 || value(m.itemsDone.WithLabelValues("t")) != 0 {
-			t.Error("a new cycle starts with the last cycle's progress")
-		}
-		return Stats{}, nil
-	})
+	_ = r.Once(context.Background())
 	var none *Progress
 	none.Due(1)
 	none.Done(1)
@@ -59,8 +64,8 @@ func TestProgress(t *testing.T) {
 // far it got (done of due), with the loop's logger, before its own line.
 func TestProgressLines(t *testing.T) {
 	var buf syncBuf
-	logger := slog.New(slog.NewTextHandler(&buf, nil)).With("loop", "t")
-	err := Once(context.Background(), Spec{Name: "t", Logger: logger, ProgressEvery: time.Millisecond}, func(ctx context.Context) (Stats, error) {
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	r := runner(t, Spec{Name: "t", ProgressEvery: time.Millisecond}, Options{Logger: logger}, func(ctx context.Context) (Stats, error) {
 		p := ProgressFrom(ctx)
 		p.Due(4)
 		p.Done(3)
@@ -73,7 +78,7 @@ func TestProgressLines(t *testing.T) {
 		}
 		return Stats{}, nil
 	})
-	if err != nil {
+	if err := r.Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -37,19 +38,47 @@ func (s *Stats) AddReject(reason string) {
 	s.Rejects[reason]++
 }
 
+// LoopStats makes Stats a Report, for loops that count in it directly.
+func (s Stats) LoopStats() Stats { return s }
+
+// Report is what a loop's RunOnce returns: its own counters, which it
+// turns into the runner's bounded-label Stats.
+type Report interface {
+	LoopStats() Stats
+}
+
 // Spec describes one loop to the runner.
 type Spec struct {
-	Name     string        // metric label and log attribute, a constant
-	Interval time.Duration // time between cycle starts; must be positive for Run
-	// Jitter bounds the random delay before the first cycle. Zero starts at once.
+	Name string // metric label and log attribute, a constant
+	// Interval is the time between cycle starts. Zero makes the loop a
+	// start-up step (the seeder): Run runs one cycle and returns.
+	Interval time.Duration
+	// Jitter bounds the random delay before Run's first cycle, so that
+	// loops and nodes started together do not hit the store and the network
+	// in step. Zero means a tenth of the interval, at most a minute;
+	// NoJitter starts at once.
 	Jitter time.Duration
 	// Timeout bounds one cycle; zero means only ctx does.
 	Timeout time.Duration
-	Logger  *slog.Logger // carries loop=<name>; nil discards
-	Metrics *Metrics     // nil records nothing
 	// ProgressEvery spaces the progress lines of a cycle that runs long
 	// and reports its items (see Progress); 0 means DefaultProgressEvery.
 	ProgressEvery time.Duration
+	// Networks and Reasons are the item and reject label values whose
+	// series exist at zero from the start (see Metrics.Init).
+	Networks, Reasons []string
+}
+
+// NoJitter as Spec.Jitter starts Run's first cycle at once.
+const NoJitter time.Duration = -1
+
+func (s Spec) jitter() time.Duration {
+	switch {
+	case s.Jitter < 0:
+		return 0
+	case s.Jitter > 0:
+		return s.Jitter
+	}
+	return min(s.Interval/10, time.Minute)
 }
 
 // DefaultProgressEvery: a cycle still running after this long says how far
@@ -61,84 +90,155 @@ const DefaultProgressEvery = 30 * time.Second
 // fails part-way, so that partial work is still counted.
 type Cycle func(ctx context.Context) (Stats, error)
 
-// Run calls cycle every Interval (measured start to start; a cycle that
-// overruns is followed at once by the next) after a random delay below
-// Jitter, until ctx is done. A failing cycle is logged and counted; the loop
-// carries on. Run returns nil when ctx is cancelled: stopping is not an error.
-func Run(ctx context.Context, s Spec, cycle Cycle) error {
-	if s.Interval <= 0 {
-		return errors.New("loop " + s.Name + ": interval must be positive")
+// Runner runs one loop: the loop supplies its Spec (from its Config) and
+// its one cycle, RunOnce; the runner owns the rest, the same for every
+// loop: the logger carrying loop=<name>, the clock, the lease holder id,
+// the jittered start, one bounded cycle at a time, the cycle's log line,
+// its progress, the loop metrics and the loop's health State. A loop type
+// embeds its *Runner, which gives it Run and Once.
+type Runner struct {
+	spec    Spec
+	log     *slog.Logger
+	now     func() time.Time
+	holder  string
+	metrics *Metrics
+	slot    *slot
+	cycle   Cycle
+}
+
+// New builds the runner of the loop spec describes, whose cycle is
+// runOnce, over the shared dependencies o.
+func New[R Report](spec Spec, o Options, runOnce func(context.Context) (R, error)) (*Runner, error) {
+	if spec.Interval < 0 {
+		return nil, errors.New("loop " + spec.Name + ": interval must not be negative")
 	}
-	if s.Jitter > 0 {
-		if !sleep(ctx, rand.N(s.Jitter)) {
+	m, err := NewMetrics(o.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("%s: metrics: %w", spec.Name, err)
+	}
+	m.Init(spec.Name, spec.Networks, spec.Reasons)
+	h := o.Health
+	if h == nil {
+		h = NewHealth()
+	}
+	r := &Runner{spec: spec, log: o.logger(spec.Name), now: o.clock(), holder: o.holder(), metrics: m,
+		slot: h.slot(spec.Name, spec.Interval, m)}
+	r.cycle = func(ctx context.Context) (Stats, error) {
+		st, err := runOnce(ctx)
+		return st.LoopStats(), err
+	}
+	return r, nil
+}
+
+// Name is the loop's name.
+func (r *Runner) Name() string { return r.spec.Name }
+
+// Logger is the loop's logger; its lines carry loop=<name>.
+func (r *Runner) Logger() *slog.Logger { return r.log }
+
+// Now reads the loop's clock.
+func (r *Runner) Now() time.Time { return r.now() }
+
+// Holder names this node in the loop's leases.
+func (r *Runner) Holder() string { return r.holder }
+
+// State is the loop's health now.
+func (r *Runner) State() State { return r.slot.state() }
+
+// Run calls the cycle every Interval (measured start to start; a cycle
+// that overruns is followed at once by the next) after a random delay
+// below the jitter, until ctx is done; with no Interval it runs one cycle
+// and returns its error. A failing cycle is logged and counted; the loop
+// carries on. Run returns nil when ctx is cancelled: stopping is not an
+// error.
+func (r *Runner) Run(ctx context.Context) error {
+	if r.spec.Interval == 0 {
+		return r.Once(ctx)
+	}
+	return r.every(ctx, r.spec.jitter(), r.spec.Timeout, r.cycle)
+}
+
+// Report is Run for a loop that works without cycles (the synchronizer's
+// workers take relays as they fall due): report, which returns what was
+// done since its last call, is called at once and then every Interval
+// until ctx is done, as a cycle with its log line and metrics, without
+// start delay or timeout.
+func (r *Runner) Report(ctx context.Context, report Cycle) error {
+	if r.spec.Interval <= 0 {
+		return errors.New(r.spec.Name + ": interval must be positive")
+	}
+	return r.every(ctx, 0, 0, report)
+}
+
+func (r *Runner) every(ctx context.Context, jitter, timeout time.Duration, cycle Cycle) error {
+	// A loop that stops has no next run.
+	defer r.slot.plan(time.Time{})
+	if jitter > 0 {
+		d := rand.N(jitter)
+		r.slot.plan(time.Now().Add(d))
+		if !Sleep(ctx, d) {
 			return nil
 		}
 	}
 	for {
 		start := time.Now()
-		_ = Once(ctx, s, cycle)
+		_ = r.run(ctx, timeout, cycle, start, start.Add(r.spec.Interval))
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !sleep(ctx, time.Until(start.Add(s.Interval))) {
+		if !Sleep(ctx, time.Until(start.Add(r.spec.Interval))) {
 			return nil
 		}
 	}
 }
 
-// Once runs one cycle under Timeout, records its metrics and writes its log
-// line, and returns the cycle's error (nil when the cycle only stopped
-// because ctx was cancelled). It is what `--once` runs.
-func Once(ctx context.Context, s Spec, cycle Cycle) error {
-	logger := s.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+// Once runs one cycle under the Timeout, records it (metrics, State) and
+// writes its log line, and returns the cycle's error (nil when the cycle
+// only stopped because ctx was cancelled). It is what `--once` runs.
+func (r *Runner) Once(ctx context.Context) error {
+	return r.run(ctx, r.spec.Timeout, r.cycle, time.Now(), time.Time{})
+}
+
+// run runs one cycle starting now, at start; next is when the one after
+// it is due (zero: none).
+func (r *Runner) run(ctx context.Context, timeout time.Duration, cycle Cycle, start, next time.Time) error {
 	cctx, cancel := ctx, context.CancelFunc(func() {})
-	if s.Timeout > 0 {
-		cctx, cancel = context.WithTimeout(ctx, s.Timeout)
+	if timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	start := time.Now()
-	if m := s.Metrics; m != nil {
-		m.begin(s.Name, float64(start.UnixMilli())/1000)
-	}
-	p := newProgress(ctx, s.Name, s.Metrics)
+	gen := r.slot.begin(start, next)
+	p := newProgress(ctx, r.slot, gen)
 	cctx = context.WithValue(cctx, progressKey{}, p)
-	stopProgress := logProgress(cctx, logger, p, start, s.ProgressEvery)
+	stopProgress := logProgress(cctx, r.log, p, start, r.spec.ProgressEvery)
 	stats, err := cycle(cctx)
 	stopProgress()
 	cancel()
 	elapsed := time.Since(start)
-	stopped := err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled)
-	if m := s.Metrics; m != nil {
-		m.running.WithLabelValues(s.Name).Set(0)
-		m.record(s.Name, stats)
-		if !stopped {
-			m.duration.WithLabelValues(s.Name).Observe(elapsed.Seconds())
-			if err != nil {
-				m.cycles.WithLabelValues(s.Name, "failure").Inc()
-			} else {
-				m.cycles.WithLabelValues(s.Name, "success").Inc()
-				m.lastSuccess.WithLabelValues(s.Name).Set(float64(time.Now().Unix()))
-			}
-		}
+	outcome := OutcomeSuccess
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
+		outcome = OutcomeStopped
+	case err != nil:
+		outcome = OutcomeFailure
 	}
-	// The loop's logger already carries loop=<name> (every loop adds it to
-	// all its lines), so the cycle line does not repeat it.
+	r.metrics.finish(r.spec.Name, stats, outcome, elapsed)
+	r.slot.end(time.Now(), elapsed, outcome, err)
+	// The loop's logger already carries loop=<name>, so the cycle line
+	// does not repeat it.
 	attrs := append([]slog.Attr{slog.Duration("took", elapsed)}, stats.Attrs...)
 	attrs = append(attrs, sumAttr("items", stats.Items), sumAttr("rejects", stats.Rejects))
-	switch {
-	case stopped:
-		logger.LogAttrs(ctx, slog.LevelDebug, "cycle stopped", attrs...)
+	switch outcome {
+	case OutcomeStopped:
+		r.log.LogAttrs(ctx, slog.LevelDebug, "cycle stopped", attrs...)
 		return nil
-	case err != nil:
+	case OutcomeFailure:
 		if errors.Is(err, context.DeadlineExceeded) && cctx.Err() != nil {
-			attrs = append(attrs, slog.Duration("timeout", s.Timeout))
+			attrs = append(attrs, slog.Duration("timeout", timeout))
 		}
-		logger.LogAttrs(ctx, slog.LevelWarn, "cycle failed", append(attrs, slog.String("error", err.Error()))...)
+		r.log.LogAttrs(ctx, slog.LevelWarn, "cycle failed", append(attrs, slog.String("error", err.Error()))...)
 		return err
 	default:
-		logger.LogAttrs(ctx, slog.LevelInfo, "cycle done", attrs...)
+		r.log.LogAttrs(ctx, slog.LevelInfo, "cycle done", attrs...)
 		return nil
 	}
 }
@@ -185,19 +285,4 @@ func sumAttr(key string, m map[string]int) slog.Attr {
 		args = append(args, slog.Int(name, m[k]))
 	}
 	return slog.Group(key, args...)
-}
-
-// sleep waits d or until ctx is done, reporting whether it waited fully.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -119,16 +119,9 @@ func netTransport(t *testing.T, n *testnet.Network) *transport.Transport {
 	}
 	cfg := transport.DefaultConfig()
 	cfg.AllowPrivate = true
-	cfg.DNSResolver = n.DNSAddr()
-	cfg.ExtraCAFile = filepath.Join(n.Dir(), n.Manifest().CAFile)
+	n.Manifest().Reach(&cfg, n.Dir(), 5*time.Second)
 	cfg.ReadTimeout = 5 * time.Second
 	cfg.DialTimeout, cfg.HandshakeTimeout = 5*time.Second, 5*time.Second
-	for _, p := range []struct {
-		cfg *transport.ProxyConfig
-		net testnet.NetworkName
-	}{{&cfg.Tor, testnet.Tor}, {&cfg.I2P, testnet.I2P}, {&cfg.Loki, testnet.Loki}} {
-		*p.cfg = transport.ProxyConfig{Enabled: true, Proxy: "socks5://" + n.ProxyAddr(p.net), Timeout: 5 * time.Second}
-	}
 	tr, err := transport.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,0 @@
-//go:build libsecp256k1
-
-package syncer
-
-// sigImpl names the Schnorr implementation go-nostr was built with.
-const sigImpl = "libsecp256k1, cgo"

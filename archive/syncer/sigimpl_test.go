@@ -1,7 +1,0 @@
-//go:build !libsecp256k1
-
-package syncer
-
-// sigImpl names the Schnorr implementation go-nostr was built with: the
-// fallback build (CGO_ENABLED=0) where no C compiler is at hand.
-const sigImpl = "pure Go"

@@ -1,0 +1,243 @@
+package synchronizer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/loop"
+	"github.com/bigbrotr/bigbrotr/internal/pgtest"
+	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/testnet"
+)
+
+// outageStore fails every write (events and cursors) from the after-th
+// SaveEvents call until it is healed, as a PostgreSQL failover or a full
+// disk would, and counts what it refused.
+type outageStore struct {
+	archive.Store
+	after   int64
+	calls   atomic.Int64
+	refused atomic.Int64
+	mu      sync.Mutex
+	healed  bool
+	down    chan struct{} // closed at the first refused write
+	once    sync.Once
+}
+
+var errOutage = errors.New("store unavailable (test outage)")
+
+func (s *outageStore) failing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.healed && s.calls.Load() >= s.after
+}
+
+func (s *outageStore) heal() {
+	s.mu.Lock()
+	s.healed = true
+	s.mu.Unlock()
+}
+
+func (s *outageStore) refuse() error {
+	s.refused.Add(1)
+	s.once.Do(func() { close(s.down) })
+	return errOutage
+}
+
+func (s *outageStore) SaveEvents(ctx context.Context, b []schema.Sighting) (schema.SaveResult, error) {
+	s.calls.Add(1)
+	if s.failing() {
+		return schema.SaveResult{}, s.refuse()
+	}
+	return s.Store.SaveEvents(ctx, b)
+}
+
+func (s *outageStore) PutState(ctx context.Context, st []schema.State) error {
+	if s.failing() {
+		return s.refuse()
+	}
+	return s.Store.PutState(ctx, st)
+}
+
+// historyNet starts six healthy relays with 600 events each (200 under
+// the race detector), enough for an outage to start mid-sync.
+func historyNet(t *testing.T, ctx context.Context) (*testnet.Network, map[string][]*nostr.Event) {
+	t.Helper()
+	specs := make([]testnet.Spec, 6)
+	for i := range specs {
+		specs[i] = testnet.Spec{Profile: testnet.Healthy, Network: testnet.Clearnet}
+	}
+	n, err := testnet.Start(ctx, testnet.Options{Relays: len(specs), Seed: 12, Specs: specs, BadTLS: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	m := n.Manifest()
+	injected := map[string][]*nostr.Event{}
+	keys := genKeys(20)
+	per := 600
+	if raceOn {
+		per = 200
+	}
+	for i, r := range m.Relays {
+		evs := burst(keys, []int{1, 7}, per, m.BaseTime-int64(i), 37, r.URL)
+		if err := publish(ctx, n, r.URL, evs); err != nil {
+			t.Fatal(err)
+		}
+		injected[r.URL] = evs
+	}
+	return n, injected
+}
+
+// outageConfig retries fast.
+func outageConfig() Config {
+	cfg := testConfig()
+	cfg.BatchSize = 50
+	cfg.BackoffBase, cfg.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	return cfg
+}
+
+// TestStoreOutageRecovers fails every store write for a while in the
+// middle of a sync: the synchronizer keeps its batches, retries them with
+// backoff and, once the store is back, finishes a complete archive in the
+// same run, without a restart.
+func TestStoreOutageRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a testnet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n, injected := historyNet(t, ctx)
+	m := n.Manifest()
+	base := openStore(t, ctx, t.TempDir(), m)
+	defer base.Close()
+	st := &outageStore{Store: base, after: 3, down: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: reg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		select {
+		case <-st.down:
+			// Long enough for several retries and for every relay to
+			// block on the full queue or finish its fetch.
+			time.Sleep(2 * time.Second)
+			st.heal()
+		case <-ctx.Done():
+		}
+	}()
+	stats, err := s.RunOnce(ctx)
+	if err != nil {
+		t.Fatalf("run: %v (stats %+v)", err, stats)
+	}
+	if st.refused.Load() == 0 {
+		t.Fatal("the outage never happened")
+	}
+	if stats.Failed != 0 || stats.Relays != len(m.Relays) {
+		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(m.Relays))
+	}
+	retries := counter(s.metrics.storeRetries.WithLabelValues("events")) +
+		counter(s.metrics.storeRetries.WithLabelValues("cursors"))
+	if retries == 0 {
+		t.Error("no retry counted")
+	}
+	t.Logf("refused %d writes, %d retries; %+v", st.refused.Load(), int(retries), stats)
+	expect(m, injected).check(t, ctx, base, n)
+}
+
+// counter reads a counter's or a gauge's value.
+func counter(c prometheus.Metric) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return -1
+	}
+	if m.Counter != nil {
+		return m.Counter.GetValue()
+	}
+	return m.Gauge.GetValue()
+}
+
+// callCounter tells when its store's SaveEvents has been called n times.
+type callCounter struct {
+	archive.Store
+	n     int64
+	calls atomic.Int64
+	hit   chan struct{}
+}
+
+func (c *callCounter) SaveEvents(ctx context.Context, b []schema.Sighting) (schema.SaveResult, error) {
+	if c.calls.Add(1) == c.n {
+		close(c.hit)
+	}
+	return c.Store.SaveEvents(ctx, b)
+}
+
+// TestPostgresOutageRecovers shuts a real PostgreSQL database to every
+// connection for a few seconds in the middle of a sync (its sessions
+// killed, new ones refused, as in a restart or a failover), then opens it
+// again: the same run ends with a complete archive.
+func TestPostgresOutageRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a testnet and PostgreSQL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	n, injected := historyNet(t, ctx)
+	m := n.Manifest()
+	url := pgtest.NewDatabase(t)
+	db := pgtest.DatabaseName(url)
+	base := openPG(t, ctx, url, m)
+	defer base.Close()
+	st := &callCounter{Store: base, n: 3, hit: make(chan struct{})}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: prometheus.NewRegistry()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		st  Stats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := s.RunOnce(ctx)
+		done <- result{st, err}
+	}()
+	select {
+	case <-st.hit:
+	case r := <-done:
+		t.Fatalf("the sync ended before the outage: %+v %v", r.st, r.err)
+	}
+	pgtest.Exec(t, "postgres", fmt.Sprintf(`ALTER DATABASE %q ALLOW_CONNECTIONS false;
+		SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid();`, db, db))
+	time.Sleep(3 * time.Second)
+	pgtest.Exec(t, "postgres", fmt.Sprintf(`ALTER DATABASE %q ALLOW_CONNECTIONS true`, db))
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("run: %v (stats %+v)", r.err, r.st)
+	}
+	retries := counter(s.metrics.storeRetries.WithLabelValues("events")) +
+		counter(s.metrics.storeRetries.WithLabelValues("cursors"))
+	t.Logf("%d retries; %+v", int(retries), r.st)
+	if retries == 0 {
+		t.Error("no write failed: the outage missed the sync")
+	}
+	if r.st.Failed != 0 {
+		t.Errorf("relays failed: %v", r.st.Failures)
+	}
+	expect(m, injected).check(t, ctx, base, n)
+}
