@@ -86,6 +86,7 @@ var eventTests = []struct {
 	{"Cancellation", testCancellation},
 	{"Concurrent", testConcurrent},
 	{"Scan", testScan},
+	{"ServableKeys", testServableKeys},
 }
 
 // base is the fixed clock of the suite: every created_at is relative to it.
