@@ -80,6 +80,8 @@ type RelayConfig struct {
 	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
 	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
 	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
+	// NIP-77 reconciliations one connection may have open at once.
+	MaxNegentropySessions int `toml:"max_negentropy_sessions"`
 }
 
 // MetricsConfig is the Prometheus listener.
@@ -144,6 +146,7 @@ func Default() Config {
 			MaxQueuedBytes:          4 << 20,
 			QueryRatePerIP:          20,
 			QueryBurstPerIP:         100,
+			MaxNegentropySessions:   2,
 		},
 		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
 		Database: DatabaseConfig{Mode: string(archive.Full), CacheMB: archive.DefaultCacheMB,
@@ -327,6 +330,7 @@ func (c *Config) validate() []string {
 		add("relay.query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", r.QueryRatePerIP)
 	}
 	positive("relay.query_burst_per_ip", r.QueryBurstPerIP, 1000000)
+	positive("relay.max_negentropy_sessions", r.MaxNegentropySessions, 1000)
 	for _, d := range []struct {
 		key string
 		v   time.Duration
