@@ -189,10 +189,12 @@ func (ns *negSessions) reconcile(s *session, id string, sub *negSub, msg string)
 		ns.end(s, id, sub, "closed: "+errNegMessage.Error()+": "+err.Error())
 		return
 	}
-	s.send(sub.req, negMsg(id, out))
+	// Ready for the next message before the answer is queued: the
+	// client's next NEG-MSG may follow it at once. From here on this
+	// goroutine no longer touches the reconciler.
 	ns.mu.Lock()
-	defer ns.mu.Unlock()
 	if ns.open[id] != sub {
+		ns.mu.Unlock()
 		return
 	}
 	sub.busy = false
@@ -205,6 +207,8 @@ func (ns *negSessions) reconcile(s *session, id string, sub *negSub, msg string)
 			ns.end(s, id, sub, fmt.Sprintf("closed: no NEG-MSG for %s; the session was closed", idle))
 		}
 	})
+	ns.mu.Unlock()
+	s.send(sub.req, negMsg(id, out))
 }
 
 // safeReconcile runs the reconciler, turning a panic on input that
