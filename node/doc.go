@@ -7,7 +7,9 @@
 // The relay is an archive: the public reads (REQ, COUNT), and only the node
 // key and configured writers publish. REQ, COUNT and CLOSE are answered by
 // the node itself (session.go, taken from khatru's stream by wstap.go), so
-// that an answer cut short ends with CLOSED, never with EOSE; khatru
+// that an answer cut short ends with CLOSED, never with EOSE; NIP-77's
+// NEG-* messages take the same path to a negentropy server over the
+// archive (neg.go, negview.go) whose memory does not grow with it; khatru
 // handles EVENT and AUTH. Loops publish the node's own events
 // in-process through (*Node).Publish.
 //

@@ -33,20 +33,7 @@ const negClientFrame = 256 << 10
 func (c *client) negSync(id string, f nostr.Filter, have []archive.EventKey) (haves, haveNots []string, rounds, maxFrame int) {
 	c.t.Helper()
 	neg := negentropy.New(vectorOf(have), negClientFrame)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for id := range neg.Haves {
-			haves = append(haves, id)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for id := range neg.HaveNots {
-			haveNots = append(haveNots, id)
-		}
-	}()
+	learned := drainNeg(neg)
 	c.send("NEG-OPEN", id, f, neg.Start())
 	for {
 		m := c.expect("NEG-MSG", "NEG-ERR")
@@ -66,9 +53,7 @@ func (c *client) negSync(id string, f nostr.Filter, have []archive.EventKey) (ha
 		c.send("NEG-MSG", id, out)
 	}
 	c.send("NEG-CLOSE", id)
-	wg.Wait()
-	slices.Sort(haves)
-	slices.Sort(haveNots)
+	haves, haveNots = learned()
 	return haves, haveNots, rounds, maxFrame
 }
 

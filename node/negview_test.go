@@ -135,20 +135,7 @@ func reconcileWith(t *testing.T, srv negentropy.Storage, have []archive.EventKey
 	t.Helper()
 	client := negentropy.New(vectorOf(have), frame)
 	server := negentropy.New(srv, frame)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for id := range client.Haves {
-			haves = append(haves, id)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for id := range client.HaveNots {
-			haveNots = append(haveNots, id)
-		}
-	}()
+	learned := drainNeg(client)
 	msg := client.Start()
 	for msg != "" {
 		rounds++
@@ -166,10 +153,33 @@ func reconcileWith(t *testing.T, srv negentropy.Storage, have []archive.EventKey
 			t.Fatalf("round %d: client: %v", rounds, err)
 		}
 	}
-	wg.Wait()
-	slices.Sort(haves)
-	slices.Sort(haveNots)
+	haves, haveNots = learned()
 	return haves, haveNots, rounds
+}
+
+// drainNeg collects what a negentropy client learns (its reconciler blocks
+// once these channels fill); the returned func waits for the end of the
+// reconciliation and returns both lists, sorted.
+func drainNeg(client *negentropy.Negentropy) func() (haves, haveNots []string) {
+	var (
+		wg              sync.WaitGroup
+		haves, haveNots []string
+	)
+	collect := func(ch chan string, into *[]string) {
+		defer wg.Done()
+		for id := range ch {
+			*into = append(*into, id)
+		}
+	}
+	wg.Add(2)
+	go collect(client.Haves, &haves)
+	go collect(client.HaveNots, &haveNots)
+	return func() ([]string, []string) {
+		wg.Wait()
+		slices.Sort(haves)
+		slices.Sort(haveNots)
+		return haves, haveNots
+	}
 }
 
 func hexIDs(keys []archive.EventKey) []string {
