@@ -38,6 +38,9 @@ type negSub struct {
 	view  *negView
 	busy  bool // a message is being answered
 	timer *time.Timer
+	// gone ends the session when the connection ends, so that its view
+	// is not kept until the idle timer fires; unhook deregisters it.
+	unhook func() bool
 }
 
 var errNegClosed = errors.New("negentropy session closed")
@@ -105,6 +108,7 @@ func (ns *negSessions) onOpen(s *session, payload []byte) {
 		ns.open = make(map[string]*negSub)
 	}
 	ns.open[id] = sub
+	sub.unhook = context.AfterFunc(s.ctx, func() { ns.end(s, id, sub, "") })
 	ns.mu.Unlock()
 	go func() {
 		defer close(sub.req.done)
@@ -236,6 +240,7 @@ func (ns *negSessions) end(s *session, id string, sub *negSub, reason string) {
 	if cur.timer != nil {
 		cur.timer.Stop()
 	}
+	cur.unhook()
 	ns.mu.Unlock()
 	s.drop(cur.req, errNegClosed)
 	if reason != "" && reason != reasonSilent {
