@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -22,6 +23,9 @@ func servableKeys(t testing.TB, s archive.Store, f nostr.Filter, p archive.KeyPa
 	for {
 		var page []archive.EventKey
 		err := s.ServableKeys(context.Background(), f, p, func(k archive.EventKey) error {
+			if p.After != nil && k.Compare(*p.After) <= 0 {
+				return fmt.Errorf("key %d %x is not after the page's start %d %x", k.CreatedAt, k.ID, p.After.CreatedAt, p.After.ID)
+			}
 			page = append(page, k)
 			return nil
 		})
