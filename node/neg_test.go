@@ -131,11 +131,14 @@ func heapPeak() (stop func() uint64) {
 // archive that misses 1% of it (and has a few events the archive lacks)
 // reconciles against the node, learns exactly the difference, and fetches
 // exactly the missing events with REQ. make test runs 20k events on each
-// backend; the full run is
+// backend (4k under -race); the full run is
 //
 //	BIGBROTR_NIP77_EVENTS=1000000 go test -run 'TestNIP77ReconcilesArchive/postgres' -v -timeout 60m ./node/
 func TestNIP77ReconcilesArchive(t *testing.T) {
 	n := 20000
+	if raceEnabled {
+		n = 4000 // -race is here for the races; the size is the plain run's
+	}
 	if v, err := strconv.Atoi(os.Getenv("BIGBROTR_NIP77_EVENTS")); err == nil && v > 0 {
 		n = v
 	}
