@@ -166,49 +166,93 @@ func TestNIP77ReconcilesArchive(t *testing.T) {
 			heapBefore := heapPeak()()
 			rssBefore, _ := procstat.PeakRSS(os.Getpid())
 			stopHeap := heapPeak()
-			start := time.Now()
-			haves, haveNots, rounds, maxFrame := c.negSync("sync", nostr.Filter{Kinds: []int{1}}, have)
-			took := time.Since(start)
+			summary := c.negMirror(have, missing, extra, negFrameLimit(tn.cfg.Relay.MaxMessageLength))
 			heap := stopHeap()
 			rssAfter, _ := procstat.PeakRSS(os.Getpid())
-			if !slices.Equal(haveNots, hexIDs(missing)) {
-				t.Fatalf("the client lacks %d ids by NIP-77, want exactly the %d missing", len(haveNots), len(missing))
-			}
-			if !slices.Equal(haves, hexIDs(extra)) {
-				t.Fatalf("the client has %d ids the relay lacks, want its %d own", len(haves), len(extra))
-			}
-			if limit := negFrameLimit(tn.cfg.Relay.MaxMessageLength); maxFrame > limit {
-				t.Errorf("largest NEG-MSG %d bytes, frame limit %d", maxFrame, limit)
-			}
-
-			// Fetch exactly the difference, as a mirroring client does.
-			fetchStart := time.Now()
-			var fetched []string
-			for i := 0; i < len(haveNots); i += 500 {
-				ids := haveNots[i:min(i+500, len(haveNots))]
-				evs, closed := c.req(fmt.Sprintf("get%d", i), nostr.Filter{IDs: ids})
-				if closed != "" {
-					t.Fatalf("REQ of missing ids closed: %s", closed)
-				}
-				for _, ev := range evs {
-					if ok, err := ev.CheckSignature(); !ok || ev.GetID() != ev.ID {
-						t.Fatalf("fetched event %s does not verify: %v", ev.ID, err)
-					}
-					fetched = append(fetched, ev.ID)
-				}
-			}
-			slices.Sort(fetched)
-			if !slices.Equal(fetched, haveNots) {
-				t.Fatalf("fetched %d events, want exactly the %d missing", len(fetched), len(haveNots))
-			}
-			t.Logf("%s: %d events, client missing %d: reconciled in %s (%d rounds, largest NEG-MSG %d bytes), "+
-				"fetched in %s; Go heap during the sync peaked %.1f MB above the %.1f MB before it "+
+			t.Logf("%s: %d events, %s; Go heap during the sync peaked %.1f MB above the %.1f MB before it "+
 				"(client vector included); process peak RSS %d MB before, %d MB after",
-				backend, n, len(missing), took.Round(time.Millisecond), rounds, maxFrame,
-				time.Since(fetchStart).Round(time.Millisecond), float64(int64(heap)-int64(heapBefore))/1e6,
-				float64(heapBefore)/1e6, rssBefore>>20, rssAfter>>20)
+				backend, n, summary, float64(int64(heap)-int64(heapBefore))/1e6, float64(heapBefore)/1e6, rssBefore>>20, rssAfter>>20)
 		})
 	}
+}
+
+// negMirror is a client mirroring the archive: it reconciles its copy
+// (have) over NIP-77, must learn exactly missing and extra, fetches the
+// missing events with REQ and checks each one verifies. It returns what
+// it took, for the log.
+func (c *client) negMirror(have, missing, extra []archive.EventKey, frameLimit int) string {
+	t := c.t
+	t.Helper()
+	start := time.Now()
+	haves, haveNots, rounds, maxFrame := c.negSync("sync", nostr.Filter{Kinds: []int{1}}, have)
+	took := time.Since(start)
+	if !slices.Equal(haveNots, hexIDs(missing)) {
+		t.Fatalf("the client lacks %d ids by NIP-77, want exactly the %d missing", len(haveNots), len(missing))
+	}
+	if !slices.Equal(haves, hexIDs(extra)) {
+		t.Fatalf("the client has %d ids the relay lacks, want its %d own", len(haves), len(extra))
+	}
+	if maxFrame > frameLimit {
+		t.Errorf("largest NEG-MSG %d bytes, frame limit %d", maxFrame, frameLimit)
+	}
+	fetchStart := time.Now()
+	var fetched []string
+	for i := 0; i < len(haveNots); i += 500 {
+		ids := haveNots[i:min(i+500, len(haveNots))]
+		evs, closed := c.req(fmt.Sprintf("get%d", i), nostr.Filter{IDs: ids})
+		if closed != "" {
+			t.Fatalf("REQ of missing ids closed: %s", closed)
+		}
+		for _, ev := range evs {
+			if ok, err := ev.CheckSignature(); !ok || ev.GetID() != ev.ID {
+				t.Fatalf("fetched event %s does not verify: %v", ev.ID, err)
+			}
+			fetched = append(fetched, ev.ID)
+		}
+	}
+	slices.Sort(fetched)
+	if !slices.Equal(fetched, haveNots) {
+		t.Fatalf("fetched %d events, want exactly the %d missing", len(fetched), len(haveNots))
+	}
+	return fmt.Sprintf("client missing %d: reconciled in %s (%d rounds, largest NEG-MSG %d bytes), fetched in %s",
+		len(missing), took.Round(time.Millisecond), rounds, maxFrame, time.Since(fetchStart).Round(time.Millisecond))
+}
+
+// TestNIP77PeakRSS measures the relay alone while it serves NIP-77 over a
+// large archive: BIGBROTR_NIP77_RSS_EVENTS events are archived in
+// PostgreSQL, a child `bigbrotr node` serves them, and a client missing 1%
+// mirrors the archive as TestNIP77ReconcilesArchive's does; the child's
+// peak RSS (VmHWM) is printed. A measurement: it runs only when asked.
+//
+//	BIGBROTR_NIP77_RSS_EVENTS=1000000 go test -run TestNIP77PeakRSS -v -timeout 60m ./node/
+func TestNIP77PeakRSS(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("BIGBROTR_NIP77_RSS_EVENTS"))
+	if n <= 0 {
+		t.Skip("set BIGBROTR_NIP77_RSS_EVENTS to measure")
+	}
+	dbURL := pgtest.NewDatabase(t)
+	s, err := archive.Open(context.Background(), archive.Options{URL: dbURL, Mode: archive.Full})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadStart := time.Now()
+	have, missing := negEvents(t, s, n, func(i int) bool { return i%100 != 37 })
+	s.Close()
+	t.Logf("%d events archived in %s", n, time.Since(loadStart).Round(time.Second))
+	extra := testKeys(5, 9)
+	have = append(have, extra...)
+	slices.SortFunc(have, archive.EventKey.Compare)
+	url, cmd := startChildNode(t, fmt.Sprintf(`[database]
+url = %q
+[relay]
+query_timeout = "5m"
+`, dbURL))
+	c := dial(t, url)
+	before := vmHWM(t, cmd.Process.Pid)
+	summary := c.negMirror(have, missing, extra, negFrameLimit(Default().Relay.MaxMessageLength))
+	load, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("postgres, %d events, %s; relay peak RSS %d MB before the sync, %d MB after (loadavg %s)",
+		n, summary, before>>10, vmHWM(t, cmd.Process.Pid)>>10, strings.TrimSpace(string(load)))
 }
 
 // negErrOf reads the NEG-ERR that must come for id and returns its reason.
