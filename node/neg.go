@@ -113,12 +113,15 @@ func (ns *negSessions) onOpen(s *session, payload []byte) {
 	go func() {
 		defer close(sub.req.done)
 		defer s.done()
-		page := archive.KeyPage{Now: time.Now().Unix()}
-		if _, head, err := s.n.store.CountArchived(ctx, math.MaxUint64); err == nil {
-			page.MaxSeq = head
-		}
+		// The view: what is archived up to now, expiring by now's clock.
 		octx, cancel := context.WithTimeout(ctx, s.n.cfg.Relay.QueryTimeout)
-		view, err := openNegView(octx, s.n.store, env.Filter, page)
+		page := archive.KeyPage{Now: time.Now().Unix()}
+		_, head, err := s.n.store.CountArchived(octx, math.MaxUint64)
+		var view *negView
+		if err == nil {
+			page.MaxSeq = head
+			view, err = openNegView(octx, s.n.store, env.Filter, page)
+		}
 		cancel()
 		if err != nil {
 			reason := s.n.cutReason(ctx, err, "negentropy", env.Filter)
