@@ -7,8 +7,9 @@ import (
 )
 
 // frameTap sits between a client's socket and khatru's WebSocket reader and
-// takes REQ, COUNT and CLOSE messages (and NIP-77's NEG-*) out of the stream for the node's own
-// handling (session.go); every other byte reaches khatru unchanged.
+// takes REQ, COUNT and CLOSE messages (and NIP-77's NEG-*) out of the
+// stream for the node's own handling (session.go); every other byte
+// reaches khatru unchanged.
 //
 // Why: khatru v0.19.1 ends every REQ with EOSE once its QueryEvents
 // channels close and answers every COUNT with a count; no hook can turn a
