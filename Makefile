@@ -3,8 +3,8 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/bigbrotr
 STATICCHECK_VERSION := v0.8.2
-# Packages whose goroutines we race-test: the relay and the store, the loops, and the status page.
-RACE_PKGS := ./node/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/...
+# Packages whose goroutines we race-test: the relay and the store, the loops, the status page and the alerts.
+RACE_PKGS := ./node/... ./relayserver/... ./websource/... ./archive/... ./policies/... ./discovery/... ./internal/loop/... ./monitor/... ./web/... ./alerts/... ./changes/...
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 # The shipped binary checks Schnorr signatures with libsecp256k1 (go-nostr's
 # vendored C through cgo: 3-4x the pure-Go rate, and signature checks bound
@@ -29,7 +29,7 @@ endif
 # and Docker keep libsecp256k1.
 DEV_BUILD := CGO_ENABLED=0 $(GO) build -trimpath
 
-.PHONY: help run demo build test lint vet fmt-check staticcheck unit race interop bench postgres-deps ops-deps browser-deps node-deps clean
+.PHONY: help run demo build test lint vet fmt-check staticcheck unit race interop chaos soak bench postgres-deps ops-deps browser-deps node-deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -45,7 +45,7 @@ demo: ## a simulated relay network and a node crawling it; prints the URL to ope
 	$(DEV_BUILD) -o $(BIN) ./cmd/bigbrotr
 	./$(BIN) demo
 
-test: lint postgres-deps ops-deps browser-deps node-deps unit race interop ## every check: gofmt, vet, staticcheck, unit, race, interop
+test: lint postgres-deps ops-deps browser-deps node-deps unit race interop chaos ## every check: gofmt, vet, staticcheck, unit, race, interop, chaos
 
 lint: fmt-check vet staticcheck ## gofmt, go vet, staticcheck
 
@@ -53,13 +53,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# -tags chaos: the chaos suite's files (./chaos) are checked too.
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags chaos ./...
 
 staticcheck:
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags chaos ./...
 
-# PostgreSQL tests start their own throwaway cluster; they need the server binaries.
+# PostgreSQL tests start their own throwaway cluster; they need the server binaries, and the
+# read-replica tests pg_basebackup (postgresql-client, which postgresql pulls in).
 postgres-deps:
 	@if [ -z "$(PG_BIN)" ]; then \
 		echo "installing Debian's postgresql (server binaries for the throwaway test clusters)"; \
@@ -100,6 +102,15 @@ race:
 
 interop:
 	@if [ -f interop/package.json ]; then $(MAKE) --no-print-directory build && cd interop && BIGBROTR_BIN=../$(BIN) node --test; fi
+
+# The node as a child process against a testnet with every hostile profile
+# (./chaos; its files carry the chaos build tag, so `unit` leaves them out).
+chaos: ## the chaos suite: a node against every hostile relay profile (~2-3 min)
+	$(GO) test -tags chaos -count=1 -v -timeout 10m -run 'TestChaos|TestSlope' ./chaos/
+
+# Not part of `make test`: an hour. BIGBROTR_SOAK_DURATION=5m for a quick look.
+soak: ## one hour of the node on a 1,000-relay testnet (10% hostile); prints the RSS and goroutine slopes
+	$(GO) test -tags chaos -run '^$$' -bench Soak -benchtime 1x -timeout 0 ./chaos/
 
 bench: ## print the benchmark figures (ingest, query, bytes per event, front door, testnet start-up, monitor cycle, sync throughput)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 180m ./bench/...

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,6 +19,13 @@ type Options = backend.Options
 // Options.CacheMB is 0.
 const DefaultCacheMB = backend.DefaultCacheMB
 
+// Replica reads when Options leave them zero: how far a standby may lag
+// the primary and still be read from, and how often that is measured.
+const (
+	DefaultReadMaxLag        = backend.DefaultReadMaxLag
+	DefaultReadCheckInterval = backend.DefaultReadCheckInterval
+)
+
 // SQLiteFile is the embedded store's file name inside DataDir.
 const SQLiteFile = sqlite.File
 
@@ -31,6 +39,8 @@ func IsPostgres(url string) bool {
 // ErrCorrupt or ErrUnreachable (wrapped) when the store cannot be used.
 func Open(ctx context.Context, o Options) (Store, error) {
 	switch {
+	case o.URL == "" && len(o.ReadURLs) > 0:
+		return nil, errors.New("database.read_urls: read replicas need database.url = postgres://... (the embedded store has none)")
 	case o.URL == "":
 		s, err := sqlite.Open(ctx, o)
 		if err != nil {
@@ -47,3 +57,9 @@ func Open(ctx context.Context, o Options) (Store, error) {
 		return nil, fmt.Errorf("database.url: want \"\" or postgres://..., got scheme of %q", backend.Redact(o.URL))
 	}
 }
+
+// AllowReplica marks ctx so that the read-only Store calls made with it
+// may be answered by one of Options.ReadURLs, up to its lag behind the
+// primary (PostgreSQL; the embedded store ignores the mark). Mark what is
+// served to clients; a read a write decision rests on stays unmarked.
+func AllowReplica(ctx context.Context) context.Context { return backend.AllowReplica(ctx) }

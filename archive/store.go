@@ -58,7 +58,10 @@ type (
 
 // Store is the persistence seam every backend implements. All methods honour
 // ctx cancellation. Behaviour is specified by archive/storetest, which runs
-// against every backend.
+// against every backend. A read-only method called with a context from
+// AllowReplica may be answered by a read replica (Options.ReadURLs), up to
+// its lag behind the primary; ScanArchived, which waits on the primary's
+// writers, and every write always use the primary.
 type Store interface {
 	// SaveEvents stores a batch with provenance in one transaction. Events
 	// already stored only gain provenance (first seen_at kept). Kind 5 events
@@ -192,6 +195,29 @@ type Store interface {
 	// CountArchived counts the events archived after position after
 	// (ScanArchived's seq) and returns the highest position now.
 	CountArchived(ctx context.Context, after uint64) (n int64, head uint64, err error)
+
+	// EventRelays lists the relays the event id (hex) was seen on, first
+	// seen first; none for an unknown, deleted or expired event.
+	EventRelays(ctx context.Context, id string) ([]RelaySeen, error)
+	// FirstSeenOn pages the events relay was the first to deliver (see
+	// FirstSeen), newest sighting first, starting after the cursor, at most
+	// limit (clamped to 1..MaxFirstSeenPage).
+	FirstSeenOn(ctx context.Context, relay schema.RelayURL, after SeenCursor, limit int) ([]FirstSeen, error)
+	// SaveChanges stores relays' state changes, newest last, and returns
+	// how many it stored. A change of a relay that is not a validated relay
+	// is skipped. IDs are assigned by the store and only grow.
+	SaveChanges(ctx context.Context, c []schema.Change) (int, error)
+	// Changes returns the changes q selects, newest (highest ID) first.
+	Changes(ctx context.Context, q schema.ChangeQuery) ([]schema.Change, error)
+	// AddUptime adds each entry's checks and reachable counts to its
+	// relay's day (Day is truncated to its UTC midnight).
+	AddUptime(ctx context.Context, u []schema.DayUptime) error
+	// PruneChanges deletes the changes seen before changesBefore and the
+	// uptime days before uptimeBefore's day; it returns how many rows went.
+	PruneChanges(ctx context.Context, changesBefore, uptimeBefore time.Time) (int64, error)
+	// Uptime returns the day counts from since's day on, by relay then day,
+	// of relays (every relay when empty).
+	Uptime(ctx context.Context, relays []schema.RelayURL, since time.Time) ([]schema.DayUptime, error)
 
 	// Mode reports full or lil.
 	Mode() Mode

@@ -74,6 +74,12 @@ type Config struct {
 	RelayListInterval    time.Duration `toml:"relay_list_interval"`
 	// Geohash is where the monitor runs, for the 10166 "g" tag ("": none).
 	Geohash string `toml:"geohash"`
+	// Peers are relays the monitor asks, each cycle, for other monitors'
+	// 30166 and 10166 of the last AgreementWindow, stored in the archive
+	// beside what the synchronizer brings (default none). The agreement
+	// figures compare the monitors over AgreementWindow (default 3h).
+	Peers           []string      `toml:"peers"`
+	AgreementWindow time.Duration `toml:"agreement_window"`
 	// URLs is the policy the stored relay URLs and publish_relays are read
 	// under; not a key of its own: the node sets AllowPrivate from
 	// [network] allow_private, as for discovery. The zero value refuses
@@ -133,6 +139,8 @@ func DefaultConfig() Config {
 		ProfileInterval:      24 * time.Hour,
 		RelayListInterval:    24 * time.Hour,
 		Client:               DefaultLimits(),
+		Peers:                []string{},
+		AgreementWindow:      3 * time.Hour,
 	}
 }
 
@@ -150,7 +158,7 @@ func (c Config) Validate() error {
 		{"overlay_timeout", c.OverlayTimeout}, {"retry_delay", c.RetryDelay}, {"retry_max_delay", c.RetryMaxDelay},
 		{"backoff_max", c.BackoffMax}, {"publish_timeout", c.PublishTimeout},
 		{"announcement_interval", c.AnnouncementInterval}, {"profile_interval", c.ProfileInterval},
-		{"relay_list_interval", c.RelayListInterval},
+		{"relay_list_interval", c.RelayListInterval}, {"agreement_window", c.AgreementWindow},
 	} {
 		if d.v <= 0 {
 			add(d.key, "must be a positive duration, got %v", d.v)
@@ -192,6 +200,7 @@ func (c Config) Validate() error {
 			add(fmt.Sprintf("publish_relays[%d]", i), "%v", err)
 		}
 	}
+	c.validatePeers(add)
 	if err := c.Client.Validate("monitor.client"); err != nil {
 		errs = append(errs, err)
 	}

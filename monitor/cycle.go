@@ -74,6 +74,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (*Stats, error) {
 	defer leases.Stop()
 	w := m.newWriter(ctx, st, health, ext, leases)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { m.fetchPeers(gctx); return nil })
 	for _, nw := range schema.Networks {
 		if !m.tr.NetworkEnabled(nw) {
 			continue

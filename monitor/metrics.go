@@ -16,6 +16,9 @@ type metrics struct {
 	checks    *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	publishes *prometheus.CounterVec
+	// Other monitors' events fetched from monitor.peers (peers.go).
+	peerFetches *prometheus.CounterVec
+	peerEvents  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, cfg Config) (*metrics, error) {
@@ -33,12 +36,22 @@ func newMetrics(reg prometheus.Registerer, cfg Config) (*metrics, error) {
 			Name: "bigbrotr_monitor_events_published_total",
 			Help: "NIP-66 and profile events published, by kind, destination (node or relays) and outcome (ok or error).",
 		}, []string{"kind", "destination", "outcome"}),
+		peerFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_monitor_peer_fetches_total",
+			Help: "Fetches of other monitors' 30166/10166 from the relays of monitor.peers, by outcome (ok or error).",
+		}, []string{"outcome"}),
+		peerEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bigbrotr_monitor_peer_events_total",
+			Help: "Other monitors' events fetched from peers, by outcome (stored, or rejected: bad id or signature).",
+		}, []string{"outcome"}),
 	}
 	if reg != nil {
 		var err error
 		m.checks = loop.Register(reg, m.checks, &err)
 		m.duration = loop.Register(reg, m.duration, &err)
 		m.publishes = loop.Register(reg, m.publishes, &err)
+		m.peerFetches = loop.Register(reg, m.peerFetches, &err)
+		m.peerEvents = loop.Register(reg, m.peerEvents, &err)
 		if err != nil {
 			return nil, err
 		}
@@ -49,6 +62,12 @@ func newMetrics(reg prometheus.Registerer, cfg Config) (*metrics, error) {
 		}
 		m.duration.WithLabelValues(string(c))
 		m.checks.WithLabelValues(string(c), "success")
+	}
+	for _, o := range []string{"ok", "error"} {
+		m.peerFetches.WithLabelValues(o)
+	}
+	for _, o := range []string{"stored", "rejected"} {
+		m.peerEvents.WithLabelValues(o)
 	}
 	for _, k := range []string{"30166", "10166", "0", "10002"} {
 		for _, o := range []string{"ok", "error"} {

@@ -50,6 +50,12 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (check times, created_at); nil means time.Now.
 	Now func() time.Time
+	// SavePeers stores the events fetched from Config.Peers; nil: peers
+	// are not asked.
+	SavePeers SavePeersFunc
+	// Observed, when set, receives each batch of snapshots once stored
+	// (the state-change tracker); its error is logged, never retried.
+	Observed func(ctx context.Context, snaps []schema.Snapshot) error
 }
 
 // Monitor checks relays and publishes what it finds as NIP-66 events.
@@ -67,6 +73,9 @@ type Monitor struct {
 	now     func() time.Time
 	loopM   *loop.Metrics
 	m       *metrics
+
+	savePeers SavePeersFunc
+	observed  func(context.Context, []schema.Snapshot) error // Options.Observed
 }
 
 // New validates cfg, opens the GeoIP databases (a missing one disables its
@@ -84,7 +93,8 @@ func New(cfg Config, store Store, tr *transport.Transport, o Options) (*Monitor,
 		return nil, fmt.Errorf("monitor: signer: %w", err)
 	}
 	m := &Monitor{cfg: cfg, store: store, tr: tr, signer: o.Signer, pubkey: pk, publish: o.Publish,
-		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now}
+		profile: o.Profile, holder: o.Holder, log: o.Logger, now: o.Now, savePeers: o.SavePeers}
+	m.observed = o.Observed
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}

@@ -124,6 +124,8 @@ func (w *writer) flush(batch []item) {
 		saved = n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("monitor: save snapshots: %w", err))
+		} else if m.observed != nil {
+			_ = m.observed(ctx, snaps) // logged by the observer
 		}
 	}
 	if len(states) > 0 {

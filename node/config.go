@@ -1,24 +1,21 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/archive/syncer"
 	"github.com/bigbrotr/bigbrotr/discovery"
+	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
-	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/nodekey"
+	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -26,17 +23,27 @@ import (
 // Environment variables that override secrets in the config file.
 const (
 	EnvDatabaseURL = "BIGBROTR_DATABASE_URL"
-	EnvPrivateKey  = "BIGBROTR_PRIVATE_KEY"
+	EnvPrivateKey  = nodekey.Env
 )
+
+// ErrKey is matched (errors.Is) by every failure to obtain the node key.
+var ErrKey = nodekey.ErrKey
+
+// LoadKey returns the node's secret key in hex and where it came from:
+// BIGBROTR_PRIVATE_KEY, node.private_key_file, or data_dir/node.key,
+// generated on first start (see package nodekey). Errors match ErrKey.
+func LoadKey(c NodeConfig) (string, nodekey.Source, error) {
+	return nodekey.Load(c.PrivateKeyFile, c.DataDir)
+}
 
 // Config is the whole node.toml. Every field has a production default (see
 // Default); node.toml.example documents them and a test keeps the two equal.
 type Config struct {
-	Node     NodeConfig       `toml:"node"`
-	Relay    RelayConfig      `toml:"relay"`
-	Metrics  MetricsConfig    `toml:"metrics"`
-	Database DatabaseConfig   `toml:"database"`
-	Network  transport.Config `toml:"network"`
+	Node     NodeConfig         `toml:"node"`
+	Relay    relayserver.Config `toml:"relay"`
+	Metrics  MetricsConfig      `toml:"metrics"`
+	Database archive.Config     `toml:"database"`
+	Network  transport.Config   `toml:"network"`
 
 	Seeder    SeederSection    `toml:"seeder"`
 	Finder    FinderSection    `toml:"finder"`
@@ -45,6 +52,9 @@ type Config struct {
 	Synchronizer SynchronizerSection `toml:"synchronizer"`
 	Monitor      MonitorSection      `toml:"monitor"`
 	Stats        StatsSection        `toml:"stats"`
+
+	Changes ChangesSection `toml:"changes"`
+	Alerts  alerts.Config  `toml:"alerts"`
 }
 
 // NodeConfig is the node's identity and where it listens.
@@ -58,64 +68,9 @@ type NodeConfig struct {
 	PrivateKeyFile string `toml:"private_key_file"`
 }
 
-// RelayConfig is who may write and how much one client may ask for.
-type RelayConfig struct {
-	Writers             []string      `toml:"writers"`
-	MaxLimit            int           `toml:"max_limit"`
-	DefaultLimit        int           `toml:"default_limit"`
-	MaxFilters          int           `toml:"max_filters"`
-	MaxFilterValues     int           `toml:"max_filter_values"`
-	MaxSubscriptions    int           `toml:"max_subscriptions"`
-	MaxMessageLength    int           `toml:"max_message_length"`
-	MaxEventTags        int           `toml:"max_event_tags"`
-	MaxContentLength    int           `toml:"max_content_length"`
-	MaxConnectionsPerIP int           `toml:"max_connections_per_ip"`
-	IdleTimeout         time.Duration `toml:"idle_timeout"`
-	QueryTimeout        time.Duration `toml:"query_timeout"`
-	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
-
-	// Per connection: queries (REQ, COUNT) running at once, and bytes
-	// queued for the client; per IP: REQ and COUNT messages a second.
-	MaxQueriesPerConnection int     `toml:"max_queries_per_connection"`
-	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
-	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
-	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
-	// NIP-77 reconciliations one connection may have open at once.
-	MaxNegentropySessions int `toml:"max_negentropy_sessions"`
-}
-
 // MetricsConfig is the Prometheus listener.
 type MetricsConfig struct {
 	Listen string `toml:"listen"`
-}
-
-// DatabaseConfig selects the archive backend.
-type DatabaseConfig struct {
-	URL     string `toml:"url"`
-	URLFile string `toml:"url_file"`
-	Mode    string `toml:"mode"`
-	// MaxConns sizes the PostgreSQL pool; 0 is DefaultMaxConns().
-	MaxConns int `toml:"max_conns"`
-	// CacheMB is the embedded store's page-cache budget, shared by all
-	// its connections.
-	CacheMB int `toml:"cache_mb"`
-	// GroupCommitEvents and GroupCommitWait bound a group of EVENTs
-	// committed in one transaction.
-	GroupCommitEvents int           `toml:"group_commit_events"`
-	GroupCommitWait   time.Duration `toml:"group_commit_wait"`
-}
-
-// DefaultMaxConns is database.max_conns when 0: enough connections for
-// the group-commit writer, the loops and the readers at once on any
-// number of cores.
-func DefaultMaxConns() int { return max(4, 4*runtime.GOMAXPROCS(0)) }
-
-// maxConns resolves database.max_conns.
-func (d DatabaseConfig) maxConns() int {
-	if d.MaxConns == 0 {
-		return DefaultMaxConns()
-	}
-	return d.MaxConns
 }
 
 // Default returns the configuration used when no file is given.
@@ -127,31 +82,10 @@ func Default() Config {
 			Name:        "bigbrotr",
 			Description: "A Nostr relay monitor and archive. Public read, operator-only write.",
 		},
-		Relay: RelayConfig{
-			Writers:             []string{},
-			MaxLimit:            5000,
-			DefaultLimit:        500,
-			MaxFilters:          10,
-			MaxFilterValues:     1000,
-			MaxSubscriptions:    20,
-			MaxMessageLength:    1 << 20,
-			MaxEventTags:        20000,
-			MaxContentLength:    256 * 1024,
-			MaxConnectionsPerIP: 50,
-			IdleTimeout:         5 * time.Minute,
-			QueryTimeout:        10 * time.Second,
-			ShutdownTimeout:     10 * time.Second,
-
-			MaxQueriesPerConnection: 8,
-			MaxQueuedBytes:          4 << 20,
-			QueryRatePerIP:          20,
-			QueryBurstPerIP:         100,
-			MaxNegentropySessions:   2,
-		},
-		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
-		Database: DatabaseConfig{Mode: string(archive.Full), CacheMB: archive.DefaultCacheMB,
-			GroupCommitEvents: archive.DefaultGroupEvents, GroupCommitWait: archive.DefaultGroupWait},
-		Network: transport.DefaultConfig(),
+		Relay:    relayserver.DefaultConfig(),
+		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
+		Database: archive.DefaultConfig(),
+		Network:  transport.DefaultConfig(),
 
 		Seeder:    SeederSection{Enabled: true, SeederConfig: discovery.DefaultSeederConfig()},
 		Finder:    FinderSection{Enabled: true, FinderConfig: finderDefaults()},
@@ -160,6 +94,9 @@ func Default() Config {
 		Synchronizer: SynchronizerSection{Enabled: true, Config: syncDefaults()},
 		Monitor:      monitorDefaults(),
 		Stats:        statsDefaults(),
+
+		Changes: changesDefaults(),
+		Alerts:  alertsDefaults(),
 	}
 }
 
@@ -207,7 +144,7 @@ func LoadConfig(path string) (Config, error) {
 		src = path
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, &ConfigError{Source: src, Problems: []string{fmt.Sprintf("read: %v", unwrapPath(err))}}
+			return cfg, &ConfigError{Source: src, Problems: []string{fmt.Sprintf("read: %v", err)}}
 		}
 		if cfg, err = ParseConfig(data); err != nil {
 			var ce *ConfigError
@@ -227,23 +164,9 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes TOML over the defaults without touching the
 // environment, and validates what it decoded.
 func ParseConfig(data []byte) (Config, error) {
-	cfg := Default()
-	var problems []string
-	md, strictErr := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if strictErr != nil {
-		// A bad value stops the strict decoder; decode key by key to
-		// list it with every other problem of the file. A syntax error
-		// stays the one problem: nothing after it can be read.
-		cfg = Default()
-		var err error
-		if problems, err = decodeByKey(data, &cfg); err != nil || len(problems) == 0 {
-			return cfg, &ConfigError{Source: "input", Problems: []string{oneLine(strictErr.Error())}}
-		}
-	} else {
-		for _, k := range md.Undecoded() {
-			problems = append(problems, "unknown key "+k.String())
-		}
-		sort.Strings(problems)
+	cfg, problems, err := tomlstrict.Decode(data, Default)
+	if err != nil {
+		return cfg, &ConfigError{Source: "input", Problems: []string{err.Error()}}
 	}
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
@@ -259,7 +182,7 @@ func (c *Config) resolve() *ConfigError {
 		if c.Database.URL != "" {
 			problems = append(problems, "database.url_file: set either url or url_file, not both")
 		} else if b, err := os.ReadFile(c.Database.URLFile); err != nil {
-			problems = append(problems, fmt.Sprintf("database.url_file: %v", unwrapPath(err)))
+			problems = append(problems, fmt.Sprintf("database.url_file: %v", err))
 		} else {
 			c.Database.URL = strings.TrimSpace(string(b))
 		}
@@ -269,6 +192,9 @@ func (c *Config) resolve() *ConfigError {
 	}
 	if len(problems) == 0 {
 		problems = append(problems, c.validate()...)
+	}
+	if err := c.Database.CheckReplicas(); err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	}
 	for _, g := range []struct{ key, path, kind string }{
 		{"monitor.geoip_city", c.Monitor.GeoIPCity, "City"},
@@ -294,78 +220,22 @@ func (c *Config) validate() []string {
 	if c.Node.DataDir == "" {
 		add("node.data_dir", "must not be empty")
 	}
-	for i, w := range c.Relay.Writers {
-		pk, err := policies.ParsePubKey(w)
-		if err != nil {
-			add(fmt.Sprintf("relay.writers[%d]", i), "%v", err)
-			continue
-		}
-		c.Relay.Writers[i] = pk
-	}
-	r := c.Relay
-	positive := func(key string, v, max int) {
-		if v < 1 || v > max {
-			add(key, "must be between 1 and %d, got %d", max, v)
-		}
-	}
-	positive("relay.max_limit", r.MaxLimit, 100000)
-	positive("relay.default_limit", r.DefaultLimit, 100000)
-	if r.DefaultLimit > r.MaxLimit && r.MaxLimit >= 1 {
-		add("relay.default_limit", "must not exceed relay.max_limit (%d)", r.MaxLimit)
-	}
-	positive("relay.max_filters", r.MaxFilters, 1000)
-	positive("relay.max_filter_values", r.MaxFilterValues, 100000)
-	positive("relay.max_subscriptions", r.MaxSubscriptions, 10000)
-	positive("relay.max_message_length", r.MaxMessageLength, 64<<20)
-	positive("relay.max_event_tags", r.MaxEventTags, 1000000)
-	positive("relay.max_content_length", r.MaxContentLength, 64<<20)
-	if r.MaxConnectionsPerIP < 0 {
-		add("relay.max_connections_per_ip", "must be 0 (unlimited) or positive, got %d", r.MaxConnectionsPerIP)
-	}
-	positive("relay.max_queries_per_connection", r.MaxQueriesPerConnection, 10000)
-	if r.MaxQueuedBytes < 64<<10 || r.MaxQueuedBytes > 1<<30 {
-		add("relay.max_queued_bytes", "must be between 65536 and 1073741824, got %d", r.MaxQueuedBytes)
-	}
-	if r.QueryRatePerIP < 0 || r.QueryRatePerIP > 1e6 {
-		add("relay.query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", r.QueryRatePerIP)
-	}
-	positive("relay.query_burst_per_ip", r.QueryBurstPerIP, 1000000)
-	positive("relay.max_negentropy_sessions", r.MaxNegentropySessions, 1000)
-	for _, d := range []struct {
-		key string
-		v   time.Duration
-	}{{"relay.idle_timeout", r.IdleTimeout}, {"relay.query_timeout", r.QueryTimeout}, {"relay.shutdown_timeout", r.ShutdownTimeout}} {
-		if d.v <= 0 {
-			add(d.key, "must be a positive duration such as \"90s\", got %q", d.v.String())
-		}
+	if err := c.Relay.Validate(); err != nil {
+		p = append(p, strings.Split(err.Error(), "\n")...)
 	}
 	if c.Metrics.Listen != "" {
 		checkAddr(add, "metrics.listen", c.Metrics.Listen)
 	}
-	if c.Database.URL != "" && !archive.IsPostgres(c.Database.URL) {
-		add("database.url", "want \"\" (embedded store) or postgres://...")
-	}
-	if c.Database.Mode != string(archive.Full) && c.Database.Mode != string(archive.Lil) {
-		add("database.mode", "want \"full\" or \"lil\", got %q", c.Database.Mode)
-	}
-	if c.Database.MaxConns < 0 || c.Database.MaxConns > 10000 {
-		add("database.max_conns", "want 0 (derived from cores) or 1..10000, got %d", c.Database.MaxConns)
-	}
-	if c.Database.CacheMB < 1 || c.Database.CacheMB > 1<<20 {
-		add("database.cache_mb", "want 1..1048576 MiB, got %d", c.Database.CacheMB)
-	}
-	if c.Database.GroupCommitEvents < 1 || c.Database.GroupCommitEvents > 100000 {
-		add("database.group_commit_events", "want 1..100000, got %d", c.Database.GroupCommitEvents)
-	}
-	if c.Database.GroupCommitWait <= 0 || c.Database.GroupCommitWait > time.Second {
-		add("database.group_commit_wait", "want a duration in (0, 1s] such as \"2ms\", got %q", c.Database.GroupCommitWait.String())
+	if err := c.Database.Validate(); err != nil {
+		p = append(p, strings.Split(err.Error(), "\n")...)
 	}
 	// [network] allow_private also decides which relay URLs the monitor's
 	// publish_relays and the synchronizer's overrides may name.
 	urls := schema.ParseOptions{AllowPrivate: c.Network.AllowPrivate}
 	c.Monitor.URLs, c.Synchronizer.URLs = urls, urls
+	c.Alerts.URLs = urls
 	// The sections below name each key themselves ("network.tor.proxy: ...").
-	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats} {
+	for _, v := range []interface{ Validate() error }{c.Network, c.Seeder, c.Finder, c.Validator, c.Synchronizer, c.Monitor, c.Stats, c.Changes, c.Alerts} {
 		if err := v.Validate(); err != nil {
 			p = append(p, strings.Split(err.Error(), "\n")...)
 		}
@@ -405,22 +275,8 @@ func checkGeoIP(key, path, kind string) string {
 	}
 	g, err := probe.OpenGeoIP(city, asn, nil)
 	if err != nil {
-		return key + ": " + oneLine(err.Error())
+		return key + ": " + strings.Join(strings.Fields(err.Error()), " ")
 	}
 	_ = g.Close()
 	return ""
-}
-
-// oneLine keeps a decoder error on a single line for the CLI.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// unwrapPath drops Go's "open PATH:" noise when the path is already shown.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
-	}
-	return err
 }

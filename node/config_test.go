@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 )
 
 func TestConfigExampleEqualsDefaults(t *testing.T) {
@@ -40,8 +42,8 @@ func TestDecodeByKeyMatchesStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKey := Default()
-	if problems, err := decodeByKey(data, &byKey); err != nil || len(problems) > 0 {
-		t.Fatalf("decodeByKey: %v %q", err, problems)
+	if problems, err := tomlstrict.DecodeByKey(data, &byKey); err != nil || len(problems) > 0 {
+		t.Fatalf("tomlstrict.DecodeByKey: %v %q", err, problems)
 	}
 	if problems := byKey.validate(); len(problems) > 0 {
 		t.Fatal(problems)
@@ -138,6 +140,28 @@ group_commit_wait = "2s"
 			`database.group_commit_wait: want a duration in (0, 1s] such as "2ms", got "2s"`,
 		}},
 		{"default above max", "[relay]\nmax_limit = 10\ndefault_limit = 20\n", []string{"relay.default_limit: must not exceed relay.max_limit (10)"}},
+		{"changes and alerts", `
+[changes]
+down_after = 0
+expiry_warning = "0s"
+retention = "-1h"
+[alerts]
+enabled = true
+max_per_day = 0
+replies_per_minute = 0
+inbox_relays = ["https://relay.example.com"]
+publish_timeout = "0s"
+poll_interval = "0s"
+`, []string{
+			"changes.down_after: want a number of checks from 1 to 1000, got 0",
+			"changes.expiry_warning: must be a positive duration",
+			"changes.retention: must be 0 (keep all) or a positive duration",
+			"alerts.max_per_day: want 1 to 10000 DMs, got 0",
+			"alerts.replies_per_minute: want 1 to 10000, got 0",
+			"alerts.publish_timeout: must be a positive duration",
+			"alerts.poll_interval: must be a positive duration",
+			"alerts.inbox_relays[0]:",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,16 +294,5 @@ func TestConfigPrivateRelayURLs(t *testing.T) {
 	if _, err := ParseConfig([]byte("[network]\nallow_private = true\n[[synchronizer.relay]]\nurl = \"ws://relay.example.com\"\n")); err == nil ||
 		!strings.Contains(err.Error(), `write "wss://relay.example.com"`) {
 		t.Fatalf("public ws:// override: %v", err)
-	}
-}
-
-func TestDatabaseMaxConnsDefault(t *testing.T) {
-	d := Default().Database
-	if d.MaxConns != 0 || d.maxConns() != DefaultMaxConns() || DefaultMaxConns() < 4 {
-		t.Fatalf("max_conns %d resolves to %d, want the derived %d (>= 4)", d.MaxConns, d.maxConns(), DefaultMaxConns())
-	}
-	d.MaxConns = 3
-	if d.maxConns() != 3 {
-		t.Fatalf("an explicit max_conns is not kept: %d", d.maxConns())
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/relayserver"
 )
 
 func fetchNIP11(t *testing.T, tn *testNode) (*http.Response, map[string]any) {
@@ -49,7 +51,7 @@ func TestNIP11Provided(t *testing.T) {
 	if !nostr.IsValidPublicKey(tn.PublicKey()) {
 		t.Errorf("node pubkey %q is not valid", tn.PublicKey())
 	}
-	if doc["name"] != "test node" || doc["contact"] != "mailto:ops@example.org" || doc["software"] != Software {
+	if doc["name"] != "test node" || doc["contact"] != "mailto:ops@example.org" || doc["software"] != relayserver.Software {
 		t.Errorf("identity fields wrong: %v", doc)
 	}
 

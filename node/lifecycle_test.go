@@ -11,6 +11,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/relayserver"
 )
 
 func TestGracefulShutdownClosesClients(t *testing.T) {
@@ -41,7 +43,7 @@ func TestGracefulShutdownClosesClients(t *testing.T) {
 func TestPublishRejectsUnsigned(t *testing.T) {
 	tn := startNode(t, nil)
 	ev := nostr.Event{Kind: 1, CreatedAt: nostr.Now(), Content: "unsigned"}
-	if err := tn.Publish(context.Background(), &ev); !errors.Is(err, ErrNotSigned) {
+	if err := tn.Publish(context.Background(), &ev); !errors.Is(err, relayserver.ErrNotSigned) {
 		t.Fatalf("unsigned: %v", err)
 	}
 	// A foreign key is refused by the same rules as over WebSocket.

@@ -149,6 +149,7 @@ func buildLoops(cfg Config, store archive.Store, log *slog.Logger, reg prometheu
 		if err != nil {
 			return fail(err)
 		}
+		s.changesRetention = cfg.Changes.Retention
 		loops = append(loops, loop{name: LoopStats, run: s.Run, once: s.Once})
 	}
 	return loops, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/changes"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -33,6 +34,8 @@ func monitorDefaults() MonitorSection {
 type monitorEnv struct {
 	secretKey string
 	publish   monitor.PublishFunc
+	// notify, when set, receives the relays' state changes (the alerts).
+	notify func(context.Context, []schema.Change)
 }
 
 // standaloneMonitorEnv loads the node key and publishes into store.
@@ -51,7 +54,16 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 // kind 0 profile.
 func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env monitorEnv, o monitor.Options) (*monitor.Monitor, error) {
 	o.Signer, o.Publish = keySigner(env.secretKey), env.publish
+	o.SavePeers = func(ctx context.Context, b []schema.Sighting) error {
+		_, err := store.SaveEvents(ctx, b)
+		return err
+	}
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
+	t, err := changes.NewTracker(store, cfg.Changes.rules(), o.Logger, o.Registerer, env.notify)
+	if err != nil {
+		return nil, err
+	}
+	o.Observed = t.Observed
 	return monitor.New(cfg.Monitor.Config, store, tr, o)
 }
 

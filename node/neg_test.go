@@ -166,7 +166,7 @@ func TestNIP77ReconcilesArchive(t *testing.T) {
 			heapBefore := heapPeak()()
 			rssBefore, _ := procstat.PeakRSS(os.Getpid())
 			stopHeap := heapPeak()
-			summary := c.negMirror(have, missing, extra, negFrameLimit(tn.cfg.Relay.MaxMessageLength))
+			summary := c.negMirror(have, missing, extra, negFrameBound(tn.cfg.Relay.MaxMessageLength))
 			heap := stopHeap()
 			rssAfter, _ := procstat.PeakRSS(os.Getpid())
 			t.Logf("%s: %d events, %s; Go heap during the sync peaked %.1f MB above the %.1f MB before it "+
@@ -249,7 +249,7 @@ query_timeout = "5m"
 `, dbURL))
 	c := dial(t, url)
 	before := vmHWM(t, cmd.Process.Pid)
-	summary := c.negMirror(have, missing, extra, negFrameLimit(Default().Relay.MaxMessageLength))
+	summary := c.negMirror(have, missing, extra, negFrameBound(Default().Relay.MaxMessageLength))
 	load, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("postgres, %d events, %s; relay peak RSS %d MB before the sync, %d MB after (loadavg %s)",
 		n, summary, before>>10, vmHWM(t, cmd.Process.Pid)>>10, strings.TrimSpace(string(load)))
@@ -285,7 +285,7 @@ func TestNIP77Sessions(t *testing.T) {
 	if !slices.Equal(haveNots, hexIDs(have)) {
 		t.Fatalf("an empty client learns %d ids, want %d", len(haveNots), len(have))
 	}
-	if limit := negFrameLimit(16 << 10); rounds < 2 || maxFrame > limit {
+	if limit := negFrameBound(16 << 10); rounds < 2 || maxFrame > limit {
 		t.Errorf("%d rounds, largest frame %d bytes: want several rounds of at most %d", rounds, maxFrame, limit)
 	}
 

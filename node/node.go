@@ -9,17 +9,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/fiatjaf/khatru"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
-	"github.com/bigbrotr/bigbrotr/policies"
+	"github.com/bigbrotr/bigbrotr/nodekey"
+	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
-	"github.com/bigbrotr/bigbrotr/web"
 )
 
 // Options are what the CLI hands the node besides its configuration.
@@ -48,17 +48,12 @@ type Node struct {
 	secretKey string
 	pubKey    string
 
-	store   archive.Store
-	group   *archive.Writer // group-commit writer of the EVENT path
-	relay   *khatru.Relay   // the WebSocket front
-	writer  *khatru.Relay   // where EVENTs are handled
-	writers *policies.Writers
-	subs    *policies.Subscriptions
-	conns   *connTracker
-	metrics *relayMetrics
-	nip11   []byte
-	loops   []loop
-	web     *web.Handler
+	store archive.Store
+	group *archive.Writer // group-commit writer of the EVENT path
+	front *relayserver.Server
+	loops []loop
+
+	alerts *alerts.Service // nil unless [alerts] enabled
 
 	listener        net.Listener
 	metricsListener net.Listener
@@ -99,7 +94,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 
 // open does New's work, leaving on n whatever it opened so that closeAll can
 // release it when a later step fails.
-func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
+func (n *Node) open(ctx context.Context, o Options) (nodekey.Source, error) {
 	cfg := n.cfg
 	sk, src, err := LoadKey(cfg.Node)
 	if err != nil {
@@ -125,8 +120,13 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 		Whole:      wholeAuthors(cfg, n.pubKey),
 		Registerer: o.Registry,
 		Logger:     o.Logger,
-		MaxConns:   cfg.Database.maxConns(),
+		MaxConns:   cfg.Database.PoolSize(),
 		CacheMB:    cfg.Database.CacheMB,
+		// REQ, COUNT and the status page mark their reads with
+		// archive.AllowReplica; everything else stays on the primary.
+		ReadURLs:          cfg.Database.ReadURLs,
+		ReadMaxLag:        cfg.Database.ReadMaxLag,
+		ReadCheckInterval: cfg.Database.ReadCheckInterval,
 	}); err != nil {
 		return src, fmt.Errorf("open archive: %w", err)
 	}
@@ -138,31 +138,38 @@ func (n *Node) open(ctx context.Context, o Options) (KeySource, error) {
 		Name: "group_commit_events", Help: "Events per group-commit transaction of the EVENT path.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 12)})
 	o.Registry.MustRegister(groupSize)
-	gopts := groupCommitOptions(cfg.Database)
+	gopts := cfg.Database.WriterOptions()
 	gopts.OnCommit = func(r schema.SaveResult) { groupSize.Observe(float64(r.Inserted + r.Duplicates)) }
 	if n.group, err = archive.NewWriter(groupStore, gopts); err != nil {
 		return src, err
 	}
 
-	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", &monitorEnv{secretKey: sk, publish: n.Publish}); err != nil {
+	if n.alerts, err = n.newAlerts(cfg, n.store, sk, o.Logger, o.Registry); err != nil {
 		return src, err
 	}
-	n.metrics = newRelayMetrics(o.Registry)
-	n.buildRelay()
-	if n.web, err = web.New(web.Options{
-		Source: newWebSource(cfg, n.store, o.Registry, n.loops),
-		Logger: o.Logger,
-		Node:   web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: n.pubKey, Version: n.version, Archive: archiveNotice(cfg)},
+	env := &monitorEnv{secretKey: sk, publish: n.Publish}
+	if n.alerts != nil {
+		env.notify = n.alerts.Notify
+	}
+	if n.loops, err = buildLoops(cfg, n.store, o.Logger, o.Registry, "", env); err != nil {
+		return src, err
+	}
+	site, err := newSite(cfg, n.store, o.Registry, n.loops, o.Logger, n.pubKey, n.version)
+	if err != nil {
+		return src, err
+	}
+	if n.front, err = relayserver.New(relayserver.Options{
+		Config: cfg.Relay, Store: n.store, Writer: n.group, PubKey: n.pubKey, Site: site,
+		Info: relayserver.Info{Name: cfg.Node.Name, Description: cfg.Node.Description, Contact: cfg.Node.Contact,
+			Icon: cfg.Node.Icon, Version: n.version, Mode: archive.Mode(cfg.Database.Mode)},
+		Logger: o.Logger, Registerer: o.Registry, Now: o.Now,
+		Admit: n.alertsAdmit, Saved: n.alertsSaved,
 	}); err != nil {
 		return src, err
 	}
-	o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: "bigbrotr", Subsystem: "relay", Name: "subscriptions",
-		Help: "Open subscriptions on all connections.",
-	}, func() float64 { return float64(n.subs.Total()) }))
 
 	n.server = &http.Server{
-		Handler:           n.handler(),
+		Handler:           n.front,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
@@ -215,6 +222,9 @@ func (n *Node) Run(ctx context.Context) error {
 			return nil
 		})
 	}
+	if n.alerts != nil {
+		g.Go(func() error { return n.alerts.Run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		n.log.Info("shutting down")
@@ -223,7 +233,7 @@ func (n *Node) Run(ctx context.Context) error {
 		err := n.server.Shutdown(sctx)
 		// Hijacked WebSockets are invisible to Shutdown: close them after
 		// the listener is gone, so no new one slips in.
-		n.conns.closeAll(1001, "relay shutting down")
+		n.front.CloseConnections()
 		if n.metricsServer != nil {
 			err = errors.Join(err, n.metricsServer.Shutdown(sctx))
 		}
@@ -284,15 +294,15 @@ func (n *Node) Store() archive.Store { return n.store }
 // Sign signs ev with the node key (sets PubKey, ID and Sig).
 func (n *Node) Sign(ev *nostr.Event) error { return ev.Sign(n.secretKey) }
 
-// groupCommitOptions sizes the EVENT path's groups. PostgreSQL commits a
-// few groups at once, over a quarter of the pool, leaving the rest to
-// queries and loops; the embedded store has a single writer connection.
-func groupCommitOptions(d DatabaseConfig) archive.WriterOptions {
-	o := archive.WriterOptions{MaxEvents: d.GroupCommitEvents, MaxWait: d.GroupCommitWait, Committers: 1}
-	if archive.IsPostgres(d.URL) {
-		o.Committers = max(2, d.maxConns()/4)
-	}
-	return o
+// Publish stores one of the node's own signed events and relays it to open
+// subscriptions (see relayserver.Server.Publish): the monitor's way out.
+func (n *Node) Publish(ctx context.Context, ev *nostr.Event) error { return n.front.Publish(ctx, ev) }
+
+// wholeAuthors are the pubkeys whose events the archive keeps whole even
+// in lil mode: the node's own (30166, 10166, 0, 10002 and anything it
+// publishes) and relay.writers', the events the node exists to serve.
+func wholeAuthors(cfg Config, pub string) []string {
+	return append([]string{pub}, cfg.Relay.Writers...)
 }
 
 func databaseKind(url string) string {

@@ -59,6 +59,8 @@ type statsLoop struct {
 	store archive.Store
 	spec  iloop.Spec
 	now   func() time.Time
+	// changesRetention is [changes] retention.
+	changesRetention time.Duration
 }
 
 func newStatsLoop(cfg StatsSection, store archive.Store, log *slog.Logger, reg prometheus.Registerer) (*statsLoop, error) {
@@ -90,6 +92,11 @@ func (l *statsLoop) cycle(ctx context.Context) (iloop.Stats, error) {
 		if err != nil {
 			return st, err
 		}
+	}
+	pruned, err := pruneChanges(ctx, l.store, l.changesRetention, l.now())
+	st.Attrs = append(st.Attrs, slog.Int64("pruned_changes", pruned))
+	if err != nil {
+		return st, err
 	}
 	n, err := l.store.RefreshStats(ctx)
 	st.AddItems("", n)

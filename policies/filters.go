@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // NoStoredEvents is the Limit that FilterLimits.Normalize gives a filter sent
@@ -65,7 +67,7 @@ func (l FilterLimits) Check(f nostr.Filter) string {
 		}
 	}
 	for name, values := range f.Tags {
-		if !IndexedTagName(name) {
+		if !schema.IndexedTagName(name) {
 			return fmt.Sprintf("unsupported: only single-letter tags are indexed, not %q", "#"+name)
 		}
 		if len(values) > l.MaxValues {
@@ -73,14 +75,4 @@ func (l FilterLimits) Check(f nostr.Filter) string {
 		}
 	}
 	return ""
-}
-
-// IndexedTagName reports whether a filter's tag key (without '#') names a
-// single-letter tag, the only kind NIP-01 expects relays to index.
-func IndexedTagName(name string) bool {
-	if len(name) != 1 {
-		return false
-	}
-	c := name[0]
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }

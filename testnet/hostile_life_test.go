@@ -68,6 +68,9 @@ func TestHostileStopsWithClient(t *testing.T) {
 	if n.HostileActive() == 0 {
 		t.Fatalf("no hostile work running with clients connected")
 	}
+	if s, _ := n.Stats(onlyRelay(t, m, Silent).URL); s.Active == 0 {
+		t.Errorf("silent relay with a client: stats %+v, want its session active", s)
+	}
 	// An endless NIP-11 response abandoned by its client.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.Replace(onlyRelay(t, m, NIP11Endless).URL, "ws", "http", 1), nil)
 	req.Header.Set("Accept", "application/nostr+json")

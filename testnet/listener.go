@@ -17,14 +17,27 @@ type Stats struct {
 	WebSockets  int64 `json:"websockets"`  // WebSocket upgrade requests
 	NIP11       int64 `json:"nip11"`       // requests with Accept: application/nostr+json
 	HTTP        int64 `json:"http"`        // every HTTP request, the above included
+	// BytesSent is what the relay wrote on its TCP connections (TLS
+	// records included): what a client spent reading from it.
+	BytesSent int64 `json:"bytes_sent"`
+	// Active is the hostile work running now (raw sessions, streams,
+	// stalled connections): it drops to zero once every client has left.
+	Active int64 `json:"active"`
+	// Open is the number of connections open now. Longest is the longest
+	// the relay kept a client busy on one connection: from accept (or a
+	// request after an idle keep-alive pause) to the end of the response,
+	// a WebSocket for its whole life, running ones counted to now.
+	Open    int64         `json:"open"`
+	Longest time.Duration `json:"longest_ns"`
 }
 
 type counters struct {
-	conns, websockets, nip11, http atomic.Int64
+	conns, websockets, nip11, http, sent atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{c.conns.Load(), c.websockets.Load(), c.nip11.Load(), c.http.Load()}
+	return Stats{Connections: c.conns.Load(), WebSockets: c.websockets.Load(), NIP11: c.nip11.Load(),
+		HTTP: c.http.Load(), BytesSent: c.sent.Load()}
 }
 
 func (c *counters) reset() {
@@ -32,28 +45,89 @@ func (c *counters) reset() {
 	c.websockets.Store(0)
 	c.nip11.Store(0)
 	c.http.Store(0)
+	c.sent.Store(0)
 }
 
 // connSet remembers a relay's open connections, so that Close (and a
 // flapping relay going down) can cut WebSockets that net/http has handed
-// off and no longer tracks.
+// off and no longer tracks. It also times how long each connection keeps
+// its client busy.
 type connSet struct {
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	mu      sync.Mutex
+	conns   map[net.Conn]*busy
+	longest time.Duration // the longest busy stretch that has ended
 }
+
+// busy is a connection's current busy stretch: from accept, or from the
+// start of a request after an idle keep-alive pause, to the end of the
+// response; a hijacked (WebSocket) connection stays busy until it closes.
+type busy struct{ since time.Time } // zero while idle between requests
 
 func (s *connSet) add(c net.Conn) {
 	s.mu.Lock()
 	if s.conns == nil {
-		s.conns = make(map[net.Conn]struct{})
+		s.conns = make(map[net.Conn]*busy)
 	}
-	s.conns[c] = struct{}{}
+	s.conns[c] = &busy{since: time.Now()}
 	s.mu.Unlock()
 }
 
 func (s *connSet) remove(c net.Conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
+	if b, ok := s.conns[c]; ok {
+		s.end(b)
+		delete(s.conns, c)
+	}
+	s.mu.Unlock()
+}
+
+// end closes b's busy stretch; s.mu is held.
+func (s *connSet) end(b *busy) {
+	if !b.since.IsZero() {
+		s.longest = max(s.longest, time.Since(b.since))
+		b.since = time.Time{}
+	}
+}
+
+// connState follows net/http's view of a connection: idle keep-alive time
+// between requests is the client's choice, not the relay's hold on it.
+func (s *connSet) connState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.conns[c]
+	if !ok {
+		return
+	}
+	switch state {
+	case http.StateIdle:
+		s.end(b)
+	case http.StateActive:
+		if b.since.IsZero() {
+			b.since = time.Now()
+		}
+	}
+}
+
+// lifetimes returns the connections open now and the longest busy stretch
+// of any connection, running ones counted to now.
+func (s *connSet) lifetimes() (open int64, longest time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	longest = s.longest
+	for _, b := range s.conns {
+		if !b.since.IsZero() {
+			longest = max(longest, time.Since(b.since))
+		}
+	}
+	return int64(len(s.conns)), longest
+}
+
+func (s *connSet) resetLongest() {
+	s.mu.Lock()
+	s.longest = 0
 	s.mu.Unlock()
 }
 
@@ -73,6 +147,13 @@ type trackedConn struct {
 	once   sync.Once
 	closed chan struct{}
 	shape  atomic.Pointer[shaping]
+	sent   *atomic.Int64 // the relay's BytesSent; nil for a proxy
+}
+
+func (c *trackedConn) count(n int) {
+	if c.sent != nil && n > 0 {
+		c.sent.Add(int64(n))
+	}
 }
 
 // shaping is how a hostile relay distorts its writes once its WebSocket is
@@ -97,9 +178,12 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	s := c.shape.Load()
 	switch {
 	case s == nil || len(p) == 0:
-		return c.Conn.Write(p)
+		n, err := c.Conn.Write(p)
+		c.count(n)
+		return n, err
 	case s.cut:
 		n, _ := c.Conn.Write(p[:(len(p)+1)/2])
+		c.count(n)
 		if tcp, ok := c.Conn.(*net.TCPConn); ok {
 			_ = tcp.SetLinger(0) // close sends RST, not FIN
 		}
@@ -110,6 +194,7 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
 			return i, err
 		}
+		c.count(1)
 		if i == len(p)-1 {
 			break
 		}
@@ -142,6 +227,7 @@ type relayListener struct {
 	addr  string
 	count *atomic.Int64
 	conns *connSet
+	sent  *atomic.Int64 // bytes written on accepted connections; nil: not counted
 
 	mu      sync.Mutex
 	cur     net.Listener // nil while down
@@ -185,7 +271,7 @@ func (l *relayListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		l.count.Add(1)
-		tc := &trackedConn{Conn: c, set: l.conns, closed: make(chan struct{})}
+		tc := &trackedConn{Conn: c, set: l.conns, closed: make(chan struct{}), sent: l.sent}
 		l.conns.add(tc)
 		return tc, nil
 	}

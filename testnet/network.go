@@ -226,7 +226,7 @@ func (n *Network) Stats(url string) (Stats, error) {
 	if !ok {
 		return Stats{}, fmt.Errorf("%w: %s", ErrUnknownRelay, url)
 	}
-	return r.stats.snapshot(), nil
+	return r.snapshot(), nil
 }
 
 // Connections is Stats(url).Connections, or 0 for an unknown URL.
@@ -239,15 +239,23 @@ func (n *Network) Connections(url string) int64 {
 func (n *Network) AllStats() map[string]Stats {
 	out := make(map[string]Stats, len(n.relays))
 	for _, r := range n.relays {
-		out[r.plan.url] = r.stats.snapshot()
+		out[r.plan.url] = r.snapshot()
 	}
 	return out
+}
+
+func (r *relay) snapshot() Stats {
+	s := r.stats.snapshot()
+	s.Active = r.busy.Load()
+	s.Open, s.Longest = r.conns.lifetimes()
+	return s
 }
 
 // ResetStats zeroes every relay's counters.
 func (n *Network) ResetStats() {
 	for _, r := range n.relays {
 		r.stats.reset()
+		r.conns.resetLongest()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nbd-wtf/go-nostr"
@@ -28,6 +29,17 @@ func TestConnectionCounting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The upgrade response, the EOSE and the NIP-11 document at least.
+	if got.BytesSent < int64(len(`["EOSE","x"]`))+200 {
+		t.Errorf("bytes sent %d: the relay's answers were not counted", got.BytesSent)
+	}
+	// The WebSocket, and the NIP-11 request's connection unless the
+	// server closed it already.
+	open := got.Open
+	if open < 1 || got.Longest <= 0 {
+		t.Errorf("open %d, longest %v: want the WebSocket open and its age", got.Open, got.Longest)
+	}
+	got.BytesSent, got.Open, got.Longest = 0, 0, 0
 	if want := (Stats{Connections: 2, WebSockets: 1, NIP11: 1, HTTP: 2}); got != want {
 		t.Errorf("stats %+v, want %+v", got, want)
 	}
@@ -44,10 +56,31 @@ func TestConnectionCounting(t *testing.T) {
 	if _, err := n.Stats("wss://nowhere.testnet"); !errors.Is(err, ErrUnknownRelay) {
 		t.Errorf("unknown relay: %v", err)
 	}
+	_ = w.c.CloseNow()
+	for deadline := time.Now().Add(10 * time.Second); n.mustStats(t, a).Open >= open && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := n.mustStats(t, a); s.Open >= open || s.Longest <= 0 {
+		t.Errorf("after the WebSocket closed: open %d (was %d), longest %v", s.Open, open, s.Longest)
+	}
 	n.ResetStats()
-	if s, _ := n.Stats(a); s != (Stats{}) {
+	if s, _ := n.Stats(a); s.Open != 0 {
+		s.Open, s.Longest = 0, 0 // the NIP-11 client's idle keep-alive connection
+		if s != (Stats{}) {
+			t.Errorf("after reset: %+v", s)
+		}
+	} else if s != (Stats{}) {
 		t.Errorf("after reset: %+v", s)
 	}
+}
+
+func (n *Network) mustStats(t *testing.T, url string) Stats {
+	t.Helper()
+	s, err := n.Stats(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // freePort finds a port below the ephemeral range whose five service
@@ -203,5 +236,26 @@ func TestOptionsValidation(t *testing.T) {
 		if _, err := Start(context.Background(), o); !errors.Is(err, ErrOptions) {
 			t.Errorf("case %d: err %v, want ErrOptions", i, err)
 		}
+	}
+}
+
+// TestBusyExcludesKeepAlive: a keep-alive connection idling between
+// requests is the client's choice, so it does not count as held.
+func TestBusyExcludesKeepAlive(t *testing.T) {
+	n := startNet(t, Options{Relays: 2, Seed: 3, Mix: map[Profile]float64{Healthy: 1},
+		NetworkMix: map[NetworkName]float64{Clearnet: 1}, BadTLS: -1})
+	a := n.Manifest().Relays[0].URL
+	ctx := testCtx(t)
+	began := time.Now()
+	nip11Get(ctx, t, n, a)
+	took := time.Since(began)
+	// Idle for four times the request: counted, the idle time would make
+	// the connection's busy stretch longer than the request plus half that.
+	pause := max(300*time.Millisecond, 4*took)
+	time.Sleep(pause)
+	s := n.mustStats(t, a)
+	if s.Open != 1 || s.Longest <= 0 || s.Longest > took+pause/2 {
+		t.Errorf("after one NIP-11 request (%v) on a connection kept alive %v: open %d, longest %v; want 1 open, busy within the request",
+			took, pause, s.Open, s.Longest)
 	}
 }

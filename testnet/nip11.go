@@ -105,7 +105,11 @@ func (r *relay) serveNIP11(w http.ResponseWriter, req *http.Request) {
 	switch r.plan.traits.nip11 {
 	case nip11OK, nip11NUL, nip11BadUTF8:
 		w.Header().Set("Content-Type", "application/nostr+json")
-		_, _ = w.Write(r.nip11)
+		doc := r.nip11
+		if op := r.operator.Load(); op != nil {
+			doc = *op
+		}
+		_, _ = w.Write(doc)
 	case nip11Endless:
 		r.serveEndlessNIP11(w, req)
 	case nip11GzipBomb:

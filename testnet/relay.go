@@ -32,13 +32,20 @@ type relay struct {
 	nip11     []byte
 	rate      sync.Map // *khatru.WebSocket → *rateState
 	serving   sync.WaitGroup
-	spamKey   string        // signs the events endless streams make up
-	spamSeq   atomic.Uint64 // keeps made-up events (and challenges) distinct
-	busy      atomic.Int64  // hostile work running now: raw sessions, streams, stalled connections
-	pings     atomic.Int64  // pings a ping-flood relay has sent
+	spamKey   string                 // signs the events endless streams make up
+	spamSeq   atomic.Uint64          // keeps made-up events (and challenges) distinct
+	busy      atomic.Int64           // hostile work running now: raw sessions, streams, stalled connections
+	pings     atomic.Int64           // pings a ping-flood relay has sent
+	operator  atomic.Pointer[[]byte] // NIP-11 document with SetOperator's pubkey; nil: nip11
 }
 
 type connKey struct{}
+
+// countSent makes l count the bytes the relay writes into its Stats.
+func (r *relay) countSent(l *relayListener) *relayListener {
+	l.sent = &r.stats.sent
+	return l
+}
 
 // bind opens the relay's sockets (none for Closed: its port is reserved by
 // binding and releasing it, and nothing else binds its private address).
@@ -53,13 +60,13 @@ func (r *relay) bind(ctx context.Context, port int) error {
 	if r.plan.profile == Closed {
 		return ln.Close()
 	}
-	r.listeners = append(r.listeners, newRelayListener(ln, &r.stats.conns, &r.conns))
+	r.listeners = append(r.listeners, r.countSent(newRelayListener(ln, &r.stats.conns, &r.conns)))
 	if r.plan.ipv6 {
 		ln6, err := lc.Listen(ctx, "tcp", net.JoinHostPort("::1", strconv.Itoa(r.plan.port)))
 		if err != nil {
 			r.plan.ipv6 = false // port taken on ::1: stay IPv4-only
 		} else {
-			r.listeners = append(r.listeners, newRelayListener(ln6, &r.stats.conns, &r.conns))
+			r.listeners = append(r.listeners, r.countSent(newRelayListener(ln6, &r.stats.conns, &r.conns)))
 		}
 	}
 	return nil
@@ -87,6 +94,7 @@ func (r *relay) serve(ctx context.Context, tlsCert *tls.Certificate) {
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, c)
 		},
+		ConnState: r.conns.connState,
 	}
 	for _, ln := range r.listeners {
 		var l net.Listener = ln

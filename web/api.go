@@ -76,6 +76,10 @@ func (h *Handler) apiRelay(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
+	if d.Monitors, err = h.relayMonitors(ctx, d.URL); err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, normalizeDetail(d))
 }
 
@@ -84,6 +88,10 @@ func (h *Handler) apiStats(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	st, err := h.o.Source.Stats(ctx)
 	if err != nil {
+		h.apiFail(w, r, err)
+		return
+	}
+	if st.NIPs, err = h.verifiedNIPStats(ctx); err != nil {
 		h.apiFail(w, r, err)
 		return
 	}
@@ -117,7 +125,7 @@ func normalizeDetail(d RelayDetail) RelayDetail {
 }
 
 func normalizeRelay(r Relay) Relay {
-	r.NIPs, r.VerifiedNIPs = nonNil(r.NIPs), nonNil(r.VerifiedNIPs)
+	r.NIPs, r.VerifiedNIPs, r.DisprovedNIPs = nonNil(r.NIPs), nonNil(r.VerifiedNIPs), nonNil(r.DisprovedNIPs)
 	return r
 }
 

@@ -13,4 +13,12 @@
 // embedded in geodata/ (see geodata/NOTICE and internal/landgen, which
 // made the file); the relay list's near= filter ranks relays by their
 // great-circle distance from a place.
+//
+// Two optional sources widen the view when the Source also implements
+// them (or Options names them): ProvenanceSource (which relays had an
+// event, which events a relay delivered first: the event page and search
+// box, the relay page's first-seen list) and MonitorSource (what other
+// NIP-66 monitors say about each relay, the monitors page). The nip=
+// filter and the NIP statistics count what the monitor verified, not what
+// relays claim; claimed_nip= filters by the claim.
 package web

@@ -41,6 +41,12 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Provenance answers the event and first-seen lookups; nil means
+	// Source, when it implements ProvenanceSource.
+	Provenance ProvenanceSource
+	// Monitors answers what other monitors say; nil means Source, when
+	// it implements MonitorSource.
+	Monitors MonitorSource
 }
 
 // NodeInfo is the node's identity, shown in every page's header.
@@ -60,6 +66,8 @@ type Handler struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	// changes is Options.Source as a ChangeSource, nil when it is not one.
+	changes ChangeSource
 
 	mu         sync.Mutex
 	relays     []Relay
@@ -89,6 +97,12 @@ func New(o Options) (*Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Provenance == nil {
+		o.Provenance, _ = o.Source.(ProvenanceSource)
+	}
+	if o.Monitors == nil {
+		o.Monitors, _ = o.Source.(MonitorSource)
+	}
 	h := &Handler{o: o, log: o.Logger.With("component", "web"), mux: http.NewServeMux()}
 	var err error
 	if h.pages, err = parsePages(); err != nil {
@@ -104,6 +118,14 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/v1/relays", h.apiRelays)
 	h.mux.HandleFunc("GET /api/v1/relays/{url}", h.apiRelay)
 	h.mux.HandleFunc("GET /api/v1/stats", h.apiStats)
+	h.routeProvenance()
+	h.routeMonitors()
+	h.changes, _ = o.Source.(ChangeSource)
+	h.mux.HandleFunc("GET /api/v1/changes", h.apiChanges)
+	h.mux.HandleFunc("GET /api/v1/relays/{url}/changes", h.apiChanges)
+	h.mux.HandleFunc("GET /api/v1/relays/{url}/uptime", h.apiUptime)
+	h.mux.HandleFunc("GET /feeds/changes.atom", h.feedChanges)
+	h.mux.HandleFunc("GET /feeds/relay.atom", h.feedChanges)
 	h.mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")

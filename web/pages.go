@@ -14,7 +14,7 @@ import (
 
 // pageNames are the templates/*.html that are whole pages (each is
 // rendered inside layout.html).
-var pageNames = []string{"overview", "relays", "relay", "error"}
+var pageNames = []string{"overview", "relays", "relay", "error", "event", "monitors"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -85,6 +85,10 @@ func (h *Handler) pageOverview(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
+	if st.NIPs, err = h.verifiedNIPStats(ctx); err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
 	d := overviewData{Summary: s, Stats: st, Empty: s.Networks[len(s.Networks)-1].Known == 0}
 	if d.Map, err = h.overviewMap(ctx); err != nil {
 		h.pageFail(w, r, err)
@@ -108,6 +112,8 @@ type relaysData struct {
 	Prev, Next string // page links, "" at either end
 	Networks   []string
 	Sorts      []string
+	// Uptime is the 90-day uptime of the shown relays, by URL.
+	Uptime map[string][]UptimeDay
 }
 
 func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
@@ -133,6 +139,7 @@ func (h *Handler) pageRelays(w http.ResponseWriter, r *http.Request) {
 		if q.Offset+q.Limit < d.Total {
 			d.Next = pageLink(q, q.Offset+q.Limit)
 		}
+		d.Uptime = h.uptimeOf(ctx, d.Relays)
 	}
 	d.Query, d.Sorts = q, sortsFor(q)
 	h.render(w, r, code, "relays", "Relays", d)
@@ -152,33 +159,45 @@ func (h *Handler) pageRelay(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
+	if d.Monitors, err = h.relayMonitors(ctx, d.URL); err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
+	changes, uptime := h.relayChanges(ctx, d.URL)
 	h.render(w, r, http.StatusOK, "relay", d.URL, struct {
-		Relay RelayDetail
-		Until time.Time
-	}{d, now})
+		Relay     RelayDetail
+		Until     time.Time
+		FirstSeen relayFirstSeen
+		Changes   []Change
+		Uptime    []UptimeDay
+	}{d, now, h.relayFirstSeen(ctx, r, d.URL), changes, uptime})
 }
 
 // funcs are the helpers the templates use.
 var funcs = template.FuncMap{
-	"ts":         fmtTime,
-	"ago":        ago,
-	"ms":         fmtMS,
-	"pct":        fmtPct,
-	"num":        fmtNum,
-	"nips":       fmtNIPs,
-	"pretty":     prettyJSON,
-	"relayLink":  func(u string) string { return "/relay?" + url.Values{"url": {u}}.Encode() },
-	"sortLink":   sortLink,
-	"pageLink":   pageLink,
-	"rttChart":   rttChart,
-	"barChart":   barChart,
-	"dur":        fmtDur,
-	"pctOf":      pctOf,
-	"isTrue":     func(b *bool) bool { return b != nil && *b },
-	"isFalse":    func(b *bool) bool { return b != nil && !*b },
-	"add":        func(a, b int) int { return a + b },
-	"deref":      func(f *float64) float64 { return *f },
-	"pathEscape": url.PathEscape,
+	"ts":            fmtTime,
+	"ago":           ago,
+	"ms":            fmtMS,
+	"pct":           fmtPct,
+	"num":           fmtNum,
+	"nips":          fmtNIPs,
+	"pretty":        prettyJSON,
+	"relayLink":     func(u string) string { return "/relay?" + url.Values{"url": {u}}.Encode() },
+	"sortLink":      sortLink,
+	"pageLink":      pageLink,
+	"rttChart":      rttChart,
+	"barChart":      barChart,
+	"dur":           fmtDur,
+	"pctOf":         pctOf,
+	"isTrue":        func(b *bool) bool { return b != nil && *b },
+	"isFalse":       func(b *bool) bool { return b != nil && !*b },
+	"add":           func(a, b int) int { return a + b },
+	"deref":         func(f *float64) float64 { return *f },
+	"pathEscape":    url.PathEscape,
+	"firstSeenLink": firstSeenLink,
+	"uptimeBar":     uptimeBar,
+	"uptimeMini":    uptimeMini,
+	"feedLink":      func(u string) string { return "/feeds/relay.atom?" + url.Values{"url": {u}}.Encode() },
 	"seconds": func(s float64) string {
 		return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
 	},

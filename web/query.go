@@ -27,7 +27,7 @@ type Query struct {
 	Search   string // substring of URL or name, any case
 	Network  string // one of networks, "" for all
 	Online   *bool
-	NIP      int    // claimed NIP, 0 for any
+	NIP      int    // supported NIP (claimed, not disproved), 0 for any
 	Software string // substring of software, any case
 	Country  string // ISO 3166-1 alpha-2, any case
 	MaxRTT   int    // open RTT at most this many ms (relays without one excluded); 0 for any
@@ -36,6 +36,8 @@ type Query struct {
 	Desc     bool
 	Limit    int
 	Offset   int
+
+	ClaimedNIP int // NIP claimed in NIP-11 (disproved or not), 0 for any
 }
 
 // parseQuery reads a Query from URL parameters (the API's and the page's
@@ -74,6 +76,7 @@ func parseQuery(v url.Values) (Query, error) {
 		bad = append(bad, fmt.Sprintf("online: want true or false, got %q", s))
 	}
 	num("nip", 0, 999999, &q.NIP)
+	num("claimed_nip", 0, 999999, &q.ClaimedNIP)
 	num("max_rtt", 0, 1<<30, &q.MaxRTT)
 	num("limit", 1, MaxPageSize, &q.Limit)
 	num("offset", 0, 1<<30, &q.Offset)
@@ -112,6 +115,9 @@ func (q Query) values() url.Values {
 	if q.NIP > 0 {
 		v.Set("nip", strconv.Itoa(q.NIP))
 	}
+	if q.ClaimedNIP > 0 {
+		v.Set("claimed_nip", strconv.Itoa(q.ClaimedNIP))
+	}
 	set("software", q.Software)
 	set("country", q.Country)
 	if q.MaxRTT > 0 {
@@ -144,7 +150,10 @@ func (q Query) match(r *Relay) bool {
 	if q.Online != nil && r.Online != *q.Online {
 		return false
 	}
-	if q.NIP > 0 && !slices.Contains(r.NIPs, q.NIP) {
+	if q.NIP > 0 && !r.Supports(q.NIP) {
+		return false
+	}
+	if q.ClaimedNIP > 0 && !slices.Contains(r.NIPs, q.ClaimedNIP) {
 		return false
 	}
 	if q.Software != "" && !containsFold(r.Software, q.Software) {

@@ -132,6 +132,10 @@ type Relay struct {
 	// DistanceKM is the great-circle distance from near= in the relay
 	// list, absent otherwise.
 	DistanceKM *float64 `json:"distance_km,omitempty"`
+
+	// DisprovedNIPs are the claimed NIPs the monitor's tests refuted: the
+	// nip filter and the NIP statistics leave them out (see Supports).
+	DisprovedNIPs []int `json:"disproved_nips"`
 }
 
 // RelayDetail is one relay with its history.
@@ -152,6 +156,10 @@ type RelayDetail struct {
 	// Sync is the synchronizer's record of the relay; nil before its
 	// first run.
 	Sync *SyncState `json:"sync"`
+
+	// Monitors is what other monitors say about the relay; nil when the
+	// node does not compare monitors. Filled by the handler.
+	Monitors *RelayMonitors `json:"monitors"`
 }
 
 // SyncState is the synchronizer's record of one relay.
@@ -246,10 +254,14 @@ type SoftwareStat struct {
 	Relays   int64  `json:"relays"`
 }
 
-// NIPStat counts relays claiming a NIP.
+// NIPStat counts relays by NIP. Relays are those supporting it: claimed
+// and not disproved (verified, or a claim no test covers).
 type NIPStat struct {
-	NIP    int   `json:"nip"`
-	Relays int64 `json:"relays"`
+	NIP       int   `json:"nip"`
+	Relays    int64 `json:"relays"`
+	Claimed   int64 `json:"claimed"`
+	Verified  int64 `json:"verified"`
+	Disproved int64 `json:"disproved"`
 }
 
 // CountryStat counts relays by country.

@@ -8,6 +8,11 @@
 // archive/internal/backend's, shared with the embedded backend; its
 // migrations are schema/migrations/postgres.
 //
+// Reads may go to streaming replicas (Options.ReadURLs): the read-only
+// methods run through s.reads, which sends a call whose context carries
+// archive.AllowReplica to a healthy standby and everything else to the
+// primary (reads.go routes, replicas.go checks health and lag).
+//
 // Where things are: static SQL in queries/*.sql (embedded; stmts.go's
 // struct names each one, and a name missing on either side panics at
 // init), the filter compiler and the list of its plans in filter.go, the

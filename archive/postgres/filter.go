@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // The PostgreSQL filter compiler: every statement a NIP-01 filter becomes
@@ -392,7 +393,7 @@ func pgTagConds(m nostr.TagMap) (conds []pgTagCond, ok bool) {
 		if values == nil {
 			continue
 		}
-		if !backend.IndexedTagName(name) {
+		if !schema.IndexedTagName(name) {
 			return nil, false
 		}
 		var keys [][]byte

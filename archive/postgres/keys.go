@@ -26,7 +26,7 @@ func (s *pgStore) ServableKeys(ctx context.Context, f nostr.Filter, p backend.Ke
 		return ctx.Err()
 	}
 	defer s.metrics.Observe(q.shape, start)
-	rows, err := s.pool.Query(ctx, q.sql, q.args...)
+	rows, err := s.reads.Query(ctx, q.sql, q.args...)
 	if err != nil {
 		return pgErr(ctx, "servable keys", err)
 	}

@@ -48,7 +48,7 @@ func (s *pgStore) SaveSnapshots(ctx context.Context, snaps []schema.Snapshot) (i
 
 // LatestSnapshots returns the newest snapshot of each type, by type.
 func (s *pgStore) LatestSnapshots(ctx context.Context, relay schema.RelayURL) ([]schema.Snapshot, error) {
-	rows, err := s.pool.Query(ctx, stmts.LatestSnapshots, relay.String())
+	rows, err := s.reads.Query(ctx, stmts.LatestSnapshots, relay.String())
 	if err != nil {
 		return nil, pgErr(ctx, "latest snapshots of "+relay.String(), err)
 	}
@@ -99,7 +99,7 @@ func (s *pgStore) PutState(ctx context.Context, st []schema.State) error {
 func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
 	st := schema.State{Service: service, Type: typ, Key: key}
 	var v string
-	err := s.pool.QueryRow(ctx, stmts.GetState,
+	err := s.reads.QueryRow(ctx, stmts.GetState,
 		service, typ, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return schema.State{}, fmt.Errorf("state %s/%s/%s: %w", service, typ, key, schema.ErrNotFound)
@@ -112,7 +112,7 @@ func (s *pgStore) GetState(ctx context.Context, service, typ, key string) (schem
 }
 
 func (s *pgStore) ListState(ctx context.Context, service, typ string) ([]schema.State, error) {
-	rows, err := s.pool.Query(ctx, stmts.ListState,
+	rows, err := s.reads.Query(ctx, stmts.ListState,
 		service, typ)
 	if err != nil {
 		return nil, pgErr(ctx, "list state", err)

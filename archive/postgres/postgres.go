@@ -32,6 +32,9 @@ type pgStore struct {
 	poolMet *pgPoolMetrics
 	relays  *pgDict[int32] // relay_ref
 	tagIDs  *pgDict[int64] // tag_value
+	// reads runs the read-only statements: on the primary, or on a
+	// replica when the context allows it (see replicas.go).
+	reads pgReads
 }
 
 // Open connects to the PostgreSQL server at o.URL and applies pending
@@ -67,7 +70,7 @@ func openPostgresTuned(ctx context.Context, o backend.Options, tune func(*pgxpoo
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", url, err)
 	}
-	s := &pgStore{pool: pool, mode: o.Mode, keep: backend.NewKeepRule(o.Mode, o.Whole), url: url, log: o.Logger,
+	s := &pgStore{pool: pool, reads: pgReads{primary: pool}, mode: o.Mode, keep: backend.NewKeepRule(o.Mode, o.Whole), url: url, log: o.Logger,
 		relays: newPgDict[int32]("relay_ref", "url", "text", pgRelayRefCacheMax),
 		tagIDs: newPgDict[int64]("tag_value", "key", "bytea", pgTagValueCacheMax)}
 	if err := s.ping(ctx, cfg.ConnConfig.ConnectTimeout); err != nil {
@@ -86,8 +89,34 @@ func openPostgresTuned(ctx context.Context, o backend.Options, tune func(*pgxpoo
 		pool.Close()
 		return nil, fmt.Errorf("register pool metrics: %w", err)
 	}
-	o.Logger.Info("store opened", "backend", "postgres", "url", url, "mode", o.Mode)
+	if len(o.ReadURLs) > 0 {
+		if err := s.openReplicas(ctx, o, cfg.ConnConfig.ConnectTimeout); err != nil {
+			s.poolMet.unregister()
+			pool.Close()
+			return nil, err
+		}
+	}
+	o.Logger.Info("store opened", "backend", "postgres", "url", url, "mode", o.Mode, "read_replicas", len(o.ReadURLs))
 	return s, nil
+}
+
+// openReplicas sets up the read replicas' pools, metrics and checks.
+func (s *pgStore) openReplicas(ctx context.Context, o backend.Options, connectTimeout time.Duration) error {
+	r, err := openReplicas(ctx, o, s.pool, connectTimeout)
+	if err != nil {
+		return err
+	}
+	labels := make([]string, len(r.list))
+	for i, rep := range r.list {
+		labels[i] = rep.label
+	}
+	if r.met, err = newPgReplicaMetrics(o.Registerer, labels); err != nil {
+		r.closePools()
+		return err
+	}
+	r.start()
+	s.reads.replicas = r
+	return nil
 }
 
 // ping makes one connection so that a wrong host, port or password fails
@@ -109,6 +138,10 @@ func (s *pgStore) Mode() backend.Mode { return s.mode }
 
 // Close releases the pool and unregisters the store's collectors.
 func (s *pgStore) Close() error {
+	if r := s.reads.replicas; r != nil {
+		r.close()
+		r.met.unregister()
+	}
 	s.poolMet.unregister()
 	s.pool.Close()
 	return nil

@@ -37,7 +37,7 @@ func (s *pgStore) queryEvents(ctx context.Context, f nostr.Filter, servable bool
 		return ctx.Err()
 	}
 	defer s.metrics.Observe(q.shape, start)
-	rows, err := s.pool.Query(ctx, q.sql, q.args...)
+	rows, err := s.reads.Query(ctx, q.sql, q.args...)
 	if err != nil {
 		return pgErr(ctx, "query events", err)
 	}
@@ -88,7 +88,7 @@ func (s *pgStore) CountEvents(ctx context.Context, f nostr.Filter) (int64, error
 	}
 	defer s.metrics.Observe(q.shape, start)
 	var n int64
-	if err := s.pool.QueryRow(ctx, q.sql, q.args...).Scan(&n); err != nil {
+	if err := s.reads.QueryRow(ctx, q.sql, q.args...).Scan(&n); err != nil {
 		return 0, pgErr(ctx, "count events", err)
 	}
 	return n, nil
@@ -102,7 +102,7 @@ func (s *pgStore) IsDeleted(ctx context.Context, id string) (bool, error) {
 		return false, ctx.Err()
 	}
 	var deleted bool
-	err := s.pool.QueryRow(ctx, stmts.IsDeleted, raw).Scan(&deleted)
+	err := s.reads.QueryRow(ctx, stmts.IsDeleted, raw).Scan(&deleted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

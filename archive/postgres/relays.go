@@ -55,7 +55,7 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]sch
 		}
 		sql, args = stmts.RelaysOfNetworks, []any{ns}
 	}
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.reads.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, pgErr(ctx, "list relays", err)
 	}
@@ -96,7 +96,7 @@ func (s *pgStore) DueCandidates(ctx context.Context, network schema.Network, not
 	if limit <= 0 {
 		return nil, ctx.Err()
 	}
-	rows, err := s.pool.Query(ctx, stmts.DueCandidates, string(network), notAttemptedSince.Unix(), limit)
+	rows, err := s.reads.Query(ctx, stmts.DueCandidates, string(network), notAttemptedSince.Unix(), limit)
 	if err != nil {
 		return nil, pgErr(ctx, "due candidates", err)
 	}

@@ -15,7 +15,7 @@ import (
 // each probe reads one index entry, where DISTINCT ON over the table would
 // read every snapshot ever kept.
 func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]schema.Snapshot, error) {
-	rows, err := s.pool.Query(ctx, stmts.LatestSnapshotsAll, types)
+	rows, err := s.reads.Query(ctx, stmts.LatestSnapshotsAll, types)
 	if err != nil {
 		return nil, pgErr(ctx, "latest snapshots", err)
 	}
@@ -25,7 +25,7 @@ func (s *pgStore) LatestSnapshotsAll(ctx context.Context, types []string) ([]sch
 
 // SnapshotHistory walks the key range of (relay, type) from since on.
 func (s *pgStore) SnapshotHistory(ctx context.Context, relay schema.RelayURL, typ string, since time.Time) ([]schema.Snapshot, error) {
-	rows, err := s.pool.Query(ctx, stmts.SnapshotHistory, relay.String(), typ, since.Unix())
+	rows, err := s.reads.Query(ctx, stmts.SnapshotHistory, relay.String(), typ, since.Unix())
 	if err != nil {
 		return nil, pgErr(ctx, "snapshot history of "+relay.String(), err)
 	}
@@ -54,7 +54,7 @@ func pgScanSnapshots(rows pgx.Rows) ([]schema.Snapshot, error) {
 // CountArchived counts on the archival-order index (event_archived).
 func (s *pgStore) CountArchived(ctx context.Context, after uint64) (int64, uint64, error) {
 	var n, head int64
-	err := s.pool.QueryRow(ctx, stmts.CountArchived, int64(min(after, 1<<63-1))).Scan(&n, &head)
+	err := s.reads.QueryRow(ctx, stmts.CountArchived, int64(min(after, 1<<63-1))).Scan(&n, &head)
 	return n, uint64(head), pgErr(ctx, "count archived", err)
 }
 

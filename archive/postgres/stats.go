@@ -66,7 +66,7 @@ func (s *pgStore) RefreshStats(ctx context.Context) (int, error) {
 // returns zero Stats.
 func (s *pgStore) Stats(ctx context.Context) (backend.Stats, error) {
 	var st backend.Stats
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.reads, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var populated bool
 		if err := tx.QueryRow(ctx, stmts.ViewsPopulated, pgStatsViews).Scan(&populated); err != nil || !populated {
 			return err
@@ -85,7 +85,7 @@ func (s *pgStore) Stats(ctx context.Context) (backend.Stats, error) {
 // RelayKinds reads one relay's events by kind from stats_relay_kind.
 func (s *pgStore) RelayKinds(ctx context.Context, relay schema.RelayURL) ([]backend.KindCount, error) {
 	var out []backend.KindCount
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.reads, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var populated bool
 		if err := tx.QueryRow(ctx, stmts.RelayKindsPopulated).Scan(&populated); err != nil || !populated {
 			return err

@@ -50,6 +50,8 @@ type statements struct {
 	ReadMode                string `sql:"read-mode"`                 // migrate.sql
 	IsDeleted               string `sql:"is-deleted"`                // query.sql
 	Sightings               string `sql:"sightings"`                 // query.sql
+	EventRelays             string `sql:"event-relays"`              // provenance.sql
+	FirstSeenOn             string `sql:"first-seen-on"`             // provenance.sql
 	RelaysAll               string `sql:"relays-all"`                // relays.sql
 	RelaysOfNetworks        string `sql:"relays-of-networks"`        // relays.sql
 	AddCandidates           string `sql:"add-candidates"`            // relays.sql
@@ -71,4 +73,15 @@ type statements struct {
 	ViewPopulated           string `sql:"view-populated"`            // stats.sql
 	ViewsPopulated          string `sql:"views-populated"`           // stats.sql
 	RelayKindsPopulated     string `sql:"relay-kinds-populated"`     // stats.sql
+
+	InsertChanges   string `sql:"insert-changes"`   // changes.sql
+	ChangesAll      string `sql:"changes-all"`      // changes.sql
+	ChangesOfRelay  string `sql:"changes-of-relay"` // changes.sql
+	AddUptime       string `sql:"add-uptime"`       // changes.sql
+	UptimeAll       string `sql:"uptime-all"`       // changes.sql
+	UptimeOfRelays  string `sql:"uptime-of-relays"` // changes.sql
+	PruneChanges    string `sql:"prune-changes"`    // changes.sql
+	PruneUptime     string `sql:"prune-uptime"`     // changes.sql
+	PrimaryPosition string `sql:"primary-position"` // replicas.sql
+	ReplicaCheck    string `sql:"replica-check"`    // replicas.sql
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // The SQLite filter compiler: every statement a NIP-01 filter becomes is
@@ -118,7 +119,7 @@ func liteCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) (liteQ
 		if raw == nil {
 			continue // as go-nostr: a nil list is no condition
 		}
-		if !backend.IndexedTagName(name) {
+		if !schema.IndexedTagName(name) {
 			return q, nil
 		}
 		var vals []any

@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // ServableKeys streams one page of the NIP-77 view of f (see archive.Store).
@@ -104,7 +105,7 @@ func liteKeysCompile(f nostr.Filter, p backend.KeyPage, wholeOnly bool) (liteQue
 		if raw == nil {
 			continue
 		}
-		if !backend.IndexedTagName(name) || len(raw) == 0 {
+		if !schema.IndexedTagName(name) || len(raw) == 0 {
 			return q, nil
 		}
 		var vals []any

@@ -44,6 +44,8 @@ type statements struct {
 	SchemaVersion          string `sql:"schema-version"`           // migrate.sql
 	IsDeleted              string `sql:"is-deleted"`               // query.sql
 	Sightings              string `sql:"sightings"`                // query.sql
+	EventRelays            string `sql:"event-relays"`             // provenance.sql
+	FirstSeenOn            string `sql:"first-seen-on"`            // provenance.sql
 	RelaysAll              string `sql:"relays-all"`               // relays.sql
 	AddCandidates          string `sql:"add-candidates"`           // relays.sql
 	DueCandidates          string `sql:"due-candidates"`           // relays.sql
@@ -68,4 +70,12 @@ type statements struct {
 	SeqHigh                string `sql:"seq-high"`                 // scan.sql
 	Scan                   string `sql:"scan"`                     // scan.sql
 	Optimize               string `sql:"optimize"`                 // sqlite.sql
+
+	InsertChange   string `sql:"insert-change"`    // changes.sql
+	ChangesAll     string `sql:"changes-all"`      // changes.sql
+	ChangesOfRelay string `sql:"changes-of-relay"` // changes.sql
+	AddUptime      string `sql:"add-uptime"`       // changes.sql
+	UptimeSince    string `sql:"uptime-since"`     // changes.sql
+	PruneChanges   string `sql:"prune-changes"`    // changes.sql
+	PruneUptime    string `sql:"prune-uptime"`     // changes.sql
 }

@@ -60,6 +60,9 @@ func Run(t *testing.T, open func(t *testing.T, mode archive.Mode) archive.Store)
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},
 		{"LeasesExpire", testLeasesExpire},
+		{"Changes", testChanges},
+		{"Uptime", testUptime},
+		{"PruneChanges", testPruneChanges},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, o) })
 	}
@@ -87,6 +90,7 @@ var eventTests = []struct {
 	{"Concurrent", testConcurrent},
 	{"Scan", testScan},
 	{"ServableKeys", testServableKeys},
+	{"Provenance", testProvenance},
 }
 
 // base is the fixed clock of the suite: every created_at is relative to it.

@@ -288,14 +288,12 @@ func validateFilters(key string, fs []Filter, add func(key, format string, args 
 			}
 		}
 		for name := range f.Tags {
-			if len(name) != 1 || !isLetter(name[0]) {
+			if !schema.IndexedTagName(name) {
 				add(k+".tags", "tag names are single letters, got %q", name)
 			}
 		}
 	}
 }
-
-func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // nostrFilters converts configured filters; none means one empty filter
 // (every event).

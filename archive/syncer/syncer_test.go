@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,20 +70,38 @@ func TestBackoffAndSigCache(t *testing.T) {
 			t.Errorf("backoff(%d) = %s, want %s", n, got, want)
 		}
 	}
-	c := newSigCache(2)
 	k := keyOf
-	c.add(k("a", "sa"))
-	c.add(k("b", "sb"))
-	c.add(k("c", "sc")) // rotates: a and b move to the old generation
-	if !c.has(k("a", "sa")) || !c.has(k("c", "sc")) || c.has(k("a", "other")) || c.has(k("z", "sz")) {
-		t.Error("cache lookups wrong")
-	}
 	if k("ab", "c") == k("a", "bc") {
 		t.Error("the key binds the concatenation, not the pair")
 	}
-	c.add(k("d", "sd"))
-	c.add(k("e", "se")) // rotates again: a and b are gone
-	if c.has(k("a", "sa")) {
-		t.Error("cache kept more than two generations")
+	c := newSigCache(sigCacheWays) // one set: every pair competes for its slots
+	for _, p := range []string{"a", "b", "c", "d", "f", "g", "h", "i"} {
+		c.add(k(p, "s"+p))
+	}
+	c.add(k("a", "sa")) // known: takes no slot
+	if !c.has(k("a", "sa")) || !c.has(k("i", "si")) || c.has(k("a", "other")) || c.has(k("z", "sz")) {
+		t.Error("cache lookups wrong")
+	}
+	c.add(k("e", "se")) // the set is full: the oldest pair, a, makes room
+	if c.has(k("a", "sa")) || !c.has(k("b", "sb")) || !c.has(k("e", "se")) {
+		t.Error("a full set did not replace its oldest pair")
+	}
+
+	// At half load the table keeps nearly every pair: sets rarely overflow.
+	big := newSigCache(1 << 12)
+	for i := range 1 << 11 {
+		big.add(k(strconv.Itoa(i), "s"))
+	}
+	kept := 0
+	for i := range 1 << 11 {
+		if big.has(k(strconv.Itoa(i), "s")) {
+			kept++
+		}
+	}
+	if kept < (1<<11)*98/100 {
+		t.Errorf("kept %d of %d pairs at half load", kept, 1<<11)
+	}
+	if len(big.slots) != 1<<12 {
+		t.Errorf("%d slots, want %d: the table must not grow", len(big.slots), 1<<12)
 	}
 }

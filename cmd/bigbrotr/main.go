@@ -32,6 +32,11 @@
 // Exit codes: 0 success, 1 runtime failure (a port in use, the database
 // unreachable or too new, a corrupt store), 2 usage or configuration error
 // (bad flags, config check failures, an unreadable key file).
+//
+// This package is only the command line: flags, logging, exit codes and a
+// progress line. Package node does the work (configuration, archive,
+// relay, loops); package testnet is the simulated network behind testnet
+// and demo, and no package but this one imports it outside tests.
 package main
 
 import (

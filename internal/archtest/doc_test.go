@@ -13,7 +13,7 @@ import (
 
 // TestArchitectureDoc keeps docs/architecture.md and the rules of this
 // package one description: the package table must equal allowed, the
-// third-party table thirdParty.
+// third-party table thirdParty, the imported-only-by table importedOnlyBy.
 func TestArchitectureDoc(t *testing.T) {
 	path := filepath.Join(root(t), "docs", "architecture.md")
 	pkgs, err := readTable(path, "| package | responsibility | may import (this module) |", 0, 2)
@@ -39,6 +39,11 @@ func TestArchitectureDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareRules(t, "docs/architecture.md third-party table", "thirdParty", mods, thirdParty)
+	only, err := readTable(path, "| package | may be imported only by |", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareRules(t, "docs/architecture.md imported-only-by table", "importedOnlyBy", only, importedOnlyBy)
 }
 
 func TestReadTable(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,11 +20,17 @@ var allowed = map[string][]string{
 	"":                         {}, // the module root: the embedded seed list only
 	"cmd/bigbrotr":             {"node", "testnet"},
 	"node":                     {"*"},
+	"nodekey":                  {},
+	"relayserver":              {"schema", "archive", "policies"},
+	"websource":                {"schema", "archive", "archive/syncer", "monitor/probe", "monitor/quorum", "web", "changes"},
 	"policies":                 {"schema"},
 	"web":                      {"schema"},
 	"discovery":                {"schema", "transport", "relayclient", "monitor/probe"},
 	"monitor":                  {"schema", "transport", "relayclient", "monitor/probe"},
 	"monitor/probe":            {"schema", "transport", "relayclient"},
+	"monitor/quorum":           {"schema"},
+	"changes":                  {"schema", "monitor/probe"},
+	"alerts":                   {"schema", "transport", "relayclient", "monitor/probe", "changes"},
 	"archive/syncer":           {"schema", "transport", "relayclient"},
 	"relayclient":              {"schema", "transport"},
 	"archive":                  {"schema", "archive/internal/backend", "archive/postgres", "archive/sqlite"},
@@ -42,9 +49,11 @@ var allowed = map[string][]string{
 	"internal/testdns":  {},
 	"bench":             {"*"},
 	"bench/frontdoor":   {"*"},
+	"chaos":             {"testnet"},
 	// shared helpers
-	"internal/loop":     {},
-	"internal/procstat": {},
+	"internal/loop":       {},
+	"internal/procstat":   {},
+	"internal/tomlstrict": {},
 	// tools run by hand
 	"internal/landgen": {},
 }
@@ -54,8 +63,20 @@ var allowed = map[string][]string{
 var thirdParty = map[string][]string{
 	"github.com/jackc/pgx":          {"archive/postgres"},
 	"modernc.org/sqlite":            {"archive/sqlite"},
-	"github.com/fiatjaf/khatru":     {"node", "policies", "testnet"},
-	"github.com/fiatjaf/eventstore": {"bench", "testnet", "archive", "node"},
+	"github.com/fiatjaf/khatru":     {"relayserver", "policies", "testnet"},
+	"github.com/fiatjaf/eventstore": {"bench", "testnet", "archive", "relayserver"},
+}
+
+// importedOnlyBy lists packages of this module that only the named ones
+// may import in non-test code, whatever the package table allows their
+// importers ("any" included): the composition root and what it alone
+// wires, and the simulated network, which is for the CLI and for tests. It
+// equals the imported-only-by table of docs/architecture.md.
+var importedOnlyBy = map[string][]string{
+	"node":        {"cmd/bigbrotr"},
+	"testnet":     {"cmd/bigbrotr"},
+	"relayserver": {"node"},
+	"websource":   {"node"},
 }
 
 type listed struct {
@@ -94,6 +115,9 @@ func TestImportGraph(t *testing.T) {
 				dep := strings.TrimPrefix(imp, module+"/")
 				if !permitted(rules, dep) {
 					t.Errorf("%s imports %s, which docs/architecture.md does not allow", rel, dep)
+				}
+				if only, ok := importedOnlyBy[dep]; ok && !slices.Contains(only, rel) {
+					t.Errorf("%s imports %s; only %v may (docs/architecture.md, imported-only-by table)", rel, dep, only)
 				}
 				continue
 			}

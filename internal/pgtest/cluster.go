@@ -29,45 +29,71 @@ type cluster struct {
 	// durable keeps PostgreSQL's default durability (fsync,
 	// synchronous_commit, full_page_writes on), as a production server.
 	durable bool
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the postmaster exits
-	cred    *syscall.Credential
+	// settings are more "-c name=value" arguments (a replication pair's).
+	settings []string
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the postmaster exits
+	cred     *syscall.Credential
 	// lockFile holds the owner lock; see lock.
 	lockFile *os.File
 }
 
 // startCluster runs initdb and starts a postmaster, retrying with another
 // port if the one picked was taken in between.
-func startCluster(bin string, durable bool) (*cluster, error) {
+func startCluster(bin string, durable bool, settings ...string) (*cluster, error) {
+	c, err := newCluster(bin, durable, settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.init(); err != nil {
+		os.RemoveAll(c.dir)
+		return nil, err
+	}
+	if err := c.startRetrying(); err != nil {
+		os.RemoveAll(c.dir)
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCluster makes the cluster's directory, owned by the user the server
+// will run as, and takes its owner lock.
+func newCluster(bin string, durable bool, settings []string) (*cluster, error) {
 	removeStale()
 	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{bin: bin, dir: dir, major: majorVersion(bin), durable: durable}
+	c := &cluster{bin: bin, dir: dir, major: majorVersion(bin), durable: durable, settings: settings}
 	if err := c.lock(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := c.init(); err != nil {
+	if err := c.own(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	return c, nil
+}
+
+// startRetrying starts the postmaster, on another port if the one picked
+// was taken in between.
+func (c *cluster) startRetrying() error {
 	for attempt := 0; ; attempt++ {
-		err = c.start()
+		err := c.start()
 		if err == nil {
-			return c, nil
+			return nil
 		}
 		if attempt == 4 || !strings.Contains(err.Error(), "could not bind") {
-			os.RemoveAll(dir)
-			return nil, err
+			return err
 		}
 	}
 }
 
-// init creates the data directory. Under root everything belongs to the
-// postgres user, which both initdb and the server run as.
-func (c *cluster) init() error {
+// own checks the directory fits a unix socket path and, under root, hands
+// it to the postgres user, which initdb, pg_basebackup and the server run
+// as.
+func (c *cluster) own() error {
 	if len(c.dir)+len("/.s.PGSQL.65535") >= 107 {
 		return fmt.Errorf("temporary directory %s is too long for a unix socket path; set TMPDIR", c.dir)
 	}
@@ -83,6 +109,11 @@ func (c *cluster) init() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// init creates the data directory with initdb.
+func (c *cluster) init() error {
 	cmd := c.command("initdb", "-D", filepath.Join(c.dir, "data"), "-A", "trust", "-U", "postgres",
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -100,8 +131,15 @@ func (c *cluster) start() error {
 		return err
 	}
 	c.port = port
+	return c.startOnPort()
+}
+
+// startOnPort starts the postmaster on c.port: a restart keeps the port,
+// so that the URLs handed out stay valid.
+func (c *cluster) startOnPort() error {
+	port := c.port
 	logPath := filepath.Join(c.dir, "postgres.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -112,6 +150,7 @@ func (c *cluster) start() error {
 	if !c.durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
+	args = append(args, c.settings...)
 	cmd := c.command("postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// SIGQUIT is an immediate shutdown: nothing here needs to survive.
@@ -139,14 +178,19 @@ func (c *cluster) start() error {
 	}
 }
 
-// ready reports whether postmaster.pid says the server accepts connections.
+// ready reports whether postmaster.pid says the server accepts
+// connections: "ready" on a primary, "standby" on a hot standby.
 func (c *cluster) ready() bool {
 	b, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
 	if err != nil {
 		return false
 	}
 	lines := strings.Split(string(b), "\n")
-	return len(lines) > 7 && strings.TrimSpace(lines[7]) == "ready"
+	if len(lines) <= 7 {
+		return false
+	}
+	st := strings.TrimSpace(lines[7])
+	return st == "ready" || st == "standby"
 }
 
 // stop asks for a fast shutdown and escalates if it does not come.

@@ -13,6 +13,12 @@
 //		...
 //	}
 //
+// StartReplicated gives a test its own primary and a hot standby streaming
+// from it (pg_basebackup -R through a replication slot), with databases on
+// both, a wait for the standby's replay, and a stop and start of the
+// standby on the same port: what read-replica tests need. It looks for
+// pg_basebackup beside the other server binaries.
+//
 // NewDurableDatabase gives a database on a second cluster that keeps
 // PostgreSQL's default durability, for benchmarks whose stores commit at
 // different rates; tests use NewDatabase.

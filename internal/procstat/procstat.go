@@ -1,6 +1,7 @@
-// Package procstat reads CPU time from Linux's /proc, for benchmarks that
-// report what a run cost on a machine other work shares: wall time there
-// says more about the neighbours than about the code measured.
+// Package procstat reads CPU time and resident memory from Linux's /proc,
+// for benchmarks and long runs that report what a run cost on a machine
+// other work shares: wall time there says more about the neighbours than
+// about the code measured.
 package procstat
 
 import (

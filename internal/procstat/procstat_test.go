@@ -46,12 +46,19 @@ func TestPeakRSS(t *testing.T) {
 	for i := 0; i < len(buf); i += 4096 {
 		buf[i] = 1
 	}
+	now, okNow := RSS(os.Getpid()) // before the peak: RSS may grow between reads
 	peak, ok := PeakRSS(os.Getpid())
 	if !ok || peak < int64(len(buf)) {
 		t.Fatalf("PeakRSS(self) = %d, %v; want at least %d after touching a buffer", peak, ok, len(buf))
 	}
+	if !okNow || now < int64(len(buf)) || now > peak {
+		t.Fatalf("RSS(self) = %d, %v; want at least %d and at most the peak %d", now, okNow, len(buf), peak)
+	}
 	_ = buf[len(buf)-1]
 	if _, ok := PeakRSS(-1); ok {
 		t.Error("PeakRSS(-1) succeeded")
+	}
+	if _, ok := RSS(-1); ok {
+		t.Error("RSS(-1) succeeded")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -49,20 +50,44 @@ type Options struct {
 	// CacheMB is the embedded store's page-cache budget in MiB, shared out
 	// between its connections; 0 is DefaultCacheMB.
 	CacheMB int
+	// ReadURLs are hot standbys streaming from URL (PostgreSQL only). A
+	// read whose context carries AllowReplica goes to a healthy one of
+	// them, round-robin, and to URL when none is healthy; everything else
+	// (writes, leases, migrations, reads without the mark) goes to URL.
+	ReadURLs []string
+	// ReadMaxLag is how far behind the primary a replica may replay and
+	// still be read from; 0 is DefaultReadMaxLag.
+	ReadMaxLag time.Duration
+	// ReadCheckInterval is how often each replica's health and lag are
+	// measured; 0 is DefaultReadCheckInterval.
+	ReadCheckInterval time.Duration
 }
+
+// Replica reads: what a standby may lag and how often it is checked when
+// Options leave them zero.
+const (
+	DefaultReadMaxLag        = 30 * time.Second
+	DefaultReadCheckInterval = 2 * time.Second
+)
 
 // DefaultCacheMB is the embedded store's page-cache budget when
 // Options.CacheMB is 0.
 const DefaultCacheMB = 16
 
 // WithDefaults fills what the caller left zero: full mode, a discarding
-// logger.
+// logger, the replica lag bound and check interval.
 func (o Options) WithDefaults() Options {
 	if o.Mode == "" {
 		o.Mode = Full
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ReadMaxLag == 0 {
+		o.ReadMaxLag = DefaultReadMaxLag
+	}
+	if o.ReadCheckInterval == 0 {
+		o.ReadCheckInterval = DefaultReadCheckInterval
 	}
 	return o
 }

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 // eventRow is one event after the storage rules, as both backends write
@@ -86,12 +88,6 @@ var hexNibble = func() (t [256]byte) {
 
 // decodeID decodes a 64-hex id or pubkey.
 func DecodeID(s string) ([]byte, bool) { return decodeHex(s, 32) }
-
-// indexedTagName reports whether a tag name is indexed: one ASCII letter,
-// the only names NIP-01 filters can query.
-func IndexedTagName(name string) bool {
-	return len(name) == 1 && (name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z')
-}
 
 // Reasons an event is Rejected, the only values of the `reason` label of
 // bigbrotr_store_events_rejected_total.
@@ -198,7 +194,7 @@ func NewEventRow(ev *nostr.Event, k KeepRule) (r EventRow, reason string) {
 		case tag[0] == "d" && d == nil:
 			d = &ev.Tags[i][1]
 		}
-		if !IndexedTagName(tag[0]) {
+		if !schema.IndexedTagName(tag[0]) {
 			continue
 		}
 		r.Tags = append(r.Tags, indexedTag{tag[0], tag[1]})

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/bigbrotr/bigbrotr/schema"
 )
 
 func TestParseDeletionAddr(t *testing.T) {
@@ -99,7 +101,7 @@ func FuzzEventRow(f *testing.F) {
 			t.Fatalf("tags %q came back as %q", tags, back)
 		}
 		for _, it := range r.Tags {
-			if !IndexedTagName(it.Name) || it.Name != name || it.Value != value {
+			if !schema.IndexedTagName(it.Name) || it.Name != name || it.Value != value {
 				t.Fatalf("indexed %v from %q", it, tags)
 			}
 		}
