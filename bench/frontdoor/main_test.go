@@ -128,5 +128,6 @@ func (r *run) execute(tb testing.TB) {
 		}
 	}
 	r.load(tb, ctx)
+	r.settle(tb)
 	r.queryAll(tb, ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served by a child when childPprofEnv asks
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,9 @@ const (
 	childConfigEnv = "BIGBROTR_FRONTDOOR_CONFIG"
 	childDBEnv     = "BIGBROTR_FRONTDOOR_DB"
 	childIdleEnv   = "BIGBROTR_FRONTDOOR_MAX_IDLE"
+	// childPprofEnv, when set, is where the child serves net/http/pprof:
+	// profiles of the relay under the bench's load.
+	childPprofEnv = "BIGBROTR_FRONTDOOR_PPROF"
 )
 
 // Limits both relays are configured with, so that every query of the
@@ -53,6 +57,11 @@ func runChild(role string) int {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
+	if addr := os.Getenv(childPprofEnv); addr != "" {
+		srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.ListenAndServe() }()
+		defer srv.Close()
+	}
 	var err error
 	switch role {
 	case "node":
@@ -218,9 +227,21 @@ func (c *child) stop() {
 // nodeConfig writes the node's config for the bench: only the relay and the
 // archive (no crawler loops, no metrics listener), the bench's key as the
 // writer, and limits raised so that no fair query is cut (64 connections
-// from one IP, limits up to maxLimit, a generous query timeout).
-func nodeConfig(tb testing.TB, dir, dbURL string, writer string) string {
+// from one IP, limits up to maxLimit, a generous query timeout). With
+// perIPLimit the per-IP query rate keeps its defaults (the flood
+// measurement's first run shows them holding); without, it is off.
+// queuedBytes > 0 sets relay.max_queued_bytes (else the default).
+func nodeConfig(tb testing.TB, dir, dbURL string, writer string, perIPLimit bool, queuedBytes int) string {
 	tb.Helper()
+	rate := `# Every client of the bench shares one IP: the per-IP query rate would
+# refuse the 64-connection runs, and stock khatru has no such limit.
+query_rate_per_ip = 0`
+	if perIPLimit {
+		rate = "# query_rate_per_ip and query_burst_per_ip: the defaults"
+	}
+	if queuedBytes > 0 {
+		rate += fmt.Sprintf("\nmax_queued_bytes = %d", queuedBytes)
+	}
 	cfg := fmt.Sprintf(`[node]
 listen = "127.0.0.1:0"
 data_dir = %q
@@ -229,9 +250,7 @@ data_dir = %q
 writers = [%q]
 max_limit = %d
 max_connections_per_ip = 0
-# Every client of the bench shares one IP: the per-IP query rate would
-# refuse the 64-connection runs, and stock khatru has no such limit.
-query_rate_per_ip = 0
+%s
 idle_timeout = "1h"
 query_timeout = %q
 
@@ -253,7 +272,7 @@ enabled = false
 enabled = false
 [stats]
 enabled = false
-`, filepath.Join(dir, "data"), writer, maxLimit, queryTimeout, dbURL)
+`, filepath.Join(dir, "data"), writer, maxLimit, rate, queryTimeout, dbURL)
 	path := filepath.Join(dir, "node.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		tb.Fatal(err)

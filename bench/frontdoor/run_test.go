@@ -96,7 +96,7 @@ func startTargets(tb testing.TB, cfg config) []*target {
 			} else {
 				t.dir = filepath.Join(dir, "data")
 			}
-			t.proc = startChild(tb, "node", childConfigEnv+"="+nodeConfig(tb, dir, t.dbURL, benchPub()))
+			t.proc = startChild(tb, "node", childConfigEnv+"="+nodeConfig(tb, dir, t.dbURL, benchPub(), false, 0))
 			t.auth = true
 		case stockTune, stockPlan:
 			t.dbURL = pgtest.NewDatabase(tb)
@@ -367,6 +367,29 @@ func (r *run) finish(tb testing.TB) {
 		if t.dir != "" {
 			t.bytes = dirBytes(tb, t.dir)
 		}
+	}
+}
+
+// settle leaves every PostgreSQL database as a running archive's is:
+// vacuumed and analyzed. Right after the load, whether autovacuum (which
+// visits a database once a minute) has reached a relay's tables yet is
+// luck, and it decides whether COUNT's index-only scans read the heap
+// (measured: 30 ms against 3.7 ms for the same COUNT). The CHECKPOINT
+// first: the test cluster commits asynchronously, and VACUUM does not mark
+// a page all-visible before the commits of its rows are on disk.
+func (r *run) settle(tb testing.TB) {
+	tb.Helper()
+	for _, t := range r.targets {
+		if t.dbURL == "" {
+			continue
+		}
+		db := sqlDB(tb, t.dbURL)
+		for _, stmt := range []string{"CHECKPOINT", "VACUUM ANALYZE"} {
+			if _, err := db.Exec(stmt); err != nil {
+				tb.Fatalf("%s: %s: %v", t.name, stmt, err)
+			}
+		}
+		db.Close()
 	}
 }
 

@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"bench":             {"*"},
 	"bench/frontdoor":   {"*"},
 	"chaos":             {"testnet"},
+	"bench/nnodes":      {"*"},
 	// shared helpers
 	"internal/loop":       {},
 	"internal/procstat":   {},
