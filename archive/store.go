@@ -50,6 +50,12 @@ type (
 	PruneResult   = backend.PruneResult
 )
 
+// NIP-77 reconciliation reads (see archive/internal/backend/keys.go).
+type (
+	EventKey = backend.EventKey
+	KeyPage  = backend.KeyPage
+)
+
 // Store is the persistence seam every backend implements. All methods honour
 // ctx cancellation. Behaviour is specified by archive/storetest, which runs
 // against every backend. A read-only method called with a context from
@@ -93,6 +99,15 @@ type Store interface {
 	// to those authors and metadata-only rows are skipped by the
 	// statement, not after it.
 	QueryServable(ctx context.Context, f nostr.Filter, fn func(*nostr.Event) error) error
+	// ServableKeys streams the keys (created_at, id) of the events
+	// QueryServable would yield for f without its limit (f.Limit and
+	// LimitZero are ignored), in NIP-77 order (created_at, then id,
+	// ascending), one page at a time: see KeyPage. It is the NIP-77
+	// server's view of the archive, read in windows so that a filter
+	// matching millions of events is never held at once. Like CountEvents
+	// it trusts the tag digests (see TagRecheck in the backends). fn
+	// returning an error stops the page.
+	ServableKeys(ctx context.Context, f nostr.Filter, page KeyPage, fn func(EventKey) error) error
 	// CountEvents counts what QueryEvents would yield without a limit.
 	CountEvents(ctx context.Context, f nostr.Filter) (int64, error)
 	// IsDeleted reports whether id was deleted by a NIP-09 request of its author.

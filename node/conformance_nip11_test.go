@@ -91,7 +91,7 @@ func TestNIP11SupportedNIPsExact(t *testing.T) {
 	for _, v := range doc["supported_nips"].([]any) {
 		got = append(got, int(v.(float64)))
 	}
-	if want := []int{1, 9, 11, 40, 42, 45, 70}; !reflect.DeepEqual(got, want) {
+	if want := []int{1, 9, 11, 40, 42, 45, 70, 77}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("supported_nips = %v, want %v", got, want)
 	}
 }

@@ -1,14 +1,10 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,83 +30,15 @@ func TestEmbeddedPeakRSS(t *testing.T) {
 	if total <= 0 {
 		t.Skip("set BIGBROTR_RSS_EVENTS to measure")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bigbrotr")
-	build := exec.Command("go", "build", "-tags", "libsecp256k1", "-o", bin, "../cmd/bigbrotr")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Logf("no libsecp256k1 build (%s), pure Go signatures", strings.TrimSpace(string(out)))
-		if out, err := exec.Command("go", "build", "-o", bin, "../cmd/bigbrotr").CombinedOutput(); err != nil {
-			t.Fatalf("build: %v\n%s", err, out)
-		}
-	}
 	sk := nostr.GeneratePrivateKey()
 	pk, _ := nostr.GetPublicKey(sk)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	keyFile := filepath.Join(dir, "node.nsec")
-	if err := os.WriteFile(keyFile, []byte(nostr.GeneratePrivateKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := fmt.Sprintf(`[node]
-listen = %q
-data_dir = %q
-private_key_file = %q
-[relay]
+	url, cmd := startChildNode(t, fmt.Sprintf(`[relay]
 writers = [%q]
 # Every query client shares one IP: the per-IP query rate would refuse them.
 query_rate_per_ip = 0
 [metrics]
 listen = %q
-[seeder]
-enabled = false
-[finder]
-enabled = false
-[validator]
-enabled = false
-[monitor]
-enabled = false
-[synchronizer]
-enabled = false
-[stats]
-enabled = false
-`, addr, filepath.Join(dir, "data"), keyFile, pk, os.Getenv("BIGBROTR_RSS_METRICS"))
-	cfgFile := filepath.Join(dir, "node.toml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config", cfgFile, "node")
-	cmd.Env = append(os.Environ(), EnvPrivateKey+"=", EnvDatabaseURL+"=")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "level=ERROR") || strings.Contains(sc.Text(), "panic") {
-				t.Log(sc.Text())
-			}
-		}
-	}()
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	}()
-	url := "ws://" + addr
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the node did not listen within 60s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+`, pk, os.Getenv("BIGBROTR_RSS_METRICS")))
 
 	t.Logf("idle node: peak RSS %d MB", vmHWM(t, cmd.Process.Pid)>>10)
 	const conns = 8

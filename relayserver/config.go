@@ -31,6 +31,8 @@ type Config struct {
 	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
 	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
 	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
+	// NIP-77 reconciliations one connection may have open at once.
+	MaxNegentropySessions int `toml:"max_negentropy_sessions"`
 }
 
 // DefaultConfig is the [relay] section of a node without a config file.
@@ -54,6 +56,7 @@ func DefaultConfig() Config {
 		MaxQueuedBytes:          4 << 20,
 		QueryRatePerIP:          20,
 		QueryBurstPerIP:         100,
+		MaxNegentropySessions:   2,
 	}
 }
 
@@ -100,6 +103,7 @@ func (c *Config) Validate() error {
 		add("query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", c.QueryRatePerIP)
 	}
 	positive("query_burst_per_ip", c.QueryBurstPerIP, 1000000)
+	positive("max_negentropy_sessions", c.MaxNegentropySessions, 1000)
 	for _, d := range []struct {
 		key string
 		v   time.Duration

@@ -7,7 +7,9 @@
 // through the archive's group-commit writer. REQ, COUNT and CLOSE are
 // answered here instead (session.go, taken from khatru's stream by
 // wstap.go), so that an answer cut short ends with CLOSED, never with
-// EOSE. The connection tracker (conn.go) owns every WebSocket khatru
+// EOSE. NIP-77's NEG-* messages take the same path to a negentropy server
+// over the archive (neg.go, negview.go, negproto.go) whose memory does not
+// grow with it. The connection tracker (conn.go) owns every WebSocket khatru
 // hijacks: per-IP limits, the idle timeout, closing them all on shutdown.
 // The registry of open subscriptions (subscriptions.go) is where live
 // events find their listeners.

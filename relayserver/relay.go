@@ -18,8 +18,9 @@ import (
 
 // supportedNIPs is exactly what this relay implements: NIP-09 and NIP-40
 // through the archive's hiding rules, NIP-42 through khatru's AUTH, NIP-45
-// through the session (session.go), NIP-70 through khatru's protected-event check.
-var supportedNIPs = []int{1, 9, 11, 40, 42, 45, 70}
+// through the session (session.go), NIP-70 through khatru's protected-event check,
+// NIP-77 through the session's negentropy server (neg.go) over the archive.
+var supportedNIPs = []int{1, 9, 11, 40, 42, 45, 70, 77}
 
 // buildRelay assembles khatru. The WebSocket front is a khatru Router with
 // two sub-relays: every REQ and COUNT goes to "reader", every EVENT to

@@ -39,6 +39,8 @@ type session struct {
 	running int // queries running (relay.max_queries_per_connection)
 	hungUp  bool
 	wake    chan struct{}
+
+	neg negSessions // NIP-77 (neg.go)
 }
 
 // reqState is one REQ: the subscription's tag in the Server's registry.
@@ -79,6 +81,8 @@ func (s *session) divert(payload []byte) bool {
 		s.onCount(payload)
 	case "CLOSE":
 		s.onClose(payload)
+	case "NEG-OPEN", "NEG-MSG", "NEG-CLOSE":
+		s.neg.handle(s, messageLabel(payload), payload)
 	default:
 		return false
 	}

@@ -7,8 +7,9 @@ import (
 )
 
 // frameTap sits between a client's socket and khatru's WebSocket reader and
-// takes REQ, COUNT and CLOSE messages out of the stream for the node's own
-// handling (session.go); every other byte reaches khatru unchanged.
+// takes REQ, COUNT and CLOSE messages (and NIP-77's NEG-*) out of the
+// stream for the node's own handling (session.go); every other byte
+// reaches khatru unchanged.
 //
 // Why: khatru v0.19.1 ends every REQ with EOSE once its QueryEvents
 // channels close and answers every COUNT with a count; no hook can turn a
@@ -164,7 +165,13 @@ func (t *frameTap) mayTake(frame []byte, hdr int) bool {
 }
 
 // tappedLabel names the messages the node answers itself.
-func tappedLabel(label string) bool { return label == "REQ" || label == "COUNT" || label == "CLOSE" }
+func tappedLabel(label string) bool {
+	switch label {
+	case "REQ", "COUNT", "CLOSE", "NEG-OPEN", "NEG-MSG", "NEG-CLOSE":
+		return true
+	}
+	return false
+}
 
 // frameHeader returns the header length and payload length of the frame at
 // the start of b, or ok false when b does not hold the whole header yet.

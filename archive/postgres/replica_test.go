@@ -71,6 +71,18 @@ func TestReadReplica(t *testing.T) {
 	if got := contents(ctx); got != "a,b" {
 		t.Fatalf("unmarked read = %q, want a,b: reads without the mark go to the primary", got)
 	}
+	// NIP-77's key pages follow the same mark (relayserver marks them as REQ).
+	keys := func(ctx context.Context) int {
+		t.Helper()
+		n := 0
+		if err := s.ServableKeys(ctx, nostr.Filter{Kinds: []int{1}}, archive.KeyPage{}, func(archive.EventKey) error { n++; return nil }); err != nil {
+			t.Fatalf("servable keys: %v", err)
+		}
+		return n
+	}
+	if m, u := keys(marked), keys(ctx); m != 1 || u != 2 {
+		t.Fatalf("servable keys: marked %d, unmarked %d; want 1 (the standby's) and 2 (the primary's)", m, u)
+	}
 	if got := r.StandbyQuery(t, "postgres", "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'bigbrotr-read'"); got != "t" {
 		t.Fatalf("the standby has no bigbrotr-read session")
 	}

@@ -89,6 +89,7 @@ var eventTests = []struct {
 	{"Cancellation", testCancellation},
 	{"Concurrent", testConcurrent},
 	{"Scan", testScan},
+	{"ServableKeys", testServableKeys},
 	{"Provenance", testProvenance},
 }
 

@@ -20,6 +20,7 @@ const (
 	shapeScan    = "scan"
 	ShapeCount   = "count"
 	ShapeSave    = "save"
+	ShapeKeys    = "keys" // NIP-77 reconciliation pages
 )
 
 // filterShape is the metrics label of a filter: the index it mostly
