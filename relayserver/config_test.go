@@ -23,14 +23,16 @@ func TestConfigValidate(t *testing.T) {
 	bad.Writers = []string{"abc"}
 	bad.MaxLimit, bad.DefaultLimit = 10, 20
 	bad.MaxConnectionsPerIP, bad.MaxQueuedBytes, bad.QueryRatePerIP = -1, 1, -1
+	bad.MaxQueriesPerIP, bad.MaxQueuedBytesTotal = -1, 1<<41
 	bad.IdleTimeout = 0
 	err := bad.Validate()
 	if err == nil {
-		t.Fatal("a config wrong in six keys passed")
+		t.Fatal("a config wrong in eight keys passed")
 	}
 	got := strings.Split(err.Error(), "\n")
 	want := []string{"relay.writers[0]: ", "relay.default_limit: must not exceed relay.max_limit (10)", "relay.max_connections_per_ip: ",
-		"relay.max_queued_bytes: ", "relay.query_rate_per_ip: ", "relay.idle_timeout: "}
+		"relay.max_queued_bytes: ", "relay.max_queries_per_ip: ", "relay.max_queued_bytes_total: ",
+		"relay.query_rate_per_ip: ", "relay.idle_timeout: "}
 	if len(got) != len(want) {
 		t.Fatalf("problems %q, want %d", got, len(want))
 	}
