@@ -123,8 +123,10 @@ func TestThrottleHonoursTheConnection(t *testing.T) {
 
 func TestIPQueries(t *testing.T) {
 	q := &ipQueries{max: 2, run: map[string]int{}}
-	if q.acquire("a") != "" || q.acquire("a") != "" || q.acquire("b") != "" {
-		t.Fatal("refused under the cap")
+	for _, ip := range []string{"a", "a", "b"} {
+		if msg := q.acquire(ip); msg != "" {
+			t.Fatalf("refused under the cap: %s", msg)
+		}
 	}
 	if msg := q.acquire("a"); !strings.HasPrefix(msg, "rate-limited: ") || !strings.Contains(msg, "your IP") {
 		t.Fatalf("over the cap: %q", msg)
