@@ -57,7 +57,7 @@ func DefaultConfig() Config {
 		MaxQueriesPerConnection: 8,
 		MaxQueriesPerIP:         4,
 		MaxQueuedBytes:          4 << 20,
-		MaxQueuedBytesTotal:     64 << 20,
+		MaxQueuedBytesTotal:     32 << 20,
 		QueryRatePerIP:          20,
 		QueryBurstPerIP:         100,
 	}
