@@ -123,6 +123,48 @@ func TestQueriesPerConnectionCapped(t *testing.T) {
 	}
 }
 
+// Queries running at once from one IP are capped over all its
+// connections, so that one address cannot hold every database connection;
+// another IP is still served.
+func TestQueriesPerIPCapped(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	tn := startNode(t, func(c *Config) {
+		c.Database.URL = url
+		c.Relay.MaxQueriesPerIP = 2
+	})
+	w := dial(t, tn.URL())
+	w.mustPublish(signed(t, tn.writerSK, 1, time.Now().Unix(), nil, "note"))
+	unlock := lockEvents(t, url)
+	a, b := dial(t, tn.URL()), dial(t, tn.URL())
+	// A connection's messages are read in order: the refusal of an
+	// empty-id COUNT, which takes no slot, fences each REQ.
+	for _, c := range []*client{a, b} {
+		c.send("REQ", "s", nostr.Filter{Kinds: []int{1}})
+		if _, closed := c.count("", nostr.Filter{}); !hasPrefix(closed, "invalid") {
+			t.Fatalf("fence: CLOSED %q", closed)
+		}
+	}
+	if _, closed := b.count("n", nostr.Filter{Kinds: []int{1}}); !hasPrefix(closed, "rate-limited") || !strings.Contains(closed, "your IP") {
+		t.Fatalf("third query from the IP on another connection: CLOSED %q, want rate-limited: ... your IP", closed)
+	}
+	other := dialFrom(t, tn.URL(), "127.0.0.2")
+	other.send("COUNT", "o", nostr.Filter{Kinds: []int{1}})
+	unlock()
+	if m := other.expect("COUNT", "CLOSED"); str(t, m[0]) != "COUNT" || !strings.Contains(string(m[2]), `"count":1`) {
+		t.Fatalf("another IP's COUNT: %s", m)
+	}
+	for _, c := range []*client{a, b} {
+		if m := c.expect("EVENT"); len(m) < 3 {
+			t.Fatalf("short EVENT %v", m)
+		}
+		c.expect("EOSE")
+	}
+	// The slots are given back at the end of the queries.
+	if n, closed := a.count("again", nostr.Filter{Kinds: []int{1}}); closed != "" || n != 1 {
+		t.Fatalf("after the queries ended: %d, CLOSED %q", n, closed)
+	}
+}
+
 // REQ and COUNT are limited per IP; another IP keeps its own budget.
 func TestQueryRatePerIP(t *testing.T) {
 	tn := startNode(t, func(c *Config) {

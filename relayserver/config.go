@@ -26,9 +26,13 @@ type Config struct {
 	ShutdownTimeout     time.Duration `toml:"shutdown_timeout"`
 
 	// Per connection: queries (REQ, COUNT) running at once, and bytes
-	// queued for the client; per IP: REQ and COUNT messages a second.
+	// queued for the client; per IP: queries running at once and REQ and
+	// COUNT messages a second; for the process: bytes queued for all
+	// clients together.
 	MaxQueriesPerConnection int     `toml:"max_queries_per_connection"`
+	MaxQueriesPerIP         int     `toml:"max_queries_per_ip"`
 	MaxQueuedBytes          int     `toml:"max_queued_bytes"`
+	MaxQueuedBytesTotal     int     `toml:"max_queued_bytes_total"`
 	QueryRatePerIP          float64 `toml:"query_rate_per_ip"`
 	QueryBurstPerIP         int     `toml:"query_burst_per_ip"`
 	// NIP-77 reconciliations one connection may have open at once.
@@ -53,7 +57,9 @@ func DefaultConfig() Config {
 		ShutdownTimeout:     10 * time.Second,
 
 		MaxQueriesPerConnection: 8,
+		MaxQueriesPerIP:         4,
 		MaxQueuedBytes:          4 << 20,
+		MaxQueuedBytesTotal:     32 << 20,
 		QueryRatePerIP:          20,
 		QueryBurstPerIP:         100,
 		MaxNegentropySessions:   2,
@@ -98,6 +104,13 @@ func (c *Config) Validate() error {
 	positive("max_queries_per_connection", c.MaxQueriesPerConnection, 10000)
 	if c.MaxQueuedBytes < 64<<10 || c.MaxQueuedBytes > 1<<30 {
 		add("max_queued_bytes", "must be between 65536 and 1073741824, got %d", c.MaxQueuedBytes)
+	}
+	if c.MaxQueriesPerIP < 0 || c.MaxQueriesPerIP > 10000 {
+		add("max_queries_per_ip", "must be 0 (unlimited) or between 1 and 10000, got %d", c.MaxQueriesPerIP)
+	}
+	if c.MaxQueuedBytesTotal < c.MaxQueuedBytes || c.MaxQueuedBytesTotal > 1<<40 {
+		add("max_queued_bytes_total", "must be at least relay.max_queued_bytes (%d) and at most 1099511627776, got %d",
+			c.MaxQueuedBytes, c.MaxQueuedBytesTotal)
 	}
 	if c.QueryRatePerIP < 0 || c.QueryRatePerIP > 1e6 {
 		add("query_rate_per_ip", "must be 0 (unlimited) or a rate up to 1000000 a second, got %g", c.QueryRatePerIP)

@@ -20,6 +20,7 @@ type relayMetrics struct {
 	queries        prometheus.Counter
 	counts         prometheus.Counter
 	queryErrors    *prometheus.CounterVec // kind: timeout|error
+	throttled      prometheus.Counter
 }
 
 var refusalReasons = []string{"restricted", "invalid", "blocked", "unsupported", "rate-limited", "error", "other"}
@@ -41,9 +42,11 @@ func newRelayMetrics(reg prometheus.Registerer) *relayMetrics {
 		queries:        prometheus.NewCounter(opts("queries_total", "Archive queries run for REQ filters.")),
 		counts:         prometheus.NewCounter(opts("counts_total", "COUNT requests answered.")),
 		queryErrors:    prometheus.NewCounterVec(opts("query_errors_total", "Archive queries and counts that failed, by kind."), []string{"kind"}),
+		throttled: prometheus.NewCounter(opts("throttled_total",
+			"Times a connection was no longer read because its replies were backed up.")),
 	}
 	reg.MustRegister(m.connections, m.open, m.idleClosed, m.filters, m.filtersRefused, m.eventsRefused,
-		m.eventsStored, m.published, m.queries, m.counts, m.queryErrors)
+		m.eventsStored, m.published, m.queries, m.counts, m.queryErrors, m.throttled)
 	for _, r := range refusalReasons {
 		m.filtersRefused.WithLabelValues(r)
 		m.eventsRefused.WithLabelValues(r)

@@ -47,6 +47,8 @@ func (s *Server) buildRelay() {
 	s.conns = newConnTracker(s, policies.NewConnLimiter(rc.MaxConnectionsPerIP), rc.IdleTimeout)
 	s.subs = newSubscriptions(rc.MaxSubscriptions, rc.MaxFilters, s.conns.subscriptionsChanged)
 	s.conns.queryRate = policies.NewRateLimiter(rc.QueryRatePerIP, rc.QueryBurstPerIP, nil)
+	s.out = &outBudget{max: int64(rc.MaxQueuedBytesTotal)}
+	s.ipq = &ipQueries{max: rc.MaxQueriesPerIP, run: make(map[string]int)}
 	caps := policies.EventCaps{MaxTags: rc.MaxEventTags, MaxContentLength: rc.MaxContentLength}
 
 	// Connection-level hooks run on the front relay.

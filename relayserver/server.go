@@ -69,6 +69,8 @@ type Server struct {
 	writers *policies.Writers
 	subs    *subscriptions
 	conns   *connTracker
+	out     *outBudget // relay.max_queued_bytes_total
+	ipq     *ipQueries // relay.max_queries_per_ip
 	metrics *relayMetrics
 	nip11   []byte
 

@@ -38,7 +38,11 @@ type session struct {
 	pending int // messages queued or being written
 	running int // queries running (relay.max_queries_per_connection)
 	hungUp  bool
+	closed  bool   // the writer has ended: nothing more is queued
+	written uint64 // messages written, to tell a slow reader from a stalled one
 	wake    chan struct{}
+	drained chan struct{} // the writer made room
+	ip      string
 
 	neg negSessions // NIP-77 (neg.go)
 }
@@ -66,7 +70,8 @@ var (
 )
 
 func newSession(srv *Server, ctx context.Context, ws *khatru.WebSocket, hangUp func(int, string)) *session {
-	s := &session{srv: srv, ws: ws, hangUp: hangUp, ctx: ctx, wake: make(chan struct{}, 1)}
+	s := &session{srv: srv, ws: ws, hangUp: hangUp, ctx: ctx, wake: make(chan struct{}, 1),
+		drained: make(chan struct{}, 1), ip: policies.ClientIP(ws.Request)}
 	s.qctx, s.stop = context.WithCancelCause(ctx)
 	go s.writeLoop()
 	return s
@@ -76,13 +81,18 @@ func newSession(srv *Server, ctx context.Context, ws *khatru.WebSocket, hangUp f
 func (s *session) divert(payload []byte) bool {
 	switch messageLabel(payload) {
 	case "REQ":
+		s.throttle()
 		s.onReq(payload)
 	case "COUNT":
+		s.throttle()
 		s.onCount(payload)
 	case "CLOSE":
 		s.onClose(payload)
-	case "NEG-OPEN", "NEG-MSG", "NEG-CLOSE":
+	case "NEG-OPEN", "NEG-MSG":
+		s.throttle() // a reconciliation's answers queue like a query's
 		s.neg.handle(s, messageLabel(payload), payload)
+	case "NEG-CLOSE":
+		s.neg.handle(s, "NEG-CLOSE", payload)
 	default:
 		return false
 	}
@@ -142,10 +152,10 @@ func (s *session) onReq(payload []byte) {
 	go s.runReq(ctx, req, queries)
 }
 
-// admit applies the per-IP rate and the per-connection cap on running
-// queries; on success the caller owns one running slot (see done).
+// admit applies the per-IP rate and the per-connection and per-IP caps on
+// running queries; on success the caller owns one running slot (see done).
 func (s *session) admit() string {
-	if !s.srv.conns.queryRate.Allow(policies.ClientIP(s.ws.Request)) {
+	if !s.srv.conns.queryRate.Allow(s.ip) {
 		return "rate-limited: too many REQ and COUNT messages from your IP; slow down"
 	}
 	s.mu.Lock()
@@ -153,12 +163,16 @@ func (s *session) admit() string {
 	if max := s.srv.cfg.MaxQueriesPerConnection; s.running >= max {
 		return fmt.Sprintf("rate-limited: %d queries are already running on this connection; wait for their EOSE or COUNT", max)
 	}
+	if msg := s.srv.ipq.acquire(s.ip); msg != "" {
+		return msg
+	}
 	s.running++
 	return ""
 }
 
 // done releases a running slot taken by admit.
 func (s *session) done() {
+	s.srv.ipq.release(s.ip)
 	s.mu.Lock()
 	s.running--
 	s.mu.Unlock()
@@ -213,9 +227,7 @@ func (s *session) endReq(req *reqState, reason string) {
 		return
 	}
 	req.ended = true
-	s.queue = append(s.queue, outMsg{b: b, req: req})
-	s.queued += len(b)
-	s.pending++
+	s.push(outMsg{b: b, req: req})
 	s.mu.Unlock()
 	s.signal()
 	s.srv.subs.Close(s.ws, req.id, req)
@@ -325,29 +337,89 @@ func (s *session) enqueue(req *reqState, b []byte, capped bool) error {
 		return nil
 	}
 	max := s.srv.cfg.MaxQueuedBytes
-	if capped && s.queued > 0 && s.queued+len(b) > max {
+	if capped && s.queued > 0 && (s.queued+len(b) > max || s.srv.out.overShare(s.queued+len(b))) {
 		s.mu.Unlock()
 		return errOutputFull
 	}
-	if s.hungUp {
+	if s.hungUp || s.closed {
 		s.mu.Unlock()
 		return errOutputFull
 	}
 	if s.queued+len(b) > 2*max {
-		// Even the short answers pile up: a client sending requests
-		// without reading the replies. Nothing more is queued for it.
+		// Even the short answers pile up past what throttle lets in
+		// (it stops reading at half of max): a safety net. Nothing more
+		// is queued for it.
 		s.hungUp = true
 		s.mu.Unlock()
 		s.srv.metrics.queryErrors.WithLabelValues("output").Inc()
 		s.hangUp(1008, "not reading: too many replies waiting")
 		return errOutputFull
 	}
-	s.queue = append(s.queue, outMsg{b: b, req: req})
-	s.queued += len(b)
-	s.pending++
+	s.push(outMsg{b: b, req: req})
 	s.mu.Unlock()
 	s.signal()
 	return nil
+}
+
+// push queues m; under s.mu.
+func (s *session) push(m outMsg) {
+	s.srv.out.add(s.queued, len(m.b))
+	s.queue = append(s.queue, m)
+	s.queued += len(m.b)
+	s.pending++
+}
+
+// stallTimeout is how long a connection whose replies are backed up may
+// go without reading any before it is closed.
+const stallTimeout = 30 * time.Second
+
+// throttle holds the connection's reader, before a REQ or COUNT, while its
+// replies are backed up (half of relay.max_queued_bytes, or its share of
+// relay.max_queued_bytes_total when that is spent): a client flooding
+// requests faster than it reads the answers then fills the sockets'
+// buffers and waits on its own writes, instead of filling the relay's
+// memory with replies. A client that reads nothing for stallTimeout is
+// closed (and khatru's pong deadline closes one held back for its
+// PongWait: its pongs are not read either).
+func (s *session) throttle() {
+	var tick *time.Ticker
+	var since time.Time
+	var written uint64
+	for {
+		s.mu.Lock()
+		q, w, closed := s.queued, s.written, s.closed || s.hungUp
+		s.mu.Unlock()
+		if closed || q == 0 || (q < s.srv.cfg.MaxQueuedBytes/2 && !s.srv.out.overShare(q)) {
+			if tick != nil {
+				tick.Stop()
+			}
+			return
+		}
+		if tick == nil {
+			// The shared budget frees up on other connections' writes,
+			// which signal nothing here: look again now and then.
+			tick = time.NewTicker(50 * time.Millisecond)
+			s.srv.metrics.throttled.Inc()
+		}
+		if since.IsZero() || w != written {
+			since, written = time.Now(), w
+		} else if time.Since(since) > stallTimeout {
+			tick.Stop()
+			s.mu.Lock()
+			s.hungUp = true
+			s.mu.Unlock()
+			s.srv.metrics.queryErrors.WithLabelValues("output").Inc()
+			s.hangUp(1008, "not reading: replies waiting for "+stallTimeout.String())
+			return
+		}
+		select {
+		case <-s.ctx.Done():
+			tick.Stop()
+			return
+		case <-s.drained:
+		case <-tick.C:
+		}
+	}
 }
 
 // signal wakes the writer.
@@ -359,6 +431,7 @@ func (s *session) signal() {
 }
 
 func (s *session) writeLoop() {
+	defer s.release()
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -375,6 +448,7 @@ func (s *session) writeLoop() {
 			m := s.queue[0]
 			s.queue[0] = outMsg{}
 			s.queue = s.queue[1:]
+			s.srv.out.add(s.queued, -len(m.b))
 			s.queued -= len(m.b)
 			skip := m.req != nil && m.req.dropped
 			s.mu.Unlock()
@@ -384,12 +458,27 @@ func (s *session) writeLoop() {
 			}
 			s.mu.Lock()
 			s.pending--
+			s.written++
 			s.mu.Unlock()
+			select {
+			case s.drained <- struct{}{}:
+			default:
+			}
 			if err != nil {
 				return // khatru's reader sees the broken connection and ends it
 			}
 		}
 	}
+}
+
+// release gives the shared budget back what the connection still holds
+// when its writer ends.
+func (s *session) release() {
+	s.mu.Lock()
+	s.srv.out.add(s.queued, -s.queued)
+	s.pending -= len(s.queue)
+	s.queue, s.queued, s.closed = nil, 0, true
+	s.mu.Unlock()
 }
 
 // shutdown ends every query with CLOSED "error: relay shutting down" and

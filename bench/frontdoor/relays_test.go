@@ -228,20 +228,19 @@ func (c *child) stop() {
 // archive (no crawler loops, no metrics listener), the bench's key as the
 // writer, and limits raised so that no fair query is cut (64 connections
 // from one IP, limits up to maxLimit, a generous query timeout). With
-// perIPLimit the per-IP query rate keeps its defaults (the flood
-// measurement's first run shows them holding); without, it is off.
-// queuedBytes > 0 sets relay.max_queued_bytes (else the default).
-func nodeConfig(tb testing.TB, dir, dbURL string, writer string, perIPLimit bool, queuedBytes int) string {
+// perIPLimit the per-IP limits (query_rate_per_ip, query_burst_per_ip,
+// max_queries_per_ip) keep their defaults; without, they are off. extra
+// holds more [relay] lines.
+func nodeConfig(tb testing.TB, dir, dbURL string, writer string, perIPLimit bool, extra string) string {
 	tb.Helper()
-	rate := `# Every client of the bench shares one IP: the per-IP query rate would
-# refuse the 64-connection runs, and stock khatru has no such limit.
-query_rate_per_ip = 0`
+	rate := `# Every client of the bench shares one IP: the per-IP limits would
+# refuse the 64-connection runs, and stock khatru has no such limits.
+query_rate_per_ip = 0
+max_queries_per_ip = 0`
 	if perIPLimit {
-		rate = "# query_rate_per_ip and query_burst_per_ip: the defaults"
+		rate = "# the per-IP limits: the defaults"
 	}
-	if queuedBytes > 0 {
-		rate += fmt.Sprintf("\nmax_queued_bytes = %d", queuedBytes)
-	}
+	rate += "\n" + extra
 	cfg := fmt.Sprintf(`[node]
 listen = "127.0.0.1:0"
 data_dir = %q

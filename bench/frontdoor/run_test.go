@@ -96,7 +96,7 @@ func startTargets(tb testing.TB, cfg config) []*target {
 			} else {
 				t.dir = filepath.Join(dir, "data")
 			}
-			t.proc = startChild(tb, "node", childConfigEnv+"="+nodeConfig(tb, dir, t.dbURL, benchPub(), false, 0))
+			t.proc = startChild(tb, "node", childConfigEnv+"="+nodeConfig(tb, dir, t.dbURL, benchPub(), false, ""))
 			t.auth = true
 		case stockTune, stockPlan:
 			t.dbURL = pgtest.NewDatabase(tb)
