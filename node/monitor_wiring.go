@@ -59,7 +59,7 @@ func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env mo
 		return err
 	}
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
-	t, err := changes.NewTracker(store, cfg.Changes.rules(), o.Logger, o.Registerer, env.notify)
+	t, err := changes.NewTracker(store, cfg.Changes.Rules(), o.Logger, o.Registerer, env.notify)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/discovery"
-	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
@@ -17,13 +16,13 @@ import (
 // (package websource), with what only the node knows: the loops' health,
 // their warnings and what the configuration leaves out.
 func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pub, version string) (*web.Handler, error) {
-	health := newWebSource(cfg, loopsHealth(loops), loops)
 	// A relay is checked again Interval after its last check, at the
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	src := websource.Options{Store: store, Online: online, Loops: health.loopHealth, Setup: setupHints(cfg),
-		Self: pub, AgreementWindow: cfg.Monitor.AgreementWindow}
+	src := websource.Options{Store: store, Online: online, Setup: setupHints(cfg),
+		Loops: websource.LoopHealth(loopsHealth(loops), loopPeriods(cfg, loops), nil),
+		Self:  pub, AgreementWindow: cfg.Monitor.AgreementWindow}
 	for _, l := range loops {
 		if l.warning != nil {
 			src.Warnings = append(src.Warnings, l.warning)
@@ -37,36 +36,19 @@ func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pu
 	})
 }
 
-// webSource is the node's part of the status page's source: the loops'
-// health, as their runners keep it (web_loops.go).
-type webSource struct {
-	health *iloop.Health
-	loops  []loopPeriod
-	now    func() time.Time
-}
-
-// loopPeriod is a loop this node runs and the time between its cycles (0
-// for one that runs once).
-type loopPeriod struct {
-	name   string
-	period time.Duration
-	// interval is the configured interval: the period, except for the
-	// monitor, which wakes every period and checks each relay every
-	// interval.
-	interval time.Duration
-}
-
-func newWebSource(cfg Config, health *iloop.Health, loops []loop) *webSource {
-	w := &webSource{health: health, now: time.Now}
+// loopPeriods lists the loops this node runs, in their order, with the
+// time between their cycles, for the status page's loop health.
+func loopPeriods(cfg Config, loops []loop) []websource.LoopPeriod {
+	var out []websource.LoopPeriod
 	for _, l := range loops {
-		lp := loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)}
-		lp.interval = lp.period
+		lp := websource.LoopPeriod{Name: l.name, Period: loopPeriodOf(cfg, l.name)}
+		lp.Interval = lp.Period
 		if l.name == LoopMonitor {
-			lp.interval = cfg.Monitor.Interval
+			lp.Interval = cfg.Monitor.Interval
 		}
-		w.loops = append(w.loops, lp)
+		out = append(out, lp)
 	}
-	return w
+	return out
 }
 
 // loopPeriodOf is the time between a loop's cycle starts.

@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"time"
@@ -7,19 +7,37 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-// loopHealth lists the loops this node runs, in their order, with their
-// health as their runners keep it: the record the loop gauges export too,
-// so the status page sees what Prometheus and the alert rules see.
-func (w *webSource) loopHealth() []web.LoopHealth {
+// LoopPeriod is a loop the node runs and the time between its cycles (0
+// for one that runs once).
+type LoopPeriod struct {
+	Name   string
+	Period time.Duration
+	// Interval is the configured interval: the period, except for the
+	// monitor, which wakes every period and checks each relay every
+	// interval.
+	Interval time.Duration
+}
+
+// LoopHealth returns Options.Loops for the loops listed, in their order,
+// with their health as their runners keep it in health: the record the
+// loop gauges export too, so the status page sees what Prometheus and the
+// alert rules see. now nil means time.Now.
+func LoopHealth(health *iloop.Health, loops []LoopPeriod, now func() time.Time) func() []web.LoopHealth {
+	if now == nil {
+		now = time.Now
+	}
+	return func() []web.LoopHealth { return loopHealth(health, loops, now()) }
+}
+
+func loopHealth(health *iloop.Health, loops []LoopPeriod, now time.Time) []web.LoopHealth {
 	byName := map[string]iloop.State{}
-	for _, s := range w.health.Snapshot() {
+	for _, s := range health.Snapshot() {
 		byName[s.Name] = s
 	}
-	now := w.now()
-	out := make([]web.LoopHealth, 0, len(w.loops))
-	for _, l := range w.loops {
-		s := byName[l.name]
-		h := web.LoopHealth{Name: l.name, Period: l.period.Seconds(), Interval: l.interval.Seconds(),
+	out := make([]web.LoopHealth, 0, len(loops))
+	for _, l := range loops {
+		s := byName[l.Name]
+		h := web.LoopHealth{Name: l.Name, Period: l.Period.Seconds(), Interval: l.Interval.Seconds(),
 			Successes: s.Successes, Failures: s.Failures, Running: s.Running, ItemsDue: s.Due, ItemsDone: s.Done}
 		if !s.Started.IsZero() {
 			h.CycleStarted = utc(s.Started)
@@ -36,7 +54,7 @@ func (w *webSource) loopHealth() []web.LoopHealth {
 			sec := mean.Seconds()
 			h.MeanDuration = &sec
 		}
-		h.State = loopState(h, l.period, now)
+		h.State = loopState(h, l.Period, now)
 		out = append(out, h)
 	}
 	return out
