@@ -21,51 +21,21 @@ func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pu
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
 	src := websource.Options{Store: store, Online: online, Setup: setupHints(cfg),
-		Loops: websource.LoopHealth(loopsHealth(loops), loopPeriods(cfg, loops), nil),
-		Self:  pub, AgreementWindow: cfg.Monitor.AgreementWindow}
+		Self: pub, AgreementWindow: cfg.Monitor.AgreementWindow}
+	var names []string // the status page lists the loops this node runs
 	for _, l := range loops {
+		names = append(names, l.name)
 		if l.warning != nil {
 			src.Warnings = append(src.Warnings, l.warning)
 		}
 	}
+	src.Loops = websource.LoopHealth(loopsHealth(loops), names, map[string]time.Duration{LoopMonitor: cfg.Monitor.Interval}, nil)
 	return web.New(web.Options{
 		Source: websource.New(src),
 		Logger: log,
 		Node: web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: pub, Version: version,
 			Archive: relayserver.ArchiveNotice(archive.Mode(cfg.Database.Mode))},
 	})
-}
-
-// loopPeriods lists the loops this node runs, in their order, with the
-// time between their cycles, for the status page's loop health.
-func loopPeriods(cfg Config, loops []loop) []websource.LoopPeriod {
-	var out []websource.LoopPeriod
-	for _, l := range loops {
-		lp := websource.LoopPeriod{Name: l.name, Period: loopPeriodOf(cfg, l.name)}
-		lp.Interval = lp.Period
-		if l.name == LoopMonitor {
-			lp.Interval = cfg.Monitor.Interval
-		}
-		out = append(out, lp)
-	}
-	return out
-}
-
-// loopPeriodOf is the time between a loop's cycle starts.
-func loopPeriodOf(cfg Config, name string) time.Duration {
-	switch name {
-	case LoopFinder:
-		return cfg.Finder.Interval
-	case LoopValidator:
-		return cfg.Validator.Interval
-	case LoopMonitor:
-		return cfg.Monitor.Tick()
-	case LoopSynchronizer:
-		return cfg.Synchronizer.Interval
-	case LoopStats:
-		return cfg.Stats.Interval
-	}
-	return 0 // the seeder runs once
 }
 
 // setupHints says what in cfg keeps an empty node empty or idle, as the

@@ -7,37 +7,33 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-// LoopPeriod is a loop the node runs and the time between its cycles (0
-// for one that runs once).
-type LoopPeriod struct {
-	Name   string
-	Period time.Duration
-	// Interval is the configured interval: the period, except for the
-	// monitor, which wakes every period and checks each relay every
-	// interval.
-	Interval time.Duration
-}
-
-// LoopHealth returns Options.Loops for the loops listed, in their order,
-// with their health as their runners keep it in health: the record the
-// loop gauges export too, so the status page sees what Prometheus and the
-// alert rules see. now nil means time.Now.
-func LoopHealth(health *iloop.Health, loops []LoopPeriod, now func() time.Time) func() []web.LoopHealth {
+// LoopHealth returns Options.Loops: the loops named, in their order, with
+// their health as their runners keep it in health, the record the loop
+// gauges export too, so the status page sees what Prometheus and the alert
+// rules see. A loop's period is its runner's interval; intervals names the
+// configured interval of a loop that differs from its period (the monitor
+// wakes every period and checks each relay every interval). now nil means
+// time.Now.
+func LoopHealth(health *iloop.Health, names []string, intervals map[string]time.Duration, now func() time.Time) func() []web.LoopHealth {
 	if now == nil {
 		now = time.Now
 	}
-	return func() []web.LoopHealth { return loopHealth(health, loops, now()) }
+	return func() []web.LoopHealth { return loopHealth(health, names, intervals, now()) }
 }
 
-func loopHealth(health *iloop.Health, loops []LoopPeriod, now time.Time) []web.LoopHealth {
+func loopHealth(health *iloop.Health, names []string, intervals map[string]time.Duration, now time.Time) []web.LoopHealth {
 	byName := map[string]iloop.State{}
 	for _, s := range health.Snapshot() {
 		byName[s.Name] = s
 	}
-	out := make([]web.LoopHealth, 0, len(loops))
-	for _, l := range loops {
-		s := byName[l.Name]
-		h := web.LoopHealth{Name: l.Name, Period: l.Period.Seconds(), Interval: l.Interval.Seconds(),
+	out := make([]web.LoopHealth, 0, len(names))
+	for _, name := range names {
+		s := byName[name]
+		interval, ok := intervals[name]
+		if !ok {
+			interval = s.Interval
+		}
+		h := web.LoopHealth{Name: name, Period: s.Interval.Seconds(), Interval: interval.Seconds(),
 			Successes: s.Successes, Failures: s.Failures, Running: s.Running, ItemsDue: s.Due, ItemsDone: s.Done}
 		if !s.Started.IsZero() {
 			h.CycleStarted = utc(s.Started)
@@ -54,7 +50,7 @@ func loopHealth(health *iloop.Health, loops []LoopPeriod, now time.Time) []web.L
 			sec := mean.Seconds()
 			h.MeanDuration = &sec
 		}
-		h.State = loopState(h, l.Period, now)
+		h.State = loopState(h, s.Interval, now)
 		out = append(out, h)
 	}
 	return out

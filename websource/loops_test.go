@@ -53,10 +53,8 @@ func TestLoopHealth(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 
-	loops := LoopHealth(h, []LoopPeriod{
-		{"seeder", 0, 0}, {"finder", time.Hour, time.Hour}, {"validator", time.Minute, time.Minute}, {"synchronizer", time.Minute, time.Minute},
-		{"monitor", 5 * time.Minute, time.Hour},
-	}, nil)
+	loops := LoopHealth(h, []string{"seeder", "finder", "validator", "synchronizer", "monitor"},
+		map[string]time.Duration{"monitor": time.Hour}, nil)
 	got := map[string]web.LoopHealth{}
 	for _, lh := range loops() {
 		got[lh.Name] = lh
