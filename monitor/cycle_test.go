@@ -13,6 +13,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -70,7 +71,7 @@ func small(t *testing.T) *testnet.Network {
 
 func newMonitor(t testing.TB, cfg monitor.Config, s archive.Store, n *testnet.Network, c *collector, holder string, now func() time.Time) *monitor.Monitor {
 	t.Helper()
-	m, err := monitor.New(cfg, s, netTransport(t, n), monitor.Options{Options: loop.Options{Holder: holder, Now: now}, Signer: keySigner(testKey), Publish: c.publish,
+	m, err := monitor.New(cfg, s, netTransport(t, n), monitor.Options{Options: loop.Options{Holder: holder, Now: now}, Signer: nodekey.Signer(testKey), Publish: c.publish,
 		Profile: monitor.Profile{Name: "test monitor"}})
 	if err != nil {
 		t.Fatal(err)

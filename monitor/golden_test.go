@@ -14,6 +14,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -23,15 +24,6 @@ var (
 	goldenKey   = strings.Repeat("07", 32)
 	goldenClock = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 )
-
-type keySigner string
-
-func (k keySigner) GetPublicKey(context.Context) (string, error) {
-	return nostr.GetPublicKey(string(k))
-}
-func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
-	return ev.Sign(string(k))
-}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -136,7 +128,7 @@ func TestRelayDiscoveryGolden(t *testing.T) {
 	for name, res := range goldenResults(t) {
 		t.Run(name, func(t *testing.T) {
 			ev := RelayDiscovery(res)
-			if err := keySigner(goldenKey).SignEvent(context.Background(), &ev); err != nil {
+			if err := nodekey.Signer(goldenKey).SignEvent(context.Background(), &ev); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, "30166-"+name, &ev)
@@ -156,7 +148,7 @@ func TestAnnouncementGolden(t *testing.T) {
 		"10002-relays":   RelayList([]string{"wss://Relay.Example.com/", "wss://nos.lol"}, goldenClock),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if err := keySigner(goldenKey).SignEvent(context.Background(), &ev); err != nil {
+			if err := nodekey.Signer(goldenKey).SignEvent(context.Background(), &ev); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, name, &ev)

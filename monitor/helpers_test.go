@@ -114,16 +114,6 @@ type archiveRelay = schema.Relay
 
 var testKey = "07" + strings.Repeat("07", 31)
 
-// keySigner signs with a fixed key: the node key of the tests.
-type keySigner string
-
-func (k keySigner) GetPublicKey(context.Context) (string, error) {
-	return nostr.GetPublicKey(string(k))
-}
-func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
-	return ev.Sign(string(k))
-}
-
 func keyPub(t testing.TB) string {
 	pk, err := nostr.GetPublicKey(testKey)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/internal/testdns"
 	"github.com/bigbrotr/bigbrotr/monitor"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -66,7 +67,7 @@ func TestSlowlorisContained(t *testing.T) {
 	cfg := monitor.DefaultConfig()
 	cfg.Timeout, cfg.Retries = time.Second, 2
 	c := &collector{}
-	m, err := monitor.New(cfg, s, tr, monitor.Options{Signer: keySigner(testKey), Publish: c.publish})
+	m, err := monitor.New(cfg, s, tr, monitor.Options{Signer: nodekey.Signer(testKey), Publish: c.publish})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/monitor"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 )
@@ -57,7 +58,7 @@ func TestPeersFetched(t *testing.T) {
 	cfg.URLs.AllowPrivate = true
 	cfg.Peers = []string{"ws://127.0.0.1:1", peer} // the first refuses connections
 	reg := prometheus.NewRegistry()
-	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Options: loop.Options{Registerer: reg}, Signer: keySigner(testKey), Publish: (&collector{}).publish,
+	m, err := monitor.New(cfg, openStore(t), netTransport(t, n), monitor.Options{Options: loop.Options{Registerer: reg}, Signer: nodekey.Signer(testKey), Publish: (&collector{}).publish,
 		SavePeers: func(_ context.Context, b []schema.Sighting) error {
 			mu.Lock()
 			defer mu.Unlock()

@@ -14,8 +14,6 @@ import (
 	"github.com/bigbrotr/bigbrotr/transport"
 )
 
-func alertsDefaults() alerts.Config { return alerts.DefaultConfig() }
-
 // newAlerts builds the operator alerts when [alerts] enabled is set (nil
 // otherwise). Their DMs are published through the node's relay as the
 // node's own (see publishOwn) and to inbox relays through a transport of

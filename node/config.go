@@ -10,6 +10,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/alerts"
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/changes"
 	"github.com/bigbrotr/bigbrotr/discovery"
 	"github.com/bigbrotr/bigbrotr/internal/tomlstrict"
 	"github.com/bigbrotr/bigbrotr/monitor/probe"
@@ -53,7 +54,7 @@ type Config struct {
 	Monitor      MonitorSection      `toml:"monitor"`
 	Stats        StatsSection        `toml:"stats"`
 
-	Changes ChangesSection `toml:"changes"`
+	Changes changes.Config `toml:"changes"`
 	Alerts  alerts.Config  `toml:"alerts"`
 }
 
@@ -95,8 +96,8 @@ func Default() Config {
 		Monitor:      monitorDefaults(),
 		Stats:        statsDefaults(),
 
-		Changes: changesDefaults(),
-		Alerts:  alertsDefaults(),
+		Changes: changes.DefaultConfig(),
+		Alerts:  alerts.DefaultConfig(),
 	}
 }
 

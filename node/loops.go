@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -198,11 +199,7 @@ func closeLoops(loops []loop) {
 // `bigbrotr finder [--once]`. With once it runs a single cycle (the seeder
 // always runs once) and returns.
 func RunLoop(ctx context.Context, cfg Config, log *slog.Logger, name string, once bool) error {
-	known := false
-	for _, n := range LoopNames {
-		known = known || n == name
-	}
-	if !known {
+	if !slices.Contains(LoopNames, name) {
 		return fmt.Errorf("%w: unknown loop %q", ErrConfig, name)
 	}
 	reg := prometheus.NewRegistry()

@@ -9,6 +9,7 @@ import (
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/changes"
 	"github.com/bigbrotr/bigbrotr/monitor"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/transport"
 )
@@ -53,27 +54,16 @@ func standaloneMonitorEnv(cfg Config, store archive.Store) (monitorEnv, error) {
 // newMonitor builds the monitor over store with the node's identity as its
 // kind 0 profile.
 func newMonitor(cfg Config, store archive.Store, tr *transport.Transport, env monitorEnv, o monitor.Options) (*monitor.Monitor, error) {
-	o.Signer, o.Publish = keySigner(env.secretKey), env.publish
+	o.Signer, o.Publish = nodekey.Signer(env.secretKey), env.publish
 	o.SavePeers = func(ctx context.Context, b []schema.Sighting) error {
 		_, err := store.SaveEvents(ctx, b)
 		return err
 	}
 	o.Profile = monitor.Profile{Name: cfg.Node.Name, About: cfg.Node.Description, Picture: cfg.Node.Icon}
-	t, err := changes.NewTracker(store, cfg.Changes.rules(), o.Logger, o.Registerer, env.notify)
+	t, err := changes.NewTracker(store, cfg.Changes.Rules(), o.Logger, o.Registerer, env.notify)
 	if err != nil {
 		return nil, err
 	}
 	o.Observed = t.Observed
 	return monitor.New(cfg.Monitor.Config, store, tr, o)
-}
-
-// keySigner signs with the node's secret key (go-nostr's keyer package
-// would pull in NIP-44/NIP-49 crypto the node has no use for).
-type keySigner string
-
-func (k keySigner) GetPublicKey(context.Context) (string, error) {
-	return nostr.GetPublicKey(string(k))
-}
-func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
-	return ev.Sign(string(k))
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/archive"
 	"github.com/bigbrotr/bigbrotr/discovery"
-	iloop "github.com/bigbrotr/bigbrotr/internal/loop"
 	"github.com/bigbrotr/bigbrotr/relayserver"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/web"
@@ -17,73 +16,26 @@ import (
 // (package websource), with what only the node knows: the loops' health,
 // their warnings and what the configuration leaves out.
 func newSite(cfg Config, store archive.Store, loops []loop, log *slog.Logger, pub, version string) (*web.Handler, error) {
-	health := newWebSource(cfg, loopsHealth(loops), loops)
 	// A relay is checked again Interval after its last check, at the
 	// monitor's next tick, within its check budget; two intervals plus the
 	// slowest (overlay) budget is when a success has gone stale.
 	online := 2*cfg.Monitor.Interval + cfg.Monitor.Tick() + cfg.Monitor.RelayBudget(schema.Tor)
-	src := websource.Options{Store: store, Online: online, Loops: health.loopHealth, Setup: setupHints(cfg),
+	src := websource.Options{Store: store, Online: online, Setup: setupHints(cfg),
 		Self: pub, AgreementWindow: cfg.Monitor.AgreementWindow}
+	var names []string // the status page lists the loops this node runs
 	for _, l := range loops {
+		names = append(names, l.name)
 		if l.warning != nil {
 			src.Warnings = append(src.Warnings, l.warning)
 		}
 	}
+	src.Loops = websource.LoopHealth(loopsHealth(loops), names, map[string]time.Duration{LoopMonitor: cfg.Monitor.Interval}, nil)
 	return web.New(web.Options{
 		Source: websource.New(src),
 		Logger: log,
 		Node: web.NodeInfo{Name: cfg.Node.Name, Description: cfg.Node.Description, PubKey: pub, Version: version,
 			Archive: relayserver.ArchiveNotice(archive.Mode(cfg.Database.Mode))},
 	})
-}
-
-// webSource is the node's part of the status page's source: the loops'
-// health, as their runners keep it (web_loops.go).
-type webSource struct {
-	health *iloop.Health
-	loops  []loopPeriod
-	now    func() time.Time
-}
-
-// loopPeriod is a loop this node runs and the time between its cycles (0
-// for one that runs once).
-type loopPeriod struct {
-	name   string
-	period time.Duration
-	// interval is the configured interval: the period, except for the
-	// monitor, which wakes every period and checks each relay every
-	// interval.
-	interval time.Duration
-}
-
-func newWebSource(cfg Config, health *iloop.Health, loops []loop) *webSource {
-	w := &webSource{health: health, now: time.Now}
-	for _, l := range loops {
-		lp := loopPeriod{name: l.name, period: loopPeriodOf(cfg, l.name)}
-		lp.interval = lp.period
-		if l.name == LoopMonitor {
-			lp.interval = cfg.Monitor.Interval
-		}
-		w.loops = append(w.loops, lp)
-	}
-	return w
-}
-
-// loopPeriodOf is the time between a loop's cycle starts.
-func loopPeriodOf(cfg Config, name string) time.Duration {
-	switch name {
-	case LoopFinder:
-		return cfg.Finder.Interval
-	case LoopValidator:
-		return cfg.Validator.Interval
-	case LoopMonitor:
-		return cfg.Monitor.Tick()
-	case LoopSynchronizer:
-		return cfg.Synchronizer.Interval
-	case LoopStats:
-		return cfg.Stats.Interval
-	}
-	return 0 // the seeder runs once
 }
 
 // setupHints says what in cfg keeps an empty node empty or idle, as the

@@ -271,6 +271,10 @@ func testAPIOnMonitoredNode(t *testing.T, mn *monitoredNode) {
 	var ov web.Summary
 	if _, body := v.Check(t, do, "/api/v1/overview", true); json.Unmarshal(body, &ov) != nil || len(ov.Loops) != 2 || ov.Events.StatsAt == nil {
 		t.Errorf("overview: %s", body)
+	} else if m, s := ov.Loops[0], ov.Loops[1]; m.Name != LoopMonitor || m.Period != mn.cfg.Monitor.Tick().Seconds() || m.Interval != 2 ||
+		s.Name != LoopStats || s.Period != 1 || s.Interval != 1 {
+		// The monitor wakes every tick and checks each relay every interval.
+		t.Errorf("overview loops: %+v, want the monitor's tick and interval, the stats loop's interval", ov.Loops)
 	}
 	var st web.Stats
 	if _, body := v.Check(t, do, "/api/v1/stats", true); json.Unmarshal(body, &st) != nil || st.RefreshedAt == nil || len(st.Software) == 0 || len(st.NIPs) == 0 || len(st.Countries) == 0 {

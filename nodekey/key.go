@@ -1,6 +1,7 @@
 package nodekey
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -125,4 +126,19 @@ func generateKeyFile(path string) (string, error) {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return sk, nil
+}
+
+// Signer is a secret key in hex as the nostr.Signer the monitor signs
+// with (go-nostr's keyer package would pull in NIP-44/NIP-49 crypto the
+// node has no use for).
+type Signer string
+
+// GetPublicKey derives the key's public key.
+func (k Signer) GetPublicKey(context.Context) (string, error) {
+	return nostr.GetPublicKey(string(k))
+}
+
+// SignEvent sets ev's pubkey, id and signature.
+func (k Signer) SignEvent(_ context.Context, ev *nostr.Event) error {
+	return ev.Sign(string(k))
 }

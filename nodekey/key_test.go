@@ -1,6 +1,7 @@
 package nodekey
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -134,4 +135,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q (%v)", sk, again, err)
 		}
 	})
+}
+
+// TestSigner: what the monitor signs with carries the key's pubkey and a
+// valid signature.
+func TestSigner(t *testing.T) {
+	sk := nostr.GeneratePrivateKey()
+	want, _ := nostr.GetPublicKey(sk)
+	s := Signer(sk)
+	if pk, err := s.GetPublicKey(context.Background()); err != nil || pk != want {
+		t.Fatalf("GetPublicKey = %q, %v, want %q", pk, err, want)
+	}
+	ev := &nostr.Event{Kind: 1, Content: "x", CreatedAt: nostr.Now(), Tags: nostr.Tags{}}
+	if err := s.SignEvent(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := ev.CheckSignature(); !ok || err != nil || ev.PubKey != want {
+		t.Errorf("signed event: pubkey %s, signature ok %v (%v)", ev.PubKey, ok, err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/bigbrotr/bigbrotr/internal/testdns"
+	"github.com/bigbrotr/bigbrotr/nodekey"
 	"github.com/bigbrotr/bigbrotr/schema"
 	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/transport"
@@ -130,15 +131,8 @@ func netTransport(t *testing.T, n *testnet.Network) *transport.Transport {
 	return tr
 }
 
-// keySigner signs with a fixed secret key: the node key of the tests.
-type keySigner struct{ sk string }
-
-func (k keySigner) GetPublicKey(context.Context) (string, error) { return nostr.GetPublicKey(k.sk) }
-func (k keySigner) SignEvent(_ context.Context, ev *nostr.Event) error {
-	return ev.Sign(k.sk)
-}
-
-func testSigner(testing.TB) nostr.Signer { return keySigner{testKey} }
+// testSigner signs with a fixed secret key: the node key of the tests.
+func testSigner(testing.TB) nostr.Signer { return nodekey.Signer(testKey) }
 
 // netTarget is a Target for a testnet relay, with the test key and AUTH on.
 func netTarget(t *testing.T, n *testnet.Network, url string) Target {

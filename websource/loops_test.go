@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"context"
@@ -53,12 +53,10 @@ func TestLoopHealth(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 
-	ws := &webSource{health: h, now: time.Now, loops: []loopPeriod{
-		{"seeder", 0, 0}, {"finder", time.Hour, time.Hour}, {"validator", time.Minute, time.Minute}, {"synchronizer", time.Minute, time.Minute},
-		{"monitor", 5 * time.Minute, time.Hour},
-	}}
+	loops := LoopHealth(h, []string{"seeder", "finder", "validator", "synchronizer", "monitor"},
+		map[string]time.Duration{"monitor": time.Hour}, nil)
 	got := map[string]web.LoopHealth{}
-	for _, lh := range ws.loopHealth() {
+	for _, lh := range loops() {
 		got[lh.Name] = lh
 	}
 	if lh := got["synchronizer"]; !lh.Running || lh.ItemsDone != 12 || lh.ItemsDue != 40 || lh.CycleStarted == nil || lh.NextDue == nil || !lh.NextDue.Equal(lh.CycleStarted.Add(time.Minute)) {
@@ -68,7 +66,7 @@ func TestLoopHealth(t *testing.T) {
 	for sync.State().Running {
 		time.Sleep(time.Millisecond)
 	}
-	if lh := ws.loopHealth()[3]; lh.Running || lh.ItemsDone != 12 || lh.Successes != 1 {
+	if lh := loops()[3]; lh.Running || lh.ItemsDone != 12 || lh.Successes != 1 {
 		t.Errorf("finished synchronizer = %+v, want idle with the last cycle's 12 of 40", lh)
 	}
 	if lh := got["monitor"]; lh.Period != 300 || lh.Interval != 3600 || lh.NextDue == nil || !lh.NextDue.Equal(lh.CycleStarted.Add(5*time.Minute)) {

@@ -1,4 +1,4 @@
-package node
+package websource
 
 import (
 	"time"
@@ -7,19 +7,33 @@ import (
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
-// loopHealth lists the loops this node runs, in their order, with their
-// health as their runners keep it: the record the loop gauges export too,
-// so the status page sees what Prometheus and the alert rules see.
-func (w *webSource) loopHealth() []web.LoopHealth {
+// LoopHealth returns Options.Loops: the loops named, in their order, with
+// their health as their runners keep it in health, the record the loop
+// gauges export too, so the status page sees what Prometheus and the alert
+// rules see. A loop's period is its runner's interval; intervals names the
+// configured interval of a loop that differs from its period (the monitor
+// wakes every period and checks each relay every interval). now nil means
+// time.Now.
+func LoopHealth(health *iloop.Health, names []string, intervals map[string]time.Duration, now func() time.Time) func() []web.LoopHealth {
+	if now == nil {
+		now = time.Now
+	}
+	return func() []web.LoopHealth { return loopHealth(health, names, intervals, now()) }
+}
+
+func loopHealth(health *iloop.Health, names []string, intervals map[string]time.Duration, now time.Time) []web.LoopHealth {
 	byName := map[string]iloop.State{}
-	for _, s := range w.health.Snapshot() {
+	for _, s := range health.Snapshot() {
 		byName[s.Name] = s
 	}
-	now := w.now()
-	out := make([]web.LoopHealth, 0, len(w.loops))
-	for _, l := range w.loops {
-		s := byName[l.name]
-		h := web.LoopHealth{Name: l.name, Period: l.period.Seconds(), Interval: l.interval.Seconds(),
+	out := make([]web.LoopHealth, 0, len(names))
+	for _, name := range names {
+		s := byName[name]
+		interval, ok := intervals[name]
+		if !ok {
+			interval = s.Interval
+		}
+		h := web.LoopHealth{Name: name, Period: s.Interval.Seconds(), Interval: interval.Seconds(),
 			Successes: s.Successes, Failures: s.Failures, Running: s.Running, ItemsDue: s.Due, ItemsDone: s.Done}
 		if !s.Started.IsZero() {
 			h.CycleStarted = utc(s.Started)
@@ -36,7 +50,7 @@ func (w *webSource) loopHealth() []web.LoopHealth {
 			sec := mean.Seconds()
 			h.MeanDuration = &sec
 		}
-		h.State = loopState(h, l.period, now)
+		h.State = loopState(h, s.Interval, now)
 		out = append(out, h)
 	}
 	return out

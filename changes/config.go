@@ -1,15 +1,14 @@
-package node
+package changes
 
 import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/bigbrotr/bigbrotr/changes"
 )
 
-// ChangesSection is [changes]: when a relay's state counts as changed.
-type ChangesSection struct {
+// Config is the [changes] section of node.toml: when a relay's state counts
+// as changed, and how long the changes are kept.
+type Config struct {
 	// DownAfter is how many monitor checks in a row must fail before a
 	// relay is reported down; it is up again on the first check that
 	// reaches it.
@@ -22,12 +21,13 @@ type ChangesSection struct {
 	Retention time.Duration `toml:"retention"`
 }
 
-func changesDefaults() ChangesSection {
-	return ChangesSection{DownAfter: 2, ExpiryWarning: 14 * 24 * time.Hour, Retention: 365 * 24 * time.Hour}
+// DefaultConfig is the production default.
+func DefaultConfig() Config {
+	return Config{DownAfter: 2, ExpiryWarning: 14 * 24 * time.Hour, Retention: 365 * 24 * time.Hour}
 }
 
 // Validate names each bad key.
-func (c ChangesSection) Validate() error {
+func (c Config) Validate() error {
 	var p []string
 	if c.DownAfter < 1 || c.DownAfter > 1000 {
 		p = append(p, fmt.Sprintf("changes.down_after: want a number of checks from 1 to 1000, got %d", c.DownAfter))
@@ -44,6 +44,7 @@ func (c ChangesSection) Validate() error {
 	return nil
 }
 
-func (c ChangesSection) rules() changes.Rules {
-	return changes.Rules{DownAfter: c.DownAfter, ExpiryWarning: c.ExpiryWarning}
+// Rules are the detection rules the configuration sets.
+func (c Config) Rules() Rules {
+	return Rules{DownAfter: c.DownAfter, ExpiryWarning: c.ExpiryWarning}
 }
