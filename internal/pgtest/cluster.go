@@ -208,6 +208,22 @@ func (c *cluster) stop() {
 	}
 }
 
+// kill is an immediate shutdown (SIGQUIT): the postmaster ends its
+// backends without a checkpoint, and the next start runs crash recovery.
+func (c *cluster) kill() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGKILL} {
+		c.cmd.Process.Signal(sig)
+		select {
+		case <-c.done:
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
+}
+
 // command builds an exec.Cmd for a server binary, as postgres under root.
 func (c *cluster) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(c.bin, name), args...)
