@@ -195,13 +195,26 @@ func (c *cluster) ready() bool {
 
 // stop asks for a fast shutdown and escalates if it does not come.
 func (c *cluster) stop() {
-	if c.cmd == nil || c.cmd.Process == nil {
-		return
+	if c.cmd != nil && c.cmd.Process != nil {
+		escalate(c.cmd.Process, c.done, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL} {
-		c.cmd.Process.Signal(sig)
+}
+
+// kill is an immediate shutdown (SIGQUIT): the postmaster ends its
+// backends without a checkpoint, and the next start runs crash recovery.
+func (c *cluster) kill() {
+	if c.cmd != nil && c.cmd.Process != nil {
+		escalate(c.cmd.Process, c.done, syscall.SIGQUIT, syscall.SIGKILL)
+	}
+}
+
+// escalate sends each signal in turn until done is closed, waiting 10s
+// after each.
+func escalate(p *os.Process, done <-chan struct{}, sigs ...syscall.Signal) {
+	for _, sig := range sigs {
+		p.Signal(sig)
 		select {
-		case <-c.done:
+		case <-done:
 			return
 		case <-time.After(10 * time.Second):
 		}

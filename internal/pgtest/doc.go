@@ -19,6 +19,12 @@
 // standby on the same port: what read-replica tests need. It looks for
 // pg_basebackup beside the other server binaries.
 //
+// StartServer gives a test a server of its own that it may Stop (a fast
+// or an immediate shutdown) and Start again on the same port and data
+// directory, for outage tests; it shares its stop and start path with the
+// standby's. Commits on it wait for their WAL write, so an immediate stop
+// loses nothing a client saw committed.
+//
 // NewDurableDatabase gives a database on a second cluster that keeps
 // PostgreSQL's default durability, for benchmarks whose stores commit at
 // different rates; tests use NewDatabase.

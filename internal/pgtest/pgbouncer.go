@@ -184,12 +184,5 @@ func launchPgBouncer(bin string, c *cluster, dir string) (*PgBouncer, error) {
 // stop shuts pgbouncer down at once (SIGTERM closes every connection) and
 // escalates if it lingers.
 func (b *PgBouncer) stop() {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		b.cmd.Process.Signal(sig)
-		select {
-		case <-b.done:
-			return
-		case <-time.After(10 * time.Second):
-		}
-	}
+	escalate(b.cmd.Process, b.done, syscall.SIGTERM, syscall.SIGKILL)
 }

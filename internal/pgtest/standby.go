@@ -69,13 +69,8 @@ func hasBasebackup(bin string) bool {
 // remove stops both servers and deletes their directories.
 func (r *Replicated) remove() {
 	for _, c := range []*cluster{r.standby, r.primary} {
-		if c == nil {
-			continue
-		}
-		c.stop()
-		os.RemoveAll(c.dir)
-		if c.lockFile != nil {
-			c.lockFile.Close()
+		if c != nil {
+			c.remove()
 		}
 	}
 }
@@ -137,20 +132,18 @@ func (r *Replicated) StandbyQuery(t testing.TB, db, sql string) string {
 // disconnected, as in a restart for maintenance).
 func (r *Replicated) StopStandby(t testing.TB) {
 	t.Helper()
-	r.standby.stop()
+	r.standby.shutdown(t, false)
 }
 
 // StartStandby starts the stopped standby again on the same port, so the
 // URLs handed out reach it again; it resumes streaming from its slot.
 func (r *Replicated) StartStandby(t testing.TB) {
 	t.Helper()
-	if err := r.standby.startOnPort(); err != nil {
-		t.Fatalf("pgtest: restart standby: %v", err)
-	}
+	r.standby.restart(t)
 }
 
 // StandbyLog returns the end of the standby's server log.
-func (r *Replicated) StandbyLog() string { return tail(filepath.Join(r.standby.dir, "postgres.log")) }
+func (r *Replicated) StandbyLog() string { return r.standby.log() }
 
 // psqlOut runs sql with the cluster's psql and returns its unaligned,
 // tuples-only output.
