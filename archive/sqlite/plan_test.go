@@ -111,8 +111,9 @@ func liteExplain(t *testing.T, s *liteStore, sql string, args ...any) []string {
 }
 
 // TestSQLiteKeysPlans pins the NIP-77 keys plan (liteKeysCompile): a page
-// walks the index of its most selective list, or event_created from the
-// page's start, never the whole table.
+// walks an index of its ids, authors or kinds, or event_created from the
+// page's start, never the whole table. (Without statistics, as here,
+// SQLite prefers event_kind to event_pubkey_kind for authors and kinds.)
 func TestSQLiteKeysPlans(t *testing.T) {
 	st, err := Open(context.Background(), backend.Options{DataDir: t.TempDir()})
 	if err != nil {
