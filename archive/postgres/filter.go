@@ -14,9 +14,9 @@ import (
 )
 
 // The PostgreSQL filter compiler: every statement a NIP-01 filter becomes
-// is built here, in pgCompile, from the static SQL of nothing else. The
-// plans, in the order pgCompile tries them, and the index each relies on
-// (schema/migrations/postgres):
+// is built here, in pgCompile and pgKeysCompile, from the static SQL of
+// nothing else. The plans, in the order pgCompile tries them, and the
+// index each relies on (schema/migrations/postgres):
 //
 //  1. nothing: a filter that cannot match (search, LimitZero, a value list
 //     of nothing well-formed, an unindexed tag name) runs no statement.
@@ -41,8 +41,14 @@ import (
 //     key, authors by event_pubkey_kind, kinds by event_kind, and nothing
 //     else by event_created (created_at DESC). Further tag conditions are
 //     EXISTS probes on event_tag_lookup.
+//  7. keys (pgKeysCompile, NIP-77's ServableKeys): the generic plan's
+//     conditions in ascending (created_at, id) order, one page after a key:
+//     ids, authors and kinds through the same indexes, nothing else through
+//     event_created walked backwards from the page's start (an incremental
+//     sort by id within each created_at); tag conditions are EXISTS probes.
 //
-// plan_test.go watches the plans the server picks for these shapes.
+// Every plan reads the filter through pgParse. plan_test.go watches the
+// plans the server picks for these shapes.
 
 // pgQuery is a compiled filter. empty means nothing can match (a malformed
 // or empty value list, an unindexed tag name, LimitZero, search) and no
@@ -66,6 +72,14 @@ func (b *pgBuilder) arg(v any) string {
 }
 
 func (b *pgBuilder) and(cond string) { b.where = append(b.where, cond) }
+
+// pgAny adds "col = ANY(list)" with the list as one array parameter of
+// type typ, or nothing for a nil list (no condition).
+func pgAny[T any](b *pgBuilder, col string, list []T, typ string) {
+	if list != nil {
+		b.and(col + " = ANY(" + b.arg(list) + "::" + typ + "[])")
+	}
+}
 
 // pgTagCond is one "#x" condition: its name and packed keys (pgTagKey).
 type pgTagCond struct {
@@ -91,37 +105,14 @@ const (
 // the NIP-40 clock and whether only events stored whole are served; lil
 // selects the metadata columns only.
 func pgCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) pgQuery {
-	if f.Search != "" || (f.LimitZero && !count) {
+	if f.LimitZero && !count {
 		return pgQuery{empty: true}
 	}
-	var ids, pks [][]byte
-	if f.IDs != nil {
-		if ids = pgDecodeAll(f.IDs); len(ids) == 0 {
-			return pgQuery{empty: true}
-		}
-	}
-	if f.Authors != nil {
-		if pks = pgDecodeAll(f.Authors); len(pks) == 0 {
-			return pgQuery{empty: true}
-		}
-	}
-	var kinds []int32
-	if f.Kinds != nil {
-		seen := make(map[int32]bool, len(f.Kinds))
-		for _, k := range f.Kinds {
-			if k >= math.MinInt32 && k <= math.MaxInt32 && !seen[int32(k)] {
-				seen[int32(k)] = true
-				kinds = append(kinds, int32(k))
-			}
-		}
-		if len(kinds) == 0 {
-			return pgQuery{empty: true}
-		}
-	}
-	tags, ok := pgTagConds(f.Tags)
+	w, ok := pgParse(f)
 	if !ok {
 		return pgQuery{empty: true}
 	}
+	ids, pks, kinds, tags := w.ids, w.pks, w.kinds, w.tags
 	tagDriven := len(tags) > 0 && len(tags[0].keys) == 1
 
 	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
@@ -147,12 +138,8 @@ func pgCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) pgQuery 
 	}
 
 	var b pgBuilder
-	if ids != nil {
-		b.and("e.id = ANY(" + b.arg(ids) + "::bytea[])")
-	}
-	if pks != nil {
-		b.and("e.pubkey = ANY(" + b.arg(pks) + "::bytea[])")
-	}
+	pgAny(&b, "e.id", ids, "bytea")
+	pgAny(&b, "e.pubkey", pks, "bytea")
 	from, order := "event e", "e.created_at DESC, e.id"
 	if tagDriven {
 		// Drive from the tag index: one row per event per (name, value).
@@ -167,8 +154,8 @@ func pgCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) pgQuery 
 		}
 		pgTimeConds(&b, f, "t")
 		order = "t.created_at DESC, e.id"
-	} else if kinds != nil {
-		b.and("e.kind = ANY(" + b.arg(kinds) + "::int4[])")
+	} else {
+		pgAny(&b, "e.kind", kinds, "int4")
 	}
 	pgEventConds(&b, f, tags, vis)
 
@@ -328,6 +315,80 @@ func pgKindsUnion(f nostr.Filter, cols string, kinds []int32, tags []pgTagCond, 
 	sql := "SELECT r.* FROM (" + strings.Join(branches, " UNION ALL ") + ") r" +
 		" ORDER BY r.created_at DESC, r.id LIMIT " + limit
 	return pgQuery{sql: sql, args: b.args, shape: backend.FilterShape(f, false)}
+}
+
+// pgKeysCompile is the keys plan: the generic plan in NIP-77 order,
+// ascending (created_at, id), resumed after p.After. Only the two key
+// columns are read. Without ids, authors or kinds to drive it, it walks
+// event_created backwards from p.After (the redundant created_at bound
+// gives the walk its start; the row comparison then drops the ties already
+// served) and sorts each created_at's few rows by id (an incremental
+// sort), so a page reads about as many rows as it returns.
+func pgKeysCompile(f nostr.Filter, p backend.KeyPage, wholeOnly bool) pgQuery {
+	w, ok := pgParse(f)
+	if !ok {
+		return pgQuery{empty: true}
+	}
+	var b pgBuilder
+	pgAny(&b, "e.id", w.ids, "bytea")
+	pgAny(&b, "e.pubkey", w.pks, "bytea")
+	pgAny(&b, "e.kind", w.kinds, "int4")
+	if p.After != nil {
+		at := b.arg(p.After.CreatedAt)
+		b.and("e.created_at >= " + at + "::int8")
+		b.and("(e.created_at, e.id) > (" + at + "::int8, " + b.arg(p.After.ID[:]) + "::bytea)")
+	}
+	if p.MaxSeq > 0 {
+		b.and("e.seq <= " + b.arg(int64(min(p.MaxSeq, math.MaxInt64))) + "::int8")
+	}
+	pgEventConds(&b, f, w.tags, backend.Visibility{Now: p.Now, WholeOnly: wholeOnly})
+	sql := "SELECT e.created_at, e.id FROM event e WHERE " + strings.Join(b.where, " AND ") +
+		" ORDER BY e.created_at, e.id"
+	if p.Limit > 0 {
+		sql += " LIMIT " + b.arg(int64(p.Limit))
+	}
+	return pgQuery{sql: sql, args: b.args, shape: backend.ShapeKeys}
+}
+
+// pgWhere is a filter read once for every plan: the well-formed ids and
+// authors, the kinds (each once) and the tag conditions (pgTagConds).
+type pgWhere struct {
+	ids, pks [][]byte
+	kinds    []int32
+	tags     []pgTagCond
+}
+
+// pgParse reads f for pgCompile and pgKeysCompile. ok is false when f
+// cannot match anything (search, a value list of nothing well-formed, an
+// unindexed tag name).
+func pgParse(f nostr.Filter) (w pgWhere, ok bool) {
+	if f.Search != "" {
+		return w, false
+	}
+	if f.IDs != nil {
+		if w.ids = pgDecodeAll(f.IDs); len(w.ids) == 0 {
+			return w, false
+		}
+	}
+	if f.Authors != nil {
+		if w.pks = pgDecodeAll(f.Authors); len(w.pks) == 0 {
+			return w, false
+		}
+	}
+	if f.Kinds != nil {
+		seen := make(map[int32]bool, len(f.Kinds))
+		for _, k := range f.Kinds {
+			if k >= math.MinInt32 && k <= math.MaxInt32 && !seen[int32(k)] {
+				seen[int32(k)] = true
+				w.kinds = append(w.kinds, int32(k))
+			}
+		}
+		if len(w.kinds) == 0 {
+			return w, false
+		}
+	}
+	w.tags, ok = pgTagConds(f.Tags)
+	return w, ok
 }
 
 // pgEventConds adds what every plan checks on the event row itself: the

@@ -13,8 +13,8 @@ import (
 )
 
 // The SQLite filter compiler: every statement a NIP-01 filter becomes is
-// built here, in liteCompile, from no static SQL. The plans, in the order
-// liteCompile picks them, and the index each relies on
+// built here, in liteCompile and liteKeysCompile, from no static SQL. The
+// plans, in the order liteCompile picks them, and the index each relies on
 // (schema/migrations/sqlite):
 //
 //  1. nothing: a filter that cannot match (search, LimitZero, a value list
@@ -32,10 +32,14 @@ import (
 //  4. generic (also every count): ids through event's unique id index,
 //     authors through event_pubkey / event_pubkey_kind, kinds through
 //     event_kind, nothing else through event_created (created_at DESC, id).
+//  5. keys (liteKeysCompile, NIP-77's ServableKeys): the generic plan's
+//     conditions in ascending (created_at, id) order, one page after a key:
+//     ids, authors and kinds through the same indexes, nothing else through
+//     event_created walked backwards from the page's start.
 //
-// In every plan, further tag conditions are point lookups on event_tag's
-// primary key per candidate row. plan_test.go checks the plans with
-// EXPLAIN QUERY PLAN.
+// Every plan reads the filter through liteParse. In every plan, further
+// tag conditions are point lookups on event_tag's primary key per
+// candidate row. plan_test.go checks the plans with EXPLAIN QUERY PLAN.
 
 // liteMaxParams stays under SQLite's limit of 32766 bound parameters.
 const liteMaxParams = 30000
@@ -66,71 +70,14 @@ type liteQuery struct {
 // are point lookups on that index per candidate row.
 func liteCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) (liteQuery, error) {
 	q := liteQuery{empty: true}
-	if f.Search != "" || (f.LimitZero && !count) {
+	if f.LimitZero && !count {
 		return q, nil
 	}
-	var (
-		conds []string
-		args  []any
-	)
-	in := func(col string, vals []any) {
-		conds = append(conds, col+" IN ("+liteMarks(len(vals))+")")
-		args = append(args, vals...)
+	w, ok := liteParse(f, vis)
+	if !ok {
+		return q, nil
 	}
-	if f.IDs != nil {
-		vals := liteHexList(f.IDs)
-		if len(vals) == 0 {
-			return q, nil
-		}
-		in("e.id", vals)
-	}
-	var authors []any
-	if f.Authors != nil {
-		if authors = liteHexList(f.Authors); len(authors) == 0 {
-			return q, nil
-		}
-	}
-	var kinds []any
-	if f.Kinds != nil {
-		if len(f.Kinds) == 0 {
-			return q, nil
-		}
-		for _, k := range slices.Compact(slices.Sorted(slices.Values(f.Kinds))) {
-			kinds = append(kinds, k)
-		}
-	}
-	conds, args = liteTimeConds(f, "e", conds, args)
-	conds = append(conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
-	args = append(args, vis.Now)
-	if vis.WholeOnly {
-		conds = append(conds, "e.sig IS NOT NULL")
-	}
-	if f.IDs == nil {
-		conds = append(conds, "e.superseded = 0")
-	}
-
-	type tagCond struct {
-		name string
-		vals []any
-	}
-	var tags []tagCond
-	for _, name := range slices.Sorted(maps.Keys(f.Tags)) {
-		raw := f.Tags[name]
-		if raw == nil {
-			continue // as go-nostr: a nil list is no condition
-		}
-		if !schema.IndexedTagName(name) {
-			return q, nil
-		}
-		var vals []any
-		for _, v := range slices.Compact(slices.Sorted(slices.Values(raw))) {
-			vals = append(vals, backend.TagIndexValue(v))
-		}
-		if len(vals) == 0 {
-			return q, nil
-		}
-		tags = append(tags, tagCond{name, vals})
-	}
+	conds, args, authors, kinds, tags := w.conds, w.args, w.authors, w.kinds, w.tags
 
 	cols := "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
 	if lil {
@@ -147,11 +94,9 @@ func liteCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) (liteQ
 	union := !count && f.Limit > 0 && f.IDs == nil && kinds != nil && !tagDriven &&
 		(authors == nil && len(kinds) <= liteUnionMaxKinds ||
 			authors != nil && len(authors)*len(kinds) <= liteUnionMaxPairs)
-	if authors != nil && !union {
-		in("e.pubkey", authors)
-	}
-	if kinds != nil && !union {
-		in("e.kind", kinds)
+	if !union {
+		conds, args = liteIn(conds, args, "e.pubkey", authors)
+		conds, args = liteIn(conds, args, "e.kind", kinds)
 	}
 	if tagDriven {
 		// Drive by the most selective-looking tag: the one with fewest values.
@@ -181,12 +126,7 @@ func liteCompile(f nostr.Filter, lil, count bool, vis backend.Visibility) (liteQ
 			args = append(args, targs...)
 		}
 	}
-	for _, t := range tags {
-		conds = append(conds, "EXISTS (SELECT 1 FROM event_tag x WHERE x.name = ? AND x.value IN ("+liteMarks(len(t.vals))+
-			") AND x.created_at = e.created_at AND x.event_seq = e.seq)")
-		args = append(args, t.name)
-		args = append(args, t.vals...)
-	}
+	conds, args = liteTagExists(tags, conds, args)
 
 	if union {
 		return liteUnion(f, cols, kinds, authors, conds, args)
@@ -250,6 +190,131 @@ func liteUnion(f nostr.Filter, cols string, kinds, authors []any, conds []string
 	}
 	sql := "SELECT * FROM (" + strings.Join(branches, " UNION ALL ") + ") ORDER BY created_at DESC, id LIMIT ?"
 	return liteQuery{sql: sql, args: append(all, f.Limit), shape: backend.FilterShape(f, false)}, nil
+}
+
+// liteKeysCompile is the keys plan: the generic plan in NIP-77 order,
+// ascending (created_at, id), resumed after p.After, reading the two key
+// columns only. Without ids, authors or kinds it walks event_created
+// (created_at DESC, id) backwards from p.After: created_at comes out in
+// order and SQLite sorts only each created_at's rows by id ("temp b-tree
+// for right part of order by"), so a page reads about what it returns.
+func liteKeysCompile(f nostr.Filter, p backend.KeyPage, wholeOnly bool) (liteQuery, error) {
+	q := liteQuery{empty: true}
+	w, ok := liteParse(f, backend.Visibility{Now: p.Now, WholeOnly: wholeOnly})
+	if !ok {
+		return q, nil
+	}
+	conds, args := liteIn(w.conds, w.args, "e.pubkey", w.authors)
+	conds, args = liteIn(conds, args, "e.kind", w.kinds)
+	conds, args = liteTagExists(w.tags, conds, args)
+	if p.After != nil {
+		conds = append(conds, "e.created_at >= ?", "(e.created_at, e.id) > (?, ?)")
+		args = append(args, p.After.CreatedAt, p.After.CreatedAt, p.After.ID[:])
+	}
+	if p.MaxSeq > 0 {
+		conds = append(conds, "e.seq <= ?")
+		args = append(args, int64(min(p.MaxSeq, 1<<63-1)))
+	}
+	sql := "SELECT e.created_at, e.id FROM event e WHERE " + strings.Join(conds, " AND ") + " ORDER BY e.created_at, e.id"
+	if p.Limit > 0 {
+		sql += " LIMIT ?"
+		args = append(args, p.Limit)
+	}
+	if len(args) > liteMaxParams {
+		return q, errLiteFilterTooLarge
+	}
+	return liteQuery{sql: sql, args: args, shape: backend.ShapeKeys}, nil
+}
+
+// liteWhere is a filter read once for every plan: conds and args are what
+// each row of event is checked for whatever the plan (ids, time bounds,
+// visibility); the plan decides how authors, kinds and tags are used.
+type liteWhere struct {
+	conds          []string
+	args           []any
+	authors, kinds []any
+	tags           []liteTag
+}
+
+// liteTag is one "#x" condition: its name and index values.
+type liteTag struct {
+	name string
+	vals []any
+}
+
+// liteParse reads f for liteCompile and liteKeysCompile. ok is false when
+// f cannot match anything (search, a value list of nothing well-formed,
+// an unindexed tag name).
+func liteParse(f nostr.Filter, vis backend.Visibility) (w liteWhere, ok bool) {
+	if f.Search != "" {
+		return w, false
+	}
+	if f.IDs != nil {
+		vals := liteHexList(f.IDs)
+		if len(vals) == 0 {
+			return w, false
+		}
+		w.conds, w.args = liteIn(w.conds, w.args, "e.id", vals)
+	}
+	if f.Authors != nil {
+		if w.authors = liteHexList(f.Authors); len(w.authors) == 0 {
+			return w, false
+		}
+	}
+	if f.Kinds != nil {
+		if len(f.Kinds) == 0 {
+			return w, false
+		}
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(f.Kinds))) {
+			w.kinds = append(w.kinds, k)
+		}
+	}
+	w.conds, w.args = liteTimeConds(f, "e", w.conds, w.args)
+	w.conds = append(w.conds, "e.deleted = 0", "(e.expires_at IS NULL OR e.expires_at > ?)")
+	w.args = append(w.args, vis.Now)
+	if vis.WholeOnly {
+		w.conds = append(w.conds, "e.sig IS NOT NULL")
+	}
+	if f.IDs == nil {
+		w.conds = append(w.conds, "e.superseded = 0")
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Tags)) {
+		raw := f.Tags[name]
+		if raw == nil {
+			continue // as go-nostr: a nil list is no condition
+		}
+		if !schema.IndexedTagName(name) {
+			return w, false
+		}
+		var vals []any
+		for _, v := range slices.Compact(slices.Sorted(slices.Values(raw))) {
+			vals = append(vals, backend.TagIndexValue(v))
+		}
+		if len(vals) == 0 {
+			return w, false
+		}
+		w.tags = append(w.tags, liteTag{name, vals})
+	}
+	return w, true
+}
+
+// liteIn appends "col IN (vals)", or nothing for a nil list (no condition).
+func liteIn(conds []string, args []any, col string, vals []any) ([]string, []any) {
+	if vals == nil {
+		return conds, args
+	}
+	return append(conds, col+" IN ("+liteMarks(len(vals))+")"), append(args, vals...)
+}
+
+// liteTagExists appends the tag conditions as point lookups on event_tag's
+// primary key for the candidate row.
+func liteTagExists(tags []liteTag, conds []string, args []any) ([]string, []any) {
+	for _, t := range tags {
+		conds = append(conds, "EXISTS (SELECT 1 FROM event_tag x WHERE x.name = ? AND x.value IN ("+liteMarks(len(t.vals))+
+			") AND x.created_at = e.created_at AND x.event_seq = e.seq)")
+		args = append(append(args, t.name), t.vals...)
+	}
+	return conds, args
 }
 
 // liteTimeConds appends the since/until conditions on alias.created_at.

@@ -109,3 +109,40 @@ func liteExplain(t *testing.T, s *liteStore, sql string, args ...any) []string {
 	}
 	return plan
 }
+
+// TestSQLiteKeysPlans pins the NIP-77 keys plan (liteKeysCompile): a page
+// walks an index of its ids, authors or kinds, or event_created from the
+// page's start, never the whole table. (Without statistics, as here,
+// SQLite prefers event_kind to event_pubkey_kind for authors and kinds.)
+func TestSQLiteKeysPlans(t *testing.T) {
+	st, err := Open(context.Background(), backend.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, id2 := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	since := nostr.Timestamp(5)
+	after := &backend.EventKey{CreatedAt: 7}
+	for _, tt := range []struct {
+		f    nostr.Filter
+		p    backend.KeyPage
+		want string // the first plan line
+	}{
+		{nostr.Filter{IDs: []string{id, id2}}, backend.KeyPage{Limit: 10}, "SEARCH e USING INDEX sqlite_autoindex_event_1 (id=?)"},
+		{nostr.Filter{Authors: []string{id}, Kinds: []int{1}}, backend.KeyPage{Limit: 10, After: after}, "SEARCH e USING INDEX event_kind (kind=? AND created_at>?)"},
+		{nostr.Filter{Kinds: []int{1}, Since: &since}, backend.KeyPage{Limit: 10, MaxSeq: 100}, "SEARCH e USING INDEX event_kind (kind=? AND created_at>?)"},
+		{nostr.Filter{Tags: nostr.TagMap{"p": {id}}}, backend.KeyPage{Limit: 10, After: after}, "SEARCH e USING INDEX event_created (created_at>?)"},
+		{nostr.Filter{}, backend.KeyPage{Limit: 10, After: after}, "SEARCH e USING INDEX event_created (created_at>?)"},
+	} {
+		q, err := liteKeysCompile(tt.f, tt.p, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := liteExplain(t, st, q.sql, q.args...)
+		all := strings.Join(plan, "; ")
+		t.Logf("%s %+v: %s", tt.f, tt.p, all)
+		if len(plan) == 0 || plan[0] != tt.want || strings.Contains(all, "AUTOMATIC") || strings.Contains(all, "SCAN e") {
+			t.Errorf("keys %s:\n plan %s\n want first %s", tt.f, all, tt.want)
+		}
+	}
+}
