@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -50,20 +48,8 @@ func (s *pgStore) leaseDue(ctx context.Context, req schema.LeaseRequest, nets []
 	if err != nil {
 		return nil, pgErr(ctx, "lease relays", err)
 	}
-	var (
-		out []schema.Relay
-		r   schema.Relay
-		at  int64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
-		r.DiscoveredAt = time.Unix(at, 0)
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, pgErr(ctx, "lease relays", err)
-	}
-	return out, nil
+	out, err := pgRelayRows(rows)
+	return out, pgErr(ctx, "lease relays", err)
 }
 
 func (s *pgStore) RenewLeases(ctx context.Context, loop, holder string, urls []schema.RelayURL, ttl time.Duration) error {

@@ -59,18 +59,25 @@ func (s *pgStore) Relays(ctx context.Context, networks ...schema.Network) ([]sch
 	if err != nil {
 		return nil, pgErr(ctx, "list relays", err)
 	}
+	out, err := pgRelayRows(rows)
+	return out, pgErr(ctx, "list relays", err)
+}
+
+// pgRelayRows reads relay rows of (url, network, discovered_at as unix
+// seconds), the shape every statement that returns relays selects.
+func pgRelayRows(rows pgx.Rows) ([]schema.Relay, error) {
 	var (
 		out []schema.Relay
 		r   schema.Relay
 		at  int64
 	)
-	_, err = pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&r.URL, &r.Network, &at}, func() error {
 		r.DiscoveredAt = time.Unix(at, 0)
 		out = append(out, r)
 		return nil
 	})
 	if err != nil {
-		return nil, pgErr(ctx, "list relays", err)
+		return nil, err
 	}
 	return out, nil
 }
