@@ -83,7 +83,7 @@ func (s *Syncer) newRun(ctx context.Context, rel schema.Relay) *relayRun {
 func (s *Syncer) syncRelay(ctx context.Context, rel schema.Relay) (*relayRun, error) {
 	r := s.newRun(ctx, rel)
 	var err error
-	if r.cur, err = s.loadCursor(ctx, rel.URL.String(), r.filters); err != nil {
+	if r.cur, err = s.readCursor(ctx, rel.URL.String(), r.filters); err != nil {
 		return r, err
 	}
 	now := s.Now()
@@ -200,6 +200,31 @@ func failureReason(err error) string {
 		return "budget"
 	}
 	return "unreachable"
+}
+
+// readCursor loads a relay's cursor, retrying with backoff while the store
+// fails, as the writer retries its batches: a store outage between the
+// lease and the cursor read is the store's failure, not the relay's, and
+// must not cost the relay its run.
+func (s *Syncer) readCursor(ctx context.Context, url string, fs []nostr.Filter) (cursor, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := s.loadCursor(ctx, url, fs)
+		if err == nil {
+			if attempt > 1 {
+				s.Logger().Info("store read recovered", "op", "cursors", "failed_attempts", attempt-1)
+			}
+			return c, nil
+		}
+		if ctx.Err() != nil {
+			return cursor{}, err
+		}
+		s.metrics.storeRetries.WithLabelValues("cursors").Inc()
+		s.Logger().Warn("store read failed, retried", "op", "cursors", "relay", url, "attempt", attempt,
+			"retry_in", s.backoff(attempt), "err", err)
+		if !loop.Sleep(ctx, s.backoff(attempt)) {
+			return cursor{}, err
+		}
+	}
 }
 
 // backoff is base·2^(n-1), capped at max.

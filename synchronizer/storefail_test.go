@@ -72,6 +72,15 @@ func (s *outageStore) PutState(ctx context.Context, st []schema.State) error {
 	return s.Store.PutState(ctx, st)
 }
 
+// GetState fails with the writes: an outage takes the store's reads too,
+// the cursor read at the start of a relay's run among them.
+func (s *outageStore) GetState(ctx context.Context, service, typ, key string) (schema.State, error) {
+	if s.failing() {
+		return schema.State{}, s.refuse()
+	}
+	return s.Store.GetState(ctx, service, typ, key)
+}
+
 // historyNet starts six healthy relays with 600 events each (200 under
 // the race detector), enough for an outage to start mid-sync.
 func historyNet(t *testing.T, ctx context.Context) (*testnet.Network, map[string][]*nostr.Event) {
@@ -170,6 +179,47 @@ func counter(c prometheus.Metric) float64 {
 		return m.Counter.GetValue()
 	}
 	return m.Gauge.GetValue()
+}
+
+// TestCursorReadOutageRecovers starts a run while the store is down: every
+// relay's cursor read fails, is retried with backoff and counted, and once
+// the store is back every relay is synced in the same run; none is failed
+// for the store's outage.
+func TestCursorReadOutageRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a testnet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n, injected := historyNet(t, ctx)
+	m := n.Manifest()
+	base := openStore(t, ctx, t.TempDir(), m)
+	defer base.Close()
+	st := &outageStore{Store: base, after: 0, down: make(chan struct{})}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: prometheus.NewRegistry()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		select {
+		case <-st.down:
+			time.Sleep(time.Second)
+			st.heal()
+		case <-ctx.Done():
+		}
+	}()
+	stats, err := s.RunOnce(ctx)
+	if err != nil {
+		t.Fatalf("run: %v (stats %+v)", err, stats)
+	}
+	if stats.Failed != 0 || stats.Relays != len(m.Relays) {
+		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(m.Relays))
+	}
+	if got := counter(s.metrics.storeRetries.WithLabelValues("cursors")); got < float64(len(m.Relays)) {
+		t.Errorf("%v cursor retries counted, want at least one per relay (%d)", got, len(m.Relays))
+	}
+	expect(m, injected).check(t, ctx, base, n)
 }
 
 // pgStopDuration is how long TestPostgresStoppedRecovers keeps the server
