@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/archive/storetest"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
@@ -96,4 +99,12 @@ func TestLeaseMigrationDropsJSONLeases(t *testing.T) {
 	if got, err := s.ListState(ctx, "monitor", "health"); err != nil || len(got) != 1 {
 		t.Errorf("monitor health after the migration: %v, %v; want it kept", got, err)
 	}
+}
+
+func TestPostgresLeaseFillOnChange(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	reg := prometheus.NewRegistry()
+	node := storetest.OpenStore(t, archive.Options{URL: db, Mode: archive.Full, Registerer: reg})
+	other := openPostgres(t, db, archive.Full)
+	storetest.LeaseFillOnChange(t, node, other, reg, "postgres")
 }

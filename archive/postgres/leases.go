@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -26,11 +27,25 @@ func (s *pgStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([]s
 	}
 	// The fill gives relays that have no row for the loop yet (new
 	// relays, or a loop's first run) a free, never-finished one. It reads the
-	// whole relay table, so it runs only when the due rows ran short.
+	// whole relay table, so it runs only when the due rows ran short and a
+	// relay was inserted since this loop's last fill (backend.FillMarks).
+	// The generation is read first: the fill's later snapshot holds every
+	// insert counted at or below it.
+	var gen int64
+	if err := s.pool.QueryRow(ctx, stmts.RelayGeneration).Scan(&gen); err != nil {
+		return nil, pgErr(ctx, "lease relays", err)
+	}
+	key := backend.FillKey(req.Loop, nets)
+	if !s.fills.Stale(key, gen) {
+		return out, nil
+	}
+	start := time.Now()
 	filled, err := s.pool.Exec(ctx, stmts.LeaseFill, req.Loop, nets)
 	if err != nil {
 		return nil, pgErr(ctx, "lease relays", err)
 	}
+	s.metrics.Observe(backend.ShapeLeaseFill, start)
+	s.fills.Filled(key, gen)
 	if filled.RowsAffected() == 0 {
 		return out, nil
 	}

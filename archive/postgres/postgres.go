@@ -29,6 +29,7 @@ type pgStore struct {
 	url     string           // redacted, for errors and logs
 	log     *slog.Logger
 	metrics *backend.StoreMetrics
+	fills   backend.FillMarks // when each loop's lease fill last ran
 	poolMet *pgPoolMetrics
 	relays  *pgDict[int32] // relay_ref
 	tagIDs  *pgDict[int64] // tag_value

@@ -23,6 +23,7 @@ type statements struct {
 	Heads                   string `sql:"heads"`                     // replace.sql
 	LeaseTake               string `sql:"lease-take"`                // leases.sql
 	LeaseFill               string `sql:"lease-fill"`                // leases.sql
+	RelayGeneration         string `sql:"relay-generation"`          // leases.sql
 	InsertRelays            string `sql:"insert-relays"`             // relays.sql
 	DeleteCandidates        string `sql:"delete-candidates"`         // relays.sql
 	LockHeads               string `sql:"lock-heads"`                // replace.sql

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/archive/internal/backend"
 	"github.com/bigbrotr/bigbrotr/schema"
 )
 
@@ -19,27 +20,20 @@ func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([
 	if req.Limit <= 0 {
 		return nil, ctx.Err()
 	}
-	var out []schema.Relay
+	var (
+		out    []schema.Relay
+		filled func() // marks the fill once its rows are committed
+	)
 	err := s.liteTx(ctx, "lease relays", func(tx *sql.Tx) error {
+		filled = nil
 		now := time.Now()
 		var err error
 		if out, err = liteDue(ctx, tx, req, now, req.Limit); err != nil {
 			return err
 		}
 		if len(out) < req.Limit {
-			// Relays without a row for the loop (new, or the loop's first
-			// run) get a free one; only when the due rows ran short, since
-			// it reads every relay.
-			res, err := tx.ExecContext(ctx, stmts.LeaseFill, req.Loop, req.Loop)
-			if err != nil {
+			if out, filled, err = s.liteFill(ctx, tx, req, now, out); err != nil {
 				return err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				more, err := liteDue(ctx, tx, req, now, req.Limit-len(out))
-				if err != nil {
-					return err
-				}
-				out = append(out, more...)
 			}
 		}
 		exp := now.Add(req.TTL).UnixMilli()
@@ -50,7 +44,41 @@ func (s *liteStore) LeaseRelays(ctx context.Context, req schema.LeaseRequest) ([
 	if err != nil {
 		return nil, err
 	}
+	if filled != nil {
+		filled()
+	}
 	return out, nil
+}
+
+// liteFill gives relays without a row for the loop (new, or the loop's
+// first run) a free one and takes what it made due. It reads every relay,
+// so it runs only when the due rows ran short and a relay was inserted
+// since this loop's last fill (backend.FillMarks); the write transaction
+// sees the generation and the relays as of one moment.
+// It returns what marks the fill done, to be called once the transaction
+// committed: rolled back, its rows are gone and the next call must fill
+// again.
+func (s *liteStore) liteFill(ctx context.Context, tx *sql.Tx, req schema.LeaseRequest, now time.Time, out []schema.Relay) ([]schema.Relay, func(), error) {
+	var gen int64
+	if err := tx.QueryRowContext(ctx, stmts.RelayGeneration).Scan(&gen); err != nil {
+		return nil, nil, err
+	}
+	key := backend.FillKey(req.Loop, nil)
+	if !s.fills.Stale(key, gen) {
+		return out, nil, nil
+	}
+	start := time.Now()
+	res, err := tx.ExecContext(ctx, stmts.LeaseFill, req.Loop, req.Loop)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.metrics.Observe(backend.ShapeLeaseFill, start)
+	filled := func() { s.fills.Filled(key, gen) }
+	if n, _ := res.RowsAffected(); n == 0 {
+		return out, filled, nil
+	}
+	more, err := liteDue(ctx, tx, req, now, req.Limit-len(out))
+	return append(out, more...), filled, err
 }
 
 func liteDue(ctx context.Context, tx *sql.Tx, req schema.LeaseRequest, now time.Time, n int) ([]schema.Relay, error) {

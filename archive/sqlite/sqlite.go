@@ -31,6 +31,7 @@ type liteStore struct {
 	read    *sql.DB
 	log     *slog.Logger
 	metrics *backend.StoreMetrics
+	fills   backend.FillMarks // when each loop's lease fill last ran
 	// writeStmts are prepared on the writer connection once.
 	writeStmts *liteWrite
 }

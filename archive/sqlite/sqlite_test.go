@@ -253,3 +253,11 @@ func TestSQLiteContentAddressed(t *testing.T) {
 		t.Errorf("metadata rows %d, relay_metadata rows %d; want 1 and 3", rows, links)
 	}
 }
+
+func TestSQLiteLeaseFillOnChange(t *testing.T) {
+	dir := t.TempDir()
+	reg := prometheus.NewRegistry()
+	node := storetest.OpenStore(t, archive.Options{DataDir: dir, Mode: archive.Full, Registerer: reg})
+	other := openTestSQLite(t, dir, archive.Full)
+	storetest.LeaseFillOnChange(t, node, other, reg, "sqlite")
+}

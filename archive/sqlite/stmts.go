@@ -22,6 +22,7 @@ var stmts = backend.MustLoadQueries[statements](queryFiles)
 type statements struct {
 	LeaseDue               string `sql:"lease-due"`                // leases.sql
 	LeaseFill              string `sql:"lease-fill"`               // leases.sql
+	RelayGeneration        string `sql:"relay-generation"`         // leases.sql
 	InsertRelay            string `sql:"insert-relay"`             // relays.sql
 	DeleteCandidate        string `sql:"delete-candidate"`         // relays.sql
 	LatestDocuments        string `sql:"latest-documents"`         // stats.sql

@@ -29,3 +29,6 @@ UPDATE relay_lease SET expires_at = now() + $4::bigint * interval '1 microsecond
 UPDATE relay_lease
 		SET holder = '', expires_at = '-infinity', done_at = CASE WHEN $4 THEN now() ELSE done_at END
 		WHERE loop = $1 AND relay = ANY($2::text[]) AND holder = $3;
+
+-- name: relay-generation
+SELECT n FROM relay_generation;

@@ -18,3 +18,6 @@ UPDATE relay_lease SET holder = '', expires_at = 0 WHERE loop = ? AND relay = ? 
 
 -- name: release-leases-done
 UPDATE relay_lease SET holder = '', expires_at = 0, done_at = ? WHERE loop = ? AND relay = ? AND holder = ?;
+
+-- name: relay-generation
+SELECT n FROM relay_generation;
