@@ -38,6 +38,17 @@ func startHealthyTestnet(t *testing.T, count int, seed int64, edit func(*Config,
 // profiles (clearnet, valid TLS).
 func startTestnetNode(t *testing.T, profiles []testnet.Profile, seed int64, edit func(*Config, []schema.Relay)) *testnetNode {
 	t.Helper()
+	return startTestnetNodeAfter(t, profiles, seed, edit, nil)
+}
+
+// startTestnetNodeAfter is startTestnetNode that calls before, when set,
+// once the testnet runs and before the node starts: events published to a
+// khatru relay there reach it before any of the node's subscriptions do
+// (khatru v0.19.1 reads its listeners unlocked when it broadcasts, which
+// the race detector reports against a subscription added earlier).
+func startTestnetNodeAfter(t *testing.T, profiles []testnet.Profile, seed int64, edit func(*Config, []schema.Relay),
+	before func(*testnet.Network, []schema.Relay)) *testnetNode {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	specs := make([]testnet.Spec, len(profiles))
 	for i, p := range profiles {
@@ -64,6 +75,9 @@ func startTestnetNode(t *testing.T, profiles []testnet.Profile, seed int64, edit
 	cfg.Seeder.Enabled, cfg.Finder.Enabled, cfg.Validator.Enabled = false, false, false
 	cfg.Monitor.Enabled, cfg.Synchronizer.Enabled = false, false
 	edit(&cfg, tnn.relays)
+	if before != nil {
+		before(tn, tnn.relays)
+	}
 	t.Setenv(EnvPrivateKey, "")
 	t.Setenv(EnvDatabaseURL, "")
 	if tnn.Node, err = New(ctx, Options{Config: cfg, Registry: prometheus.NewRegistry(), Version: "test",

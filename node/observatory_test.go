@@ -17,6 +17,7 @@ import (
 
 	"github.com/bigbrotr/bigbrotr/internal/apitest"
 	"github.com/bigbrotr/bigbrotr/schema"
+	"github.com/bigbrotr/bigbrotr/testnet"
 	"github.com/bigbrotr/bigbrotr/web"
 )
 
@@ -32,17 +33,6 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 		t.Skip("starts a testnet")
 	}
 	ctx := context.Background()
-	tnn := startHealthyTestnet(t, 5, 31, func(cfg *Config, relays []schema.Relay) {
-		mc := &cfg.Monitor.Config
-		cfg.Monitor.Enabled, mc.Interval = true, 2*time.Second
-		mc.Timeout, mc.OverlayTimeout = 3*time.Second+raceSlowdown, 3*time.Second+raceSlowdown
-		mc.WriteProbe = !raceEnabled
-		mc.Peers = []string{relays[0].URL.String()}
-	})
-	n, tn, relays := tnn, tnn.net, tnn.relays
-	peer := relays[0].URL.String()
-	r1, r2, r3, r4 := relays[1].URL.String(), relays[2].URL.String(), relays[3].URL.String(), relays[4].URL.String()
-
 	keys := map[string]string{}
 	pub := map[string]string{}
 	for _, name := range []string{"A", "B", "C", "L", "U"} {
@@ -59,23 +49,37 @@ func TestMonitorAgreementOnTestnet(t *testing.T) {
 		return &ev
 	}
 	var evs []*nostr.Event
-	for _, m := range []string{"A", "B", "C", "L"} {
-		ev := signed(t, keys[m], 10166, now.Add(-time.Hour).Unix(), nostr.Tags{{"frequency", "3600"}}, "")
-		evs = append(evs, &ev)
-	}
-	evs = append(evs,
-		// r1: up for all; L's round trip is far off.
-		report("A", r1, 10*time.Minute, 50), report("B", r1, 10*time.Minute, 55), report("C", r1, 10*time.Minute, 60), report("L", r1, 10*time.Minute, 5000),
-		// r2: A, B and C last reached it 2h ago (over 1.25 × 1h: down now); L says up.
-		report("A", r2, 2*time.Hour, 40), report("B", r2, 2*time.Hour, 40), report("C", r2, 2*time.Hour, 40), report("L", r2, 5*time.Minute, 40),
-		// r3: up for A, B and C (C 70 min ago, within 1.25 × 1h); L's 2h-old report says down.
-		report("A", r3, 10*time.Minute, 30), report("B", r3, 10*time.Minute, 30), report("C", r3, 70*time.Minute, 30), report("L", r3, 2*time.Hour, 30),
-		// r4: A, B and U (no 10166: 1h assumed) see it up.
-		report("A", r4, 5*time.Minute, 100), report("B", r4, 5*time.Minute, 120), report("U", r4, 30*time.Minute, 110),
-	)
-	if err := tn.Publish(ctx, peer, evs...); err != nil {
-		t.Fatal(err)
-	}
+	profiles := []testnet.Profile{testnet.Healthy, testnet.Healthy, testnet.Healthy, testnet.Healthy, testnet.Healthy}
+	// The peers' reports are on the peer relay before the node starts, so
+	// nothing is broadcast there while the node subscribes.
+	tnn := startTestnetNodeAfter(t, profiles, 31, func(cfg *Config, relays []schema.Relay) {
+		mc := &cfg.Monitor.Config
+		cfg.Monitor.Enabled, mc.Interval = true, 2*time.Second
+		mc.Timeout, mc.OverlayTimeout = 3*time.Second+raceSlowdown, 3*time.Second+raceSlowdown
+		mc.WriteProbe = !raceEnabled
+		mc.Peers = []string{relays[0].URL.String()}
+	}, func(tn *testnet.Network, relays []schema.Relay) {
+		r1, r2, r3, r4 := relays[1].URL.String(), relays[2].URL.String(), relays[3].URL.String(), relays[4].URL.String()
+		for _, m := range []string{"A", "B", "C", "L"} {
+			ev := signed(t, keys[m], 10166, now.Add(-time.Hour).Unix(), nostr.Tags{{"frequency", "3600"}}, "")
+			evs = append(evs, &ev)
+		}
+		evs = append(evs,
+			// r1: up for all; L's round trip is far off.
+			report("A", r1, 10*time.Minute, 50), report("B", r1, 10*time.Minute, 55), report("C", r1, 10*time.Minute, 60), report("L", r1, 10*time.Minute, 5000),
+			// r2: A, B and C last reached it 2h ago (over 1.25 × 1h: down now); L says up.
+			report("A", r2, 2*time.Hour, 40), report("B", r2, 2*time.Hour, 40), report("C", r2, 2*time.Hour, 40), report("L", r2, 5*time.Minute, 40),
+			// r3: up for A, B and C (C 70 min ago, within 1.25 × 1h); L's 2h-old report says down.
+			report("A", r3, 10*time.Minute, 30), report("B", r3, 10*time.Minute, 30), report("C", r3, 70*time.Minute, 30), report("L", r3, 2*time.Hour, 30),
+			// r4: A, B and U (no 10166: 1h assumed) see it up.
+			report("A", r4, 5*time.Minute, 100), report("B", r4, 5*time.Minute, 120), report("U", r4, 30*time.Minute, 110),
+		)
+		if err := tn.Publish(ctx, relays[0].URL.String(), evs...); err != nil {
+			t.Fatal(err)
+		}
+	})
+	n, relays := tnn, tnn.relays
+	r1, r2, r3, r4 := relays[1].URL.String(), relays[2].URL.String(), relays[3].URL.String(), relays[4].URL.String()
 
 	// The figures are computed once a minute: ask only when the peer's
 	// events are archived and the node has its own verdict on every relay.
