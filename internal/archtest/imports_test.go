@@ -51,6 +51,7 @@ var allowed = map[string][]string{
 	"bench/frontdoor":   {"*"},
 	"chaos":             {"testnet"},
 	"bench/nnodes":      {"*"},
+	"bench/scale":       {"*"},
 	// shared helpers
 	"internal/loop":       {},
 	"internal/procstat":   {},
