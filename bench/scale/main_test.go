@@ -1,9 +1,7 @@
 package scale
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,14 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/internal/benchchild"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/node"
 )
 
-// A node runs in a child process (the test binary started again with
-// childEnv set, as in bench/nnodes), so that its CPU time, peak RSS and
-// file descriptors are its own and not the testnet's. It prints "READY"
-// once it runs and stops when its stdin closes.
+// A node runs in a child process (internal/benchchild): the test binary
+// started again with childEnv set, so that its CPU time, peak RSS and file
+// descriptors are its own and not the testnet's.
 const (
 	childEnv        = "BIGBROTR_SCALE_CHILD"    // the testnet's node.toml
 	childDBEnv      = "BIGBROTR_SCALE_DB"       // the phase's database
@@ -67,12 +65,8 @@ func raiseFDLimit() error {
 
 // runChild runs a node on the testnet's config with one loop on.
 func runChild(path string) error {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := benchchild.Context()
 	defer cancel()
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
 	cfg, err := node.LoadConfig(path)
 	if err != nil {
 		return err
@@ -95,6 +89,6 @@ func runChild(path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("READY")
+	benchchild.Ready()
 	return n.Run(ctx)
 }

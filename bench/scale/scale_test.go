@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/benchchild"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/internal/procstat"
 	"github.com/bigbrotr/bigbrotr/node"
@@ -100,7 +100,7 @@ func BenchmarkScale(b *testing.B) {
 	}
 	defer tn.Close()
 	startup := time.Since(began)
-	fmt.Printf("scale: testnet of %d relays up in %v (load %s)\n", k.relays, startup.Round(time.Millisecond), loadAverage())
+	fmt.Printf("scale: testnet of %d relays up in %v (load %s)\n", k.relays, startup.Round(time.Millisecond), benchchild.LoadAverage())
 	var rows []*result
 	for b.Loop() {
 		rows = nil
@@ -188,8 +188,8 @@ func runLoop(tb testing.TB, ctx context.Context, tn *testnet.Network, k knobs, l
 	r.stalledRate = float64(stalled) / float64(len(m.Relays))
 	addr := freeAddr(tb)
 	c := startChild(tb, tn, url, loop, addr, k.interval)
-	defer c.stop()
-	cpu0 := c.cpu()
+	defer c.Stop()
+	cpu0 := c.CPU()
 	start := time.Now()
 	deadline := start.Add(k.interval)
 	for time.Now().Before(deadline) {
@@ -223,9 +223,9 @@ func runLoop(tb testing.TB, ctx context.Context, tn *testnet.Network, k knobs, l
 	if !r.finished {
 		r.pass = time.Since(start)
 	}
-	r.cpu = c.cpu() - cpu0
-	r.peakRSS, _ = procstat.PeakRSS(c.pid())
-	r.load = loadAverage()
+	r.cpu = c.CPU() - cpu0
+	r.peakRSS, _ = procstat.PeakRSS(c.PID())
+	r.load = benchchild.LoadAverage()
 	fmt.Printf("scale: %s done: %d of %d relays in %v (load %s)\n", loop, r.checked, r.relays, r.pass.Round(time.Second), r.load)
 	return r
 }
@@ -307,94 +307,12 @@ func scrape(addr string) samples {
 	return out
 }
 
-// child is a node process.
-type child struct {
-	cmd   *exec.Cmd
-	stdin io.Closer
-	done  chan struct{}
-}
-
-func startChild(tb testing.TB, tn *testnet.Network, dbURL, loop, metrics string, every time.Duration) *child {
+func startChild(tb testing.TB, tn *testnet.Network, dbURL, loop, metrics string, every time.Duration) *benchchild.Child {
 	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
 	// The node's env variables would override the config.
-	cmd.Env = append(os.Environ(), node.EnvPrivateKey+"=", node.EnvDatabaseURL+"=",
+	return benchchild.Start(tb, node.EnvPrivateKey+"=", node.EnvDatabaseURL+"=",
 		childEnv+"="+tn.Dir()+"/"+testnet.FileNodeConfig, childDBEnv+"="+dbURL, childDirEnv+"="+tb.TempDir(),
 		childLoopEnv+"="+loop, childMetricsEnv+"="+metrics, childEveryEnv+"="+every.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start node: %v", err)
-	}
-	c := &child{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "READY" {
-				close(ready)
-			}
-		}
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
-	tb.Cleanup(c.stop)
-	select {
-	case <-ready:
-	case <-c.done:
-		tb.Fatal("node exited before it ran")
-	case <-time.After(2 * time.Minute):
-		tb.Fatal("node not running within 2 minutes")
-	}
-	return c
-}
-
-func (c *child) pid() int { return c.cmd.Process.Pid }
-
-func (c *child) cpu() time.Duration {
-	st, _ := procstat.Read(c.pid())
-	return st.CPU
-}
-
-// stop closes the child's stdin and waits for it (killing it after 30 s);
-// safe to call twice.
-func (c *child) stop() {
-	if c.stdin == nil {
-		return
-	}
-	c.stdin.Close()
-	c.stdin = nil
-	select {
-	case <-c.done:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func printTable(w io.Writer, k knobs, m *testnet.Manifest, startup time.Duration, rows []*result) {
