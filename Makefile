@@ -112,9 +112,10 @@ chaos: ## the chaos suite: a node against every hostile relay profile (~2-3 min)
 soak: ## one hour of the node on a 1,000-relay testnet (10% hostile); prints the RSS and goroutine slopes
 	$(GO) test -tags chaos -run '^$$' -bench Soak -benchtime 1x -timeout 0 ./chaos/
 
-bench: ## print the benchmark figures (ingest, query, bytes per event, front door, N nodes, testnet start-up, monitor cycle, sync throughput)
+bench: ## print the benchmark figures (ingest, query, bytes per event, front door, N nodes, 10,000 relays, testnet start-up, monitor cycle, sync throughput)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 180m ./bench/ ./bench/frontdoor/
 	$(GO) test -run '^$$' -bench NNodes -benchtime 1x -timeout 60m ./bench/nnodes/
+	$(GO) test -run '^$$' -bench Scale -benchtime 1x -timeout 120m ./bench/scale/
 	$(GO) test -run '^$$' -bench Start1000 -benchtime 1x -timeout 10m ./testnet/
 	$(GO) test -run '^$$' -bench Cycle1000 -benchtime 1x -timeout 10m ./monitor/
 	$(GO) test $(SIG_TAGS) -run '^$$' -bench Sync500k -benchtime 1x -timeout 30m ./synchronizer/

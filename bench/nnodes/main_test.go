@@ -1,9 +1,7 @@
 package nnodes
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bigbrotr/bigbrotr/internal/benchchild"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/node"
 )
@@ -45,12 +44,8 @@ func TestMain(m *testing.M) {
 // others (seeder, finder, validator, synchronizer, stats) would add work
 // that does not split.
 func runChild(path string) error {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := benchchild.Context()
 	defer cancel()
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
 	cfg, err := node.LoadConfig(path)
 	if err != nil {
 		return err
@@ -81,6 +76,6 @@ func runChild(path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("READY")
+	benchchild.Ready()
 	return n.Run(ctx)
 }

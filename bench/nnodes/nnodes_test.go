@@ -1,12 +1,10 @@
 package nnodes
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bigbrotr/bigbrotr/archive"
+	"github.com/bigbrotr/bigbrotr/internal/benchchild"
 	"github.com/bigbrotr/bigbrotr/internal/pgtest"
 	"github.com/bigbrotr/bigbrotr/internal/procstat"
 	"github.com/bigbrotr/bigbrotr/monitor"
@@ -135,13 +134,13 @@ func runPhase(tb testing.TB, ctx context.Context, tn *testnet.Network, k knobs, 
 	}
 	st, _ := procstat.Read(backend)
 	postmaster := st.PPID
-	var kids []*child
+	var kids []*benchchild.Child
 	for range n {
 		kids = append(kids, startChild(tb, tn, url, k.interval))
 	}
 	cpu0 := make([]time.Duration, n)
 	for i, c := range kids {
-		cpu0[i] = c.cpu()
+		cpu0[i] = c.CPU()
 	}
 	pg0 := procstat.TreeCPU(postmaster)
 	start := time.Now()
@@ -154,10 +153,10 @@ func runPhase(tb testing.TB, ctx context.Context, tn *testnet.Network, k knobs, 
 	}
 	p.window = time.Since(start)
 	p.pgCPU = procstat.TreeCPU(postmaster) - pg0
-	p.load = loadAverage()
+	p.load = benchchild.LoadAverage()
 	for i, c := range kids {
-		p.nodes = append(p.nodes, &nodeRun{pid: c.pid(), cpu: c.cpu() - cpu0[i]})
-		c.stop()
+		p.nodes = append(p.nodes, &nodeRun{pid: c.PID(), cpu: c.CPU() - cpu0[i]})
+		c.Stop()
 	}
 	for _, nr := range p.nodes {
 		nr.checks = p.leases.byPID[nr.pid]
@@ -188,94 +187,12 @@ func addRelays(tb testing.TB, ctx context.Context, url string, m *testnet.Manife
 	}
 }
 
-// child is a node process.
-type child struct {
-	cmd   *exec.Cmd
-	stdin io.Closer
-	done  chan struct{}
-}
-
-func startChild(tb testing.TB, tn *testnet.Network, dbURL string, every time.Duration) *child {
+func startChild(tb testing.TB, tn *testnet.Network, dbURL string, every time.Duration) *benchchild.Child {
 	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
 	// The node's env variables would override the config.
-	cmd.Env = append(os.Environ(), node.EnvPrivateKey+"=", node.EnvDatabaseURL+"=",
+	return benchchild.Start(tb, node.EnvPrivateKey+"=", node.EnvDatabaseURL+"=",
 		childEnv+"="+tn.Dir()+"/"+testnet.FileNodeConfig, childDBEnv+"="+dbURL,
 		childDirEnv+"="+tb.TempDir(), childEveryEnv+"="+every.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start node: %v", err)
-	}
-	c := &child{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "READY" {
-				close(ready)
-			}
-		}
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
-	tb.Cleanup(c.stop)
-	select {
-	case <-ready:
-	case <-c.done:
-		tb.Fatal("node exited before it ran")
-	case <-time.After(2 * time.Minute):
-		tb.Fatal("node not running within 2 minutes")
-	}
-	return c
-}
-
-func (c *child) pid() int { return c.cmd.Process.Pid }
-
-func (c *child) cpu() time.Duration {
-	st, _ := procstat.Read(c.pid())
-	return st.CPU
-}
-
-// stop closes the child's stdin and waits for it (killing it after 30 s);
-// safe to call twice.
-func (c *child) stop() {
-	if c.stdin == nil {
-		return
-	}
-	c.stdin.Close()
-	c.stdin = nil
-	select {
-	case <-c.done:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // leaseLog follows the monitor's relay_lease rows: a relay's done_at moves

@@ -51,9 +51,11 @@ var allowed = map[string][]string{
 	"bench/frontdoor":   {"*"},
 	"chaos":             {"testnet"},
 	"bench/nnodes":      {"*"},
+	"bench/scale":       {"*"},
 	// shared helpers
 	"internal/loop":       {},
 	"internal/procstat":   {},
+	"internal/benchchild": {"internal/procstat"},
 	"internal/tomlstrict": {},
 	// tools run by hand
 	"internal/landgen": {},
