@@ -2,7 +2,6 @@ package websource
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/bigbrotr/bigbrotr/changes"
@@ -17,7 +16,7 @@ var _ web.ChangeSource = (*Source)(nil)
 func (w *Source) Changes(ctx context.Context, url string, before int64, limit int) ([]web.Change, error) {
 	q := schema.ChangeQuery{Before: before, Limit: limit}
 	if url != "" {
-		u, err := w.knownRelay(ctx, url)
+		u, err := w.validatedRelay(ctx, url)
 		if err != nil {
 			return nil, err
 		}
@@ -59,23 +58,4 @@ func (w *Source) Uptime(ctx context.Context, urls []string, since time.Time) (ma
 		out[key] = append(out[key], web.UptimeDay{Day: d.Day, Checks: d.Checks, Reachable: d.Reachable})
 	}
 	return out, nil
-}
-
-// knownRelay parses url and finds it among the validated relays of its
-// network, or answers web.ErrNotFound.
-func (w *Source) knownRelay(ctx context.Context, url string) (schema.RelayURL, error) {
-	u, err := schema.ParseRelayURLWith(url, schema.ParseOptions{AllowPrivate: true})
-	if err != nil {
-		return schema.RelayURL{}, fmt.Errorf("relay %s: %w", url, web.ErrNotFound)
-	}
-	relays, err := w.store.Relays(ctx, u.Network())
-	if err != nil {
-		return schema.RelayURL{}, err
-	}
-	for _, r := range relays {
-		if r.URL == u {
-			return u, nil
-		}
-	}
-	return schema.RelayURL{}, fmt.Errorf("relay %s: %w", url, web.ErrNotFound)
 }
