@@ -119,33 +119,29 @@ func outageConfig() Config {
 	return cfg
 }
 
-// TestStoreOutageRecovers fails every store write for a while in the
-// middle of a sync: the synchronizer keeps its batches, retries them with
-// backoff and, once the store is back, finishes a complete archive in the
-// same run, without a restart.
-func TestStoreOutageRecovers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a testnet")
-	}
+// runOutage syncs historyNet's relays through an outageStore that fails
+// from its after-th SaveEvents call (0: from the start, reads included)
+// until heal after its first refusal, and checks what every outage test
+// wants: the run ends without error, every relay synced and none failed,
+// and a complete archive.
+func runOutage(t *testing.T, after int64, heal time.Duration) (*Syncer, *outageStore, Stats) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	n, injected := historyNet(t, ctx)
 	m := n.Manifest()
 	base := openStore(t, ctx, t.TempDir(), m)
 	defer base.Close()
-	st := &outageStore{Store: base, after: 3, down: make(chan struct{})}
-	reg := prometheus.NewRegistry()
+	st := &outageStore{Store: base, after: after, down: make(chan struct{})}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: reg}})
+	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: prometheus.NewRegistry()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() {
 		select {
 		case <-st.down:
-			// Long enough for several retries and for every relay to
-			// block on the full queue or finish its fetch.
-			time.Sleep(2 * time.Second)
+			time.Sleep(heal)
 			st.heal()
 		case <-ctx.Done():
 		}
@@ -154,11 +150,26 @@ func TestStoreOutageRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v (stats %+v)", err, stats)
 	}
-	if st.refused.Load() == 0 {
-		t.Fatal("the outage never happened")
-	}
 	if stats.Failed != 0 || stats.Relays != len(m.Relays) {
 		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(m.Relays))
+	}
+	expect(m, injected).check(t, ctx, base, n)
+	return s, st, stats
+}
+
+// TestStoreOutageRecovers fails every store write for a while in the
+// middle of a sync: the synchronizer keeps its batches, retries them with
+// backoff and, once the store is back, finishes a complete archive in the
+// same run, without a restart.
+func TestStoreOutageRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a testnet")
+	}
+	// Two seconds down: long enough for several retries and for every
+	// relay to block on the full queue or finish its fetch.
+	s, st, stats := runOutage(t, 3, 2*time.Second)
+	if st.refused.Load() == 0 {
+		t.Fatal("the outage never happened")
 	}
 	retries := counter(s.metrics.storeRetries.WithLabelValues("events")) +
 		counter(s.metrics.storeRetries.WithLabelValues("cursors"))
@@ -166,7 +177,6 @@ func TestStoreOutageRecovers(t *testing.T) {
 		t.Error("no retry counted")
 	}
 	t.Logf("refused %d writes, %d retries; %+v", st.refused.Load(), int(retries), stats)
-	expect(m, injected).check(t, ctx, base, n)
 }
 
 // counter reads a counter's or a gauge's value.
@@ -189,37 +199,10 @@ func TestCursorReadOutageRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a testnet")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	n, injected := historyNet(t, ctx)
-	m := n.Manifest()
-	base := openStore(t, ctx, t.TempDir(), m)
-	defer base.Close()
-	st := &outageStore{Store: base, after: 0, down: make(chan struct{})}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	s, err := New(outageConfig(), st, transportFor(t, m, n.Dir()), Options{Options: loop.Options{Logger: logger, Registerer: prometheus.NewRegistry()}})
-	if err != nil {
-		t.Fatal(err)
+	s, _, stats := runOutage(t, 0, time.Second)
+	if got := counter(s.metrics.storeRetries.WithLabelValues("cursors")); got < float64(stats.Relays) || stats.Relays == 0 {
+		t.Errorf("%v cursor retries counted for %d relays, want at least one per relay", got, stats.Relays)
 	}
-	go func() {
-		select {
-		case <-st.down:
-			time.Sleep(time.Second)
-			st.heal()
-		case <-ctx.Done():
-		}
-	}()
-	stats, err := s.RunOnce(ctx)
-	if err != nil {
-		t.Fatalf("run: %v (stats %+v)", err, stats)
-	}
-	if stats.Failed != 0 || stats.Relays != len(m.Relays) {
-		t.Errorf("relays synced %d, failed %d (%v), want all %d", stats.Relays, stats.Failed, stats.Failures, len(m.Relays))
-	}
-	if got := counter(s.metrics.storeRetries.WithLabelValues("cursors")); got < float64(len(m.Relays)) {
-		t.Errorf("%v cursor retries counted, want at least one per relay (%d)", got, len(m.Relays))
-	}
-	expect(m, injected).check(t, ctx, base, n)
 }
 
 // pgStopDuration is how long TestPostgresStoppedRecovers keeps the server
